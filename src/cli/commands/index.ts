@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerBench } from './bench.ts';
+
+/** One line per command; each command lives in its own file. */
+export function registerCommands(program: Command): void {
+  registerBench(program);
+}

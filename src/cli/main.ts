@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { MedftError } from '../errors.ts';
+import { registerCommands } from './commands/index.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('medft')
+  .description('Compare fine-tuning strategies for ImageNet-pretrained CNNs on medical images.')
+  .version(pkg.version)
+  .showSuggestionAfterError(true)
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
+registerCommands(program);
+
+/** Every failure ends as one line on stderr and a non-zero exit; stacks only with MEDFT_DEBUG=1. */
+function fail(err: unknown): never {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
+      process.exit(0);
+    }
+    process.stderr.write(`medft: ${err.message.replace(/^error: /, '')} (see 'medft --help')\n`);
+    process.exit(err.exitCode || 2);
+  }
+  if (err instanceof MedftError) {
+    process.stderr.write(`medft: ${err.message}\n`);
+    if (process.env.MEDFT_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exit(err.exitCode);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`medft: internal error: ${e.message}\n`);
+  if (process.env.MEDFT_DEBUG) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('medft: this is a bug; rerun with MEDFT_DEBUG=1 for the stack trace and report it\n');
+  process.exit(70);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  fail(err);
+}

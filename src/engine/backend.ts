@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { ResourceError, UsageError } from '../errors.ts';
+import { registerWasmTrainingKernels } from './kernels/register.ts';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface EngineInfo {
+  backend: BackendName;
+  threads: number;
+  tfjsVersion: string;
+  nodeVersion: string;
+  /** Native kernels in use under the wasm backend ("none" until an accelerator is built). */
+  accelerator: 'none';
+}
+
+const require = createRequire(import.meta.url);
+let current: EngineInfo | undefined;
+
+export function parseBackendName(value: string, source: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new UsageError(`unknown backend '${value}' (from ${source}): choose one of ${BACKENDS.join(', ')}`);
+}
+
+/** tfjs-node is optional: it is used when the user has installed it, never required. */
+async function loadTensorflowBackend(): Promise<boolean> {
+  try {
+    await import(['@tensorflow', 'tfjs-node'].join('/'));
+    return tf.findBackend('tensorflow') != null;
+  } catch {
+    return false;
+  }
+}
+
+async function loadWasmBackend(): Promise<void> {
+  // The Node build of the wasm backend is single-threaded (see docs/engine.md for why threads are not used).
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) throw new ResourceError('the wasm backend failed to initialise');
+  registerWasmTrainingKernels();
+}
+
+/**
+ * Chooses and initialises the TF.js backend once per process: the requested one, else MEDFT_BACKEND, else the
+ * fastest that loads (tensorflow when @tensorflow/tfjs-node is installed, otherwise wasm). cpu only when asked.
+ */
+export async function initEngine(requested?: string): Promise<EngineInfo> {
+  const fromEnv = process.env.MEDFT_BACKEND;
+  const wanted: BackendName | 'auto' = requested
+    ? parseBackendName(requested, '--backend')
+    : fromEnv
+      ? parseBackendName(fromEnv, 'MEDFT_BACKEND')
+      : 'auto';
+  if (current && (wanted === 'auto' || wanted === current.backend)) return current;
+
+  // PROD silences TF.js's console tips (e.g. "install tfjs-node"); medft prints its own banner instead.
+  tf.env().set('PROD', true);
+  let backend: BackendName;
+  if (wanted === 'tensorflow' || wanted === 'auto') {
+    if (await loadTensorflowBackend()) {
+      await tf.setBackend('tensorflow');
+      backend = 'tensorflow';
+    } else if (wanted === 'tensorflow') {
+      throw new ResourceError(
+        "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed here; use --backend wasm",
+      );
+    } else {
+      await loadWasmBackend();
+      backend = 'wasm';
+    }
+  } else if (wanted === 'wasm') {
+    await loadWasmBackend();
+    backend = 'wasm';
+  } else {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    backend = 'cpu';
+  }
+  await tf.ready();
+  current = {
+    backend,
+    threads: backend === 'tensorflow' ? os.cpus().length : 1,
+    tfjsVersion: tf.version_core,
+    nodeVersion: process.versions.node,
+    accelerator: 'none',
+  };
+  return current;
+}
+
+export function engineInfo(): EngineInfo {
+  if (!current) throw new Error('initEngine() has not been called');
+  return current;
+}
+
+/** The one line every run prints first. */
+export function engineBanner(info: EngineInfo): string {
+  const pkg = require('../../package.json') as { version: string };
+  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
+}

@@ -1,0 +1,70 @@
+/**
+ * Filter gradient of an NHWC convolution on wasm, as one XNNPACK GEMM over im2col columns:
+ *   dW[(kh,kw,c), oc] = Σ_p cols[p, (kh,kw,c)] · dy[p, oc]        (p = output pixel over the batch)
+ * XNNPACK's GEMM reduces over the inner axis of its first operand and packs its second (measured here at only
+ * ~130 Melem/s through TF.js, against ~1 Gelem/s for a JS transpose), so one side is transposed in JS and the
+ * orientation that packs the smaller operand wins:
+ *   'colsT': dW   = colsᵀ · dy      — transposed im2col (P·K floats) in JS, XNNPACK packs dy (P·OC)
+ *   'dyT'  : dWᵀ  = dyᵀ · cols      — transpose dy (P·OC), XNNPACK packs the columns (P·K), then transpose dWᵀ (K·OC)
+ * Packing P·min(K, OC) floats is the floor of any XNNPACK formulation (the packed operand must hold the reduction
+ * axis P); it is what limits 1×1 convs with 64 in and out channels to ~40% of the forward's speed.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import { im2col, im2colTransposed, im2colTransposedFewChannels, transpose2d } from './layout.ts';
+import { alloc, f32, free, gemm, offsetOf, type WasmBackend } from './wasm-heap.ts';
+
+export type FilterGradPath = 'colsT' | 'dyT';
+export const PACK_NS = 7.5;
+/** Below this many input channels the transposed im2col walks channel planes instead of channel runs. */
+const FEW_CHANNELS = 4;
+
+/** Estimated ns outside the GEMM: per float, ~1 for a JS transpose, ~0.7 for an im2col copy, ~7.5 for packing. */
+export function chooseFilterGradPath(g: ConvGeometry): FilterGradPath {
+  const P = outPixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const im2colCost = isPointwise(g) && g.strideH === 1 && g.strideW === 1 ? 0 : 0.7 * P * K;
+  const colsT = 1.2 * P * K + PACK_NS * P * g.outC;
+  const dyT = im2colCost + P * g.outC + PACK_NS * P * K + K * g.outC;
+  return colsT <= dyT ? 'colsT' : 'dyT';
+}
+
+export function conv2dBackpropFilterWasm(
+  backend: WasmBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, path = chooseFilterGradPath(g),
+): TensorInfo {
+  const P = outPixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const OC = g.outC;
+  const temps: TensorInfo[] = [];
+
+  let dw: TensorInfo;
+  if (path === 'colsT') {
+    const colsT = alloc(backend, [K, P]);
+    temps.push(colsT);
+    if (g.inC <= FEW_CHANNELS) {
+      const planes = alloc(backend, [g.batch * g.inH * g.inW * g.inC]);
+      temps.push(planes);
+      im2colTransposedFewChannels(f32(backend), offsetOf(backend, x), offsetOf(backend, colsT), offsetOf(backend, planes), g);
+    } else {
+      im2colTransposed(f32(backend), offsetOf(backend, x), offsetOf(backend, colsT), g);
+    }
+    dw = gemm(backend, colsT, dy, K, P, OC);
+  } else {
+    // Columns [P, K]: x itself for a 1×1 stride-1 convolution, otherwise im2col.
+    let cols = x;
+    if (!(isPointwise(g) && g.strideH === 1 && g.strideW === 1)) {
+      cols = alloc(backend, [P, K]);
+      temps.push(cols);
+      im2col(f32(backend), offsetOf(backend, x), offsetOf(backend, cols), g);
+    }
+    const dyT = alloc(backend, [OC, P]);
+    temps.push(dyT);
+    transpose2d(f32(backend), offsetOf(backend, dy), offsetOf(backend, dyT), P, OC);
+    const dwT = gemm(backend, dyT, cols, OC, P, K);
+    temps.push(dwT);
+    dw = alloc(backend, [K, OC]);
+    transpose2d(f32(backend), offsetOf(backend, dwT), offsetOf(backend, dw), OC, K);
+  }
+  free(backend, ...temps);
+  return { dataId: dw.dataId, shape: [g.kH, g.kW, g.inC, OC], dtype: 'float32' };
+}

@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../../src/engine/backend.ts';
+import '@tensorflow/tfjs-backend-cpu';
+
+/** Initialises wasm (with medft's kernels) and leaves the cpu backend registered for reference computations. */
+export async function useWasm(): Promise<void> {
+  await initEngine('wasm');
+}
+
+/** Runs fn on the given backend and returns its result as plain numbers, then switches back. */
+export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
+  const before = tf.getBackend();
+  await tf.setBackend(name);
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend(before);
+  }
+}
+
+/** max |a − b| / max |b|: the error measure used for every kernel check. */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Deterministic values in [-1, 1) (a small LCG), so failures reproduce. */
+export function randomValues(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}
