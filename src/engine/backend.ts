@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node bundle registers no gradient functions; tfjs-layers' bundle registers all of them on import
+// (tfjs-core's own register_all_gradients module cannot be imported from Node ESM).
+import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';

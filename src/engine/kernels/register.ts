@@ -1,16 +1,17 @@
 /**
- * Registers the gradient kernels that stock TF.js lacks (or runs as naive loops) on the wasm backend, so that a
- * train step of a CNN runs there. Each kernel is checked against the cpu backend in test/engine.
+ * Registers the gradient kernels that stock TF.js lacks, runs as naive loops, or gets wrong (MaxPoolGrad) on the
+ * wasm backend, so that a train step of a CNN runs there and is right. Each kernel is checked against the cpu backend in test/engine.
  */
 import {
   backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
-  DepthwiseConv2dNativeBackpropInput, getKernel, registerKernel, unregisterKernel,
+  DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.ts';
+import { maxPoolGradWasm } from './max-pool-grad.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
@@ -57,6 +58,16 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
     fn: ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
       return depthwiseBackpropInputWasm(backend, inputs.dy, inputs.filter, convInfo(a.inputShape, inputs.filter.shape, a, true));
+    },
+  },
+  {
+    name: MaxPoolGrad,
+    fn: ({ inputs, attrs, backend }) => {
+      const a = attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
+      const x = inputs.input;
+      const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides,
+        1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode);
+      return maxPoolGradWasm(backend, inputs.dy, x, geometryFromConvInfo(info));
     },
   },
 ];
