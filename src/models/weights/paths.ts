@@ -1,0 +1,27 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** MEDFT_CACHE_DIR, else $XDG_CACHE_HOME/medft, else ~/.cache/medft. */
+export function cacheDir(): string {
+  const env = process.env.MEDFT_CACHE_DIR;
+  if (env) return path.resolve(env);
+  const xdg = process.env.XDG_CACHE_HOME;
+  return path.join(xdg ? path.resolve(xdg) : path.join(os.homedir(), '.cache'), 'medft');
+}
+
+/** Where downloaded and extracted weights live: <cache>/weights. */
+export function weightsCacheDir(): string {
+  return path.join(cacheDir(), 'weights');
+}
+
+/** MEDFT_WEIGHTS_DIR: an extra folder searched for weights by file/folder name (undefined when unset). */
+export function userWeightsDir(): string | undefined {
+  const env = process.env.MEDFT_WEIGHTS_DIR;
+  return env ? path.resolve(env) : undefined;
+}
+
+/** The folders searched for a named weights file, in order: MEDFT_WEIGHTS_DIR, then the cache. */
+export function searchDirs(): string[] {
+  const dirs = [userWeightsDir(), weightsCacheDir(), path.join(weightsCacheDir(), 'keras')];
+  return dirs.filter((d): d is string => d != null);
+}
