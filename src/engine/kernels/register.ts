@@ -12,6 +12,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.ts';
 import { maxPoolGradWasm } from './max-pool-grad.ts';
+import { registerFastChannelReductions } from './channel-reductions.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
@@ -73,6 +74,7 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
 ];
 
 export function registerWasmTrainingKernels(): void {
+  registerFastChannelReductions();
   for (const k of kernels) {
     if (getKernel(k.name, 'wasm')) unregisterKernel(k.name, 'wasm');
     registerKernel({ kernelName: k.name, backendName: 'wasm', kernelFunc: k.fn as unknown as KernelFunc } as KernelConfig);

@@ -1,0 +1,68 @@
+/**
+ * Per-channel reductions over all leading axes of an NHWC tensor ([P, C] with P = N·H·W), as single passes over the
+ * wasm heap with float64 accumulators. TF.js's wasm Sum/Mean transpose first for these axes (~150 Melem/s); these
+ * run near memory speed. They serve the conv-bias gradient (Sum over N, H, W) and BatchNorm.
+ */
+import {
+  getKernel, Mean, registerKernel, Sum, unregisterKernel, util,
+  type KernelFunc, type NamedAttrMap, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
+
+/** Σ_p x[p, c] for each c. */
+export function channelSums(h: Float32Array, x: number, rows: number, C: number): Float64Array {
+  const acc = new Float64Array(C);
+  for (let r = 0, o = x; r < rows; r++, o += C) for (let c = 0; c < C; c++) acc[c] += h[o + c];
+  return acc;
+}
+
+/** Σ_p a[p, c] and Σ_p a[p, c]·b[p, c] for each c, in one pass. */
+export function channelSumsAndDots(h: Float32Array, a: number, b: number, rows: number, C: number): [Float64Array, Float64Array] {
+  const sum = new Float64Array(C);
+  const dot = new Float64Array(C);
+  for (let r = 0, o = 0; r < rows; r++, o += C) {
+    for (let c = 0; c < C; c++) {
+      const v = h[a + o + c];
+      sum[c] += v;
+      dot[c] += v * h[b + o + c];
+    }
+  }
+  return [sum, dot];
+}
+
+/** True when `axes` are exactly the leading axes of a rank-≥2 float tensor (all but the last). */
+function reducesLeadingAxes(x: TensorInfo, axis: number | number[]): boolean {
+  const rank = x.shape.length;
+  const axes = util.parseAxisParam(axis, x.shape).sort((a: number, b: number) => a - b);
+  return x.dtype === 'float32' && rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+}
+
+type ReduceArgs = { inputs: { x: TensorInfo }; attrs: NamedAttrMap & { axis: number | number[]; keepDims: boolean }; backend: WasmBackend };
+
+function fastReduction(kernelName: typeof Sum | typeof Mean): void {
+  const stock = getKernel(kernelName, 'wasm');
+  if (!stock || (stock as { medft?: boolean }).medft) return;
+  const fallback = stock.kernelFunc;
+  const kernelFunc = (args: ReduceArgs): TensorInfo => {
+    const { x } = args.inputs;
+    if (!reducesLeadingAxes(x, args.attrs.axis)) return fallback(args as never) as TensorInfo;
+    const C = x.shape[x.shape.length - 1];
+    const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const sums = channelSums(f32(args.backend), offsetOf(args.backend, x), rows, C);
+    const outShape = args.attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C];
+    const out = alloc(args.backend, outShape);
+    const h = f32(args.backend);
+    const o = offsetOf(args.backend, out);
+    const scale = kernelName === Mean ? 1 / rows : 1;
+    for (let c = 0; c < C; c++) h[o + c] = sums[c] * scale;
+    return out;
+  };
+  unregisterKernel(kernelName, 'wasm');
+  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as typeof stock);
+}
+
+/** Replaces wasm Sum and Mean with versions that take the fast path for per-channel reductions. */
+export function registerFastChannelReductions(): void {
+  fastReduction(Sum);
+  fastReduction(Mean);
+}
