@@ -19,6 +19,25 @@ export interface ConvArgs {
   activation?: Activation;
 }
 
+let zeroInit = false;
+
+/**
+ * Runs `fn` with every kernel created as zeros instead of its random initialiser: for counting parameters of
+ * large models (VGG-19's top alone is 124M weights) without paying for random numbers. Never for training.
+ */
+export function withZeroInit<T>(fn: () => T): T {
+  zeroInit = true;
+  try {
+    return fn();
+  } finally {
+    zeroInit = false;
+  }
+}
+
+function kernelInit(seed?: number): ReturnType<typeof tfl.initializers.zeros> {
+  return zeroInit ? tfl.initializers.zeros() : tfl.initializers.glorotUniform({ seed });
+}
+
 function apply(layer: tfl.layers.Layer, x: Sym | Sym[]): Sym {
   return layer.apply(x) as Sym;
 }
@@ -34,6 +53,7 @@ export function conv(x: Sym, a: ConvArgs): Sym {
       padding: a.padding ?? 'valid',
       useBias: a.useBias ?? true,
       activation: a.activation ?? 'linear',
+      kernelInitializer: kernelInit(),
     }),
     x,
   );
@@ -49,6 +69,7 @@ export function depthwiseConv(x: Sym, a: { name: string; kernelSize: number; str
       padding: a.padding ?? 'valid',
       depthMultiplier: 1,
       useBias: false,
+      depthwiseInitializer: kernelInit(),
     }),
     x,
   );
@@ -95,7 +116,7 @@ export function dense(x: Sym, name: string, units: number, activation: Activatio
       name,
       units,
       activation,
-      kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+      kernelInitializer: kernelInit(seed),
     }),
     x,
   );

@@ -15,6 +15,7 @@ import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, Res
 import { vgg19 } from './vgg19.ts';
 import { loadWeights, type LoadReport } from './weights/load.ts';
 import { resolveImagenetWeights } from './weights/resolve.ts';
+import { withZeroInit } from './layers.ts';
 
 const FAMILIES: FamilyDef[] = [resnet50, densenet121, vgg19, mobilenetV2, mobilenetV1, tinyCnn];
 
@@ -156,15 +157,15 @@ export interface ModelInfo {
 export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateModelOptions }[]> = {
   resnet50: [
     { label: 'with 1000-class top', options: { includeTop: true } },
-    { label: 'backbone (no top)', options: {} },
+    { label: 'no top', options: {} },
   ],
   densenet121: [
     { label: 'with 1000-class top', options: { includeTop: true } },
-    { label: 'backbone (no top)', options: {} },
+    { label: 'no top', options: {} },
   ],
   vgg19: [
     { label: 'with 1000-class top', options: { includeTop: true } },
-    { label: 'backbone (no top)', options: {} },
+    { label: 'no top', options: {} },
   ],
   mobilenet_v2: [
     { label: 'alpha 0.35, no top', options: { alpha: 0.35 } },
@@ -181,12 +182,12 @@ export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateM
 export function listModels(): ModelInfo[] {
   return FAMILIES.map((def) => {
     const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
-      const { model } = buildModel(def.name, options);
+      const { model } = withZeroInit(() => buildModel(def.name, options));
       const params = model.countParams();
       model.dispose();
       return { label, options, params };
     });
-    const { spec, model } = buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {});
+    const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
     model.dispose();
     return {
       name: def.name,

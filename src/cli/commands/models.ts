@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { initEngine } from '../../engine/backend.ts';
+import { listModels, type ModelInfo } from '../../models/index.ts';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function preprocessText(p: ModelInfo['preprocess']): string {
+  const std = p.std.every((s) => s === 1) ? '' : ` ÷ [${p.std.join(', ')}]`;
+  const scale = p.scale === 1 ? 'x' : `x·${p.scale === 1 / 255 ? '1/255' : p.scale === 1 / 127.5 ? '1/127.5' : p.scale}`;
+  return `${p.channelOrder}, (${scale} − [${p.mean.join(', ')}])${std}`;
+}
+
+function printText(models: ModelInfo[]): void {
+  for (const m of models) {
+    const lines = [
+      `${m.name}  —  ${m.description}`,
+      `  params        ${m.configs.map((c) => `${n(c.params)} (${c.label})`).join(' · ')}`,
+      `  input         ${m.inputSize}×${m.inputSize}${m.alphas ? ` · alpha ${m.alphas.join(', ')}` : ''}`,
+      `  preprocess    ${preprocessText(m.preprocess)}`,
+      `  blocks        ${m.blocks.join(', ')}`,
+      `  weights       ${m.weightSources.length === 0 ? 'none (random initialisation only)' : ''}`,
+      ...m.weightSources.map(
+        (w, i) => `    ${i + 1}. ${w.kind} ${w.format}${w.includesTop ? ' (with top)' : ' (no top)'}: ${w.location}${w.note ? ` — ${w.note}` : ''}`,
+      ),
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
+
+export function registerModels(program: Command): void {
+  program
+    .command('models')
+    .description('list the backbones: parameter counts, input size, preprocessing, blocks, where weights come from')
+    .option('--json', 'print one JSON array instead of text')
+    .addHelpText('after', `
+Parameter counts are those of the built models in their reference configurations (they equal Keras' counts).
+Weight sources are tried in order for weights: 'imagenet'; MEDFT_WEIGHTS_DIR and MEDFT_CACHE_DIR choose the folders.
+
+Example: medft models --json | jq '.[] | {name, configs}'`)
+    .action(async (opts: { json?: boolean }) => {
+      // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
+      await initEngine('cpu');
+      const models = listModels();
+      if (opts.json) process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+      else printText(models);
+    });
+}
