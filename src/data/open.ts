@@ -1,0 +1,96 @@
+/**
+ * One entry point for every source: `openDataset('breastmnist')`, `openDataset('path/to/x.npz')`,
+ * `openDataset('path/to/folder')`, `openDataset('labels.csv')`. The kind is detected from the path and may be named.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { InputError, UsageError } from '../errors.ts';
+import { openCsvManifest, type CsvOptions } from './csv-manifest.ts';
+import { isIgnorable, looksLikeDicom } from './decode.ts';
+import { openImageFolder } from './image-folder.ts';
+import { MEDMNIST, parseMedmnistName, resolveMedmnist, type MedmnistSize } from './medmnist.ts';
+import { openNpz } from './npz-source.ts';
+import { dataDir } from './paths.ts';
+import type { Problems } from './problems.ts';
+import type { Dataset } from './types.ts';
+
+export const DATASET_KINDS = ['auto', 'medmnist', 'npz', 'folder', 'csv', 'dicom'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+export interface OpenDatasetOptions extends CsvOptions {
+  kind?: DatasetKind;
+  /** MedMNIST+ size when opening by name (28, 64, 128, 224). */
+  size?: MedmnistSize;
+  /** Download a MedMNIST file by name when it is not found locally. */
+  download?: boolean;
+  /** Shared problem list (inspect collects into one). */
+  problems?: Problems;
+  collect?: boolean;
+}
+
+/** What `spec` points at, without opening it. */
+export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
+  const candidates = [resolve(spec)];
+  const dd = dataDir();
+  if (dd && !existsSync(candidates[0])) candidates.push(join(dd, spec));
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    if (parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
+    throw new InputError(`dataset '${spec}' not found: no such file or folder${dd ? ` (also looked in MEDFT_DATA_DIR=${dd})` : ''}, ` +
+      `and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`);
+  }
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    // A folder holding just one .npz (and notes) is that npz: e.g. $MEDFT_DATA_DIR/breastmnist/breastmnist.npz.
+    const entries = readdirSync(path, { withFileTypes: true }).filter((e) => !isIgnorable(e.name));
+    const dirs = entries.filter((e) => e.isDirectory());
+    const npz = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.npz'));
+    if (dirs.length === 0 && npz.length === 1) return { kind: 'npz', path: join(path, npz[0].name) };
+    if (dirs.length === 0 && npz.length > 1) throw new InputError(`${path}: holds several .npz files (${npz.map((e) => e.name).join(', ')}); name one`);
+    return { kind: 'folder', path };
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npz') return { kind: 'npz', path };
+  if (ext === '.csv' || ext === '.tsv') return { kind: 'csv', path };
+  if (ext === '.dcm' || (await looksLikeDicom(path).catch(() => false))) {
+    throw new InputError(`${path}: a single DICOM file is not a dataset; point at a folder of class subfolders of DICOM files, or at a CSV manifest listing them`);
+  }
+  throw new InputError(`${path}: cannot tell what kind of dataset this is (expected an .npz, a .csv/.tsv manifest or a folder); name the kind with --kind`);
+}
+
+function parseMedmnistNameQuiet(spec: string) {
+  try {
+    return parseMedmnistName(spec);
+  } catch {
+    return null;
+  }
+}
+
+export async function openDataset(spec: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+  const kind = opts.kind ?? 'auto';
+  if (!(DATASET_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${DATASET_KINDS.join(', ')}, got '${kind}'`);
+  if (kind === 'medmnist') {
+    const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download });
+    return openNpz(path, { ...opts, medmnist: info.name });
+  }
+  let detected: Awaited<ReturnType<typeof detectKind>>;
+  if (kind === 'auto') detected = await detectKind(spec);
+  else {
+    const p = resolve(spec);
+    if (!existsSync(p)) throw new InputError(`${p}: not found`);
+    detected = { kind, path: p };
+  }
+  switch (detected.kind) {
+    case 'medmnist': {
+      const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download });
+      return openNpz(path, { ...opts, medmnist: info.name });
+    }
+    case 'npz':
+      return openNpz(detected.path!, opts);
+    case 'csv':
+      return openCsvManifest(detected.path!, opts);
+    case 'folder':
+    case 'dicom':
+      return openImageFolder(detected.path!, { ...opts, kind: detected.kind });
+  }
+}
