@@ -4,6 +4,7 @@
  * class is a change here only.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { BatchNormalization } from './batch-norm-layer.ts';
 
 export type Sym = tfl.SymbolicTensor;
 type Padding = 'same' | 'valid';
@@ -80,10 +81,7 @@ export function depthwiseConv(x: Sym, a: { name: string; kernelSize: number; str
  * Keras defaults: epsilon 1e-3, momentum 0.99.
  */
 export function batchNorm(x: Sym, name: string, opts: { epsilon?: number; momentum?: number } = {}): Sym {
-  return apply(
-    tfl.layers.batchNormalization({ name, axis: -1, epsilon: opts.epsilon ?? 1e-3, momentum: opts.momentum ?? 0.99 }),
-    x,
-  );
+  return apply(new BatchNormalization({ name, axis: -1, epsilon: opts.epsilon ?? 1e-3, momentum: opts.momentum ?? 0.99 }), x);
 }
 
 export function relu(x: Sym, name: string): Sym {

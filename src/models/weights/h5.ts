@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import h5wasm from 'h5wasm/node';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../errors.ts';
 import type { SourceLayer, SourceWeights } from './source.ts';
@@ -42,20 +42,34 @@ function stringListAttr(g: H5Group, name: string): string[] | undefined {
   return undefined;
 }
 
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** HDF5's superblock signature sits at offset 0, 512, 1024, 2048, … (after an optional user block). */
+export function hasHdf5Signature(file: string): boolean {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      if (readSync(fd, buf, 0, 8, off) === 8 && buf.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function readKerasH5(file: string): Promise<SourceWeights> {
   if (!existsSync(file)) throw new InputError(`${file}: no such weights file`);
+  if (!hasHdf5Signature(file)) throw new InputError(`${file}: not an HDF5 file (no HDF5 signature); pass a Keras .h5 weights file`);
   await h5wasm.ready;
-  let f: InstanceType<typeof h5wasm.File>;
-  try {
-    f = new h5wasm.File(path.resolve(file), 'r');
-  } catch (e) {
-    throw new InputError(`${file}: not a readable HDF5 file (${(e as Error).message}); pass a Keras .h5 weights file`);
-  }
+  const f = new h5wasm.File(path.resolve(file), 'r');
+  if (f.file_id < 0n) throw new InputError(`${file}: HDF5 could not open it; the file is damaged`);
   const layers = new Map<string, SourceLayer>();
   try {
     let root: H5Group = f;
     if (stringListAttr(root, 'layer_names') == null) {
-      const mw = f.get('model_weights');
+      const mw = f.keys().includes('model_weights') ? f.get('model_weights') : null;
       if (mw instanceof h5wasm.Group) root = mw;
     }
     const layerNames = stringListAttr(root, 'layer_names');
@@ -66,7 +80,7 @@ export async function readKerasH5(file: string): Promise<SourceWeights> {
       throw new InputError(`${file}: no 'layer_names' attribute, so this is not a Keras HDF5 weights file${hint}`);
     }
     for (const layer of layerNames) {
-      const g = root.get(layer);
+      const g = root.keys().includes(layer) ? root.get(layer) : null;
       if (!(g instanceof h5wasm.Group)) {
         throw new InputError(`${file}: layer '${layer}' is listed in layer_names but has no group; the file is damaged or not a Keras weights file`);
       }

@@ -1,0 +1,52 @@
+/**
+ * The BatchNormalization layer every backbone uses: tfjs-layers' own, with two changes in `call`.
+ *  - Training mode uses the fused op (src/engine/ops/batch-norm-training.ts): same numbers, far faster on wasm.
+ *  - A frozen layer (trainable = false) runs in inference mode even when the model trains, so its moving statistics
+ *    never move. This is Keras 2's rule and what LP and gradual unfreezing need; tfjs-layers itself keeps
+ *    normalising with batch statistics and updating the moving averages of frozen layers.
+ * The class name stays 'BatchNormalization', so saved models load in any TF.js or Keras tool.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormTraining } from '../engine/ops/batch-norm-training.ts';
+
+interface LayerVariableLike {
+  read(): tf.Tensor;
+  write(t: tf.Tensor): void;
+}
+interface BatchNormInternals {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma: LayerVariableLike | null;
+  beta: LayerVariableLike | null;
+  movingMean: LayerVariableLike;
+  movingVariance: LayerVariableLike;
+}
+type Kwargs = Record<string, unknown>;
+
+const StockBatchNormalization = Object.getPrototypeOf(tfl.layers.batchNormalization({})).constructor as {
+  new (args: Parameters<typeof tfl.layers.batchNormalization>[0]): tfl.layers.Layer;
+};
+
+export class BatchNormalization extends StockBatchNormalization {
+  static className = 'BatchNormalization';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const self = this as unknown as BatchNormInternals;
+    const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    if (!kwargs.training || !this.trainable || !lastAxis || !self.gamma || !self.beta) {
+      return super.call(inputs, { ...kwargs, training: kwargs.training && this.trainable });
+    }
+    const { y, mean, variance } = batchNormTraining(x, self.gamma.read() as tf.Tensor1D, self.beta.read() as tf.Tensor1D, self.epsilon);
+    const decay = 1 - self.momentum;
+    tf.tidy(() => {
+      for (const [variable, batchValue] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+        const old = variable.read();
+        variable.write(tf.sub(old, tf.mul(tf.sub(old, tf.tensor1d(Float32Array.from(batchValue))), decay)));
+      }
+    });
+    return y;
+  }
+}
