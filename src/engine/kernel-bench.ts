@@ -144,7 +144,7 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelBenc
       const fgMs = timeCalls(opts.reps, () => [x(), dy()], ([xi, dyi]) => conv2dBackpropFilterWasm(backend, xi, dyi, g));
       const igMs = timeCalls(opts.reps, () => [dy(), w()], ([dyi, wi]) => conv2dBackpropInputWasm(backend, dyi, wi, g));
 
-      const errBatch = size > 64 ? 1 : opts.batch;
+      const errBatch = size > 64 ? 1 : Math.min(opts.batch, 4);
       const [fgErr, igErr] = opts.checkErrors ? await shapeErrors(s, errBatch) : [NaN, NaN];
       const base = {
         shape: s.name, imageSize: size, batch: opts.batch, count: s.count, errBatch,

@@ -44,7 +44,7 @@ export function registerBench(program: Command): void {
     .addHelpText('after', `
 Columns: GFLOP/s of the kernel; the forward conv's GFLOP/s with fresh weights each call (the training case) and with
 cached weights (inference); the kernel's speed as a share of the fresh-weight forward; max |wasm−cpu|/max|cpu|
-(at batch 1 for sizes above 64, where the cpu backend is too slow at full batch).
+(at batch 4, or 1 for sizes above 64: the cpu backend is too slow at full batch).
 
 Example: medft bench --kernels --sizes 64 --json > kernels.json`)
     .action(async (opts: BenchOptions) => {

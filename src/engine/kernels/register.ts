@@ -3,7 +3,7 @@
  * wasm backend, so that a train step of a CNN runs there and is right. Each kernel is checked against the cpu backend in test/engine.
  */
 import {
-  backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
+  backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
@@ -13,6 +13,7 @@ import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.ts';
 import { maxPoolGradWasm } from './max-pool-grad.ts';
 import { registerFastChannelReductions } from './channel-reductions.ts';
+import { chooseForwardPath, conv2dForwardGemm, type Epilogue } from './conv2d-forward.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
@@ -73,8 +74,37 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
   },
 ];
 
+/** Filters XNNPACK has already packed (stock kernel seen them): reuse beats any re-formulation. */
+const seenFilters = new WeakSet<object>();
+
+/** Wraps the stock forward conv kernel: new filters take the cheaper GEMM formulation when it is cheaper. */
+function forwardConv(kernelName: typeof Conv2D | typeof FusedConv2D): void {
+  const stock = getKernel(kernelName, 'wasm');
+  if (!stock || (stock as { medft?: boolean }).medft) return;
+  const kernelFunc = (args: Args): TensorInfo => {
+    const { inputs, attrs, backend } = args;
+    const a = attrs as unknown as ConvAttrs & { activation?: string };
+    const act = (a.activation ?? 'linear') as Epilogue;
+    const filter = inputs.filter;
+    const eligible = ['linear', 'relu', 'relu6'].includes(act) && !inputs.preluActivationWeights &&
+      (a.dataFormat ?? 'NHWC') === 'NHWC' && (!inputs.bias || inputs.bias.shape.length === 1);
+    const isNew = !seenFilters.has(filter.dataId);
+    seenFilters.add(filter.dataId);
+    if (eligible && isNew) {
+      const g = convInfo(inputs.x.shape, filter.shape, a, false);
+      const path = chooseForwardPath(g);
+      if (path !== 'xnnpack') return conv2dForwardGemm(backend, inputs.x, filter, inputs.bias ?? null, act, g, path);
+    }
+    return stock.kernelFunc(args as never) as TensorInfo;
+  };
+  unregisterKernel(kernelName, 'wasm');
+  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as KernelConfig);
+}
+
 export function registerWasmTrainingKernels(): void {
   registerFastChannelReductions();
+  forwardConv(Conv2D);
+  forwardConv(FusedConv2D);
   for (const k of kernels) {
     if (getKernel(k.name, 'wasm')) unregisterKernel(k.name, 'wasm');
     registerKernel({ kernelName: k.name, backendName: 'wasm', kernelFunc: k.fn as unknown as KernelFunc } as KernelConfig);

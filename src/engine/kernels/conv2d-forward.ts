@@ -1,0 +1,81 @@
+/**
+ * Forward convolution on wasm when the filter is new. Stock TF.js hands every filter it has not seen to XNNPACK,
+ * which re-orders (HWIO→OHWI) and packs it — ~11 ns per weight, paid on every training step because the optimizer
+ * gives each weight a new tensor. For late ResNet stages at small inputs that costs 3–4× the convolution itself.
+ * Two GEMM formulations avoid most of it:
+ *   'gemm'  : y = cols · W            — XNNPACK packs W through its GEMM (~6.5 ns per weight, no re-order)
+ *   'gemmT' : yᵀ = Wᵀ · colsᵀ, then transpose — W is streamed, only the columns are packed (P·K floats):
+ *             wins whenever the weights outnumber the output pixels.
+ * A filter seen before (inference over many batches) goes to stock XNNPACK, whose packed copy is then reused.
+ * Bias and linear/relu/relu6 activations are applied in one JS pass on the GEMM paths.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import { PACK_NS } from './conv2d-backprop-filter.ts';
+import { im2col, im2colTransposed, transpose2d } from './layout.ts';
+import { alloc, f32, free, gemm, offsetOf, type WasmBackend } from './wasm-heap.ts';
+
+export type ForwardPath = 'xnnpack' | 'gemm' | 'gemmT';
+export type Epilogue = 'linear' | 'relu' | 'relu6';
+
+/** Estimated ns of work outside the multiply-adds, per path, for a filter XNNPACK has not packed yet. */
+export function chooseForwardPath(g: ConvGeometry): ForwardPath {
+  const P = outPixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const direct = isPointwise(g) && g.strideH === 1 && g.strideW === 1;
+  const cost: Record<ForwardPath, number> = {
+    xnnpack: 11 * K * g.outC,
+    gemm: PACK_NS * K * g.outC + (direct ? 0 : 0.7 * P * K) + P * g.outC,
+    gemmT: K * g.outC + (1.2 + PACK_NS) * P * K + 2 * P * g.outC,
+  };
+  return (Object.keys(cost) as ForwardPath[]).reduce((best, p) => (cost[p] < cost[best] ? p : best));
+}
+
+/** In place: v = act(v + bias[c]) over a [P, C] block. */
+function applyEpilogue(h: Float32Array, y: number, P: number, C: number, bias: number, act: Epilogue): void {
+  if (bias < 0 && act === 'linear') return;
+  for (let p = 0, o = y; p < P; p++, o += C) {
+    for (let c = 0; c < C; c++) {
+      let v = h[o + c] + (bias >= 0 ? h[bias + c] : 0);
+      if (act !== 'linear' && v < 0) v = 0;
+      if (act === 'relu6' && v > 6) v = 6;
+      h[o + c] = v;
+    }
+  }
+}
+
+export function conv2dForwardGemm(
+  backend: WasmBackend, x: TensorInfo, w: TensorInfo, bias: TensorInfo | null, act: Epilogue, g: ConvGeometry,
+  path: Exclude<ForwardPath, 'xnnpack'>,
+): TensorInfo {
+  const P = outPixels(g);
+  const K = g.kH * g.kW * g.inC;
+  const OC = g.outC;
+  const direct = isPointwise(g) && g.strideH === 1 && g.strideW === 1;
+  const temps: TensorInfo[] = [];
+  let y: TensorInfo;
+  if (path === 'gemm') {
+    let cols = x;
+    if (!direct) {
+      cols = alloc(backend, [P, K]);
+      temps.push(cols);
+      im2col(f32(backend), offsetOf(backend, x), offsetOf(backend, cols), g);
+    }
+    y = gemm(backend, cols, w, P, K, OC);
+  } else {
+    const wT = alloc(backend, [OC, K]);
+    const colsT = alloc(backend, [K, P]);
+    temps.push(wT, colsT);
+    const h = f32(backend);
+    transpose2d(h, offsetOf(backend, w), offsetOf(backend, wT), K, OC);
+    if (direct) transpose2d(h, offsetOf(backend, x), offsetOf(backend, colsT), P, K);
+    else im2colTransposed(h, offsetOf(backend, x), offsetOf(backend, colsT), g);
+    const yT = gemm(backend, wT, colsT, OC, K, P);
+    temps.push(yT);
+    y = alloc(backend, [P, OC]);
+    transpose2d(f32(backend), offsetOf(backend, yT), offsetOf(backend, y), OC, P);
+  }
+  applyEpilogue(f32(backend), offsetOf(backend, y), P, OC, bias ? offsetOf(backend, bias) : -1, act);
+  free(backend, ...temps);
+  return { dataId: y.dataId, shape: [g.batch, g.outH, g.outW, OC], dtype: 'float32' };
+}
