@@ -16,6 +16,8 @@ export interface NpzOptions extends OpenOptions {
   medmnist?: string;
   collect?: boolean;
   problems?: Problems;
+  /** Deflated arrays above this many bytes are inflated to the cache instead of memory (default 256 MiB). */
+  inMemoryLimit?: number;
 }
 
 interface Part {
@@ -35,7 +37,7 @@ export interface NpzDataset extends Dataset {
 export async function openNpz(path: string, opts: NpzOptions = {}): Promise<NpzDataset> {
   const file = resolve(path);
   const problems = opts.problems ?? Problems.from(opts);
-  const npz = await NpzFile.open(file);
+  const npz = await NpzFile.open(file, opts.inMemoryLimit);
   try {
     return await build(npz, file, opts, problems);
   } catch (e) {

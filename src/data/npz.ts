@@ -146,9 +146,11 @@ export class NpzFile {
     private readonly entries: Map<string, ZipEntry>,
     private readonly fileSize: number,
     private readonly mtimeMs: number,
+    private readonly inMemoryLimit: number,
   ) {}
 
-  static async open(path: string): Promise<NpzFile> {
+  /** `inMemoryLimit`: deflated arrays above this many bytes are inflated to a cache file (default 256 MiB). */
+  static async open(path: string, inMemoryLimit = IN_MEMORY_LIMIT): Promise<NpzFile> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -158,7 +160,7 @@ export class NpzFile {
     try {
       const st = await stat(path);
       const entries = await readZipEntries(path, fh, st.size);
-      return new NpzFile(path, fh, new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e])), st.size, st.mtimeMs);
+      return new NpzFile(path, fh, new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e])), st.size, st.mtimeMs, inMemoryLimit);
     } catch (e) {
       await fh.close();
       throw e;
@@ -189,7 +191,7 @@ export class NpzFile {
     const what = `${this.path} [${key}]`;
     const start = await this.dataStart(e);
     if (e.method !== 0 && e.method !== 8) throw new InputError(`${what}: unsupported zip compression method ${e.method} (numpy writes 0 or 8)`);
-    if (e.method === 8 && e.size <= IN_MEMORY_LIMIT) {
+    if (e.method === 8 && e.size <= this.inMemoryLimit) {
       const comp = Buffer.alloc(e.compSize);
       await this.fh.read(comp, 0, e.compSize, start);
       let raw: Uint8Array;
