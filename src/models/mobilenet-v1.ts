@@ -20,9 +20,9 @@ export function pyFloat(a: number): string {
   return Number.isInteger(a) ? a.toFixed(1) : String(a);
 }
 
-/** Keras picks the weights of the nearest trained resolution: the size itself if trained, else 224. */
-function weightRows(o: ResolvedOptions, trained: number[]): number {
-  return trained.includes(o.inputSize) ? o.inputSize : 224;
+/** Resolutions whose weights fit: the model's own if ImageNet weights were trained at it, then 224 (Keras' default). */
+export function weightRows(o: ResolvedOptions, trained: number[]): number[] {
+  return trained.includes(o.inputSize) && o.inputSize !== 224 ? [o.inputSize, 224] : [224];
 }
 
 function dwBlock(x: Sym, filters: number, alpha: number, stride: number, id: number): Sym {
@@ -71,13 +71,13 @@ export const mobilenetV1: FamilyDef = {
   },
   topLayerNames: ['global_average_pooling2d', 'reshape_1', 'dropout', 'conv_preds', 'reshape_2', 'predictions'],
   weightSources(o) {
-    const rows = weightRows(o, [128, 160, 192, 224]);
     const a = pyFloat(o.alpha);
     const kerasAlpha = { 1: '1_0', 0.75: '7_5', 0.5: '5_0', 0.25: '2_5' }[o.alpha] ?? '1_0';
-    return [
+    // Weights trained at the model's own resolution first, then the 224 ones (same shapes; Keras' default).
+    return weightRows(o, [128, 160, 192, 224]).flatMap((rows) => [
       localTfjs(`mobilenet_v1_${a}_${rows}_imagenet`, true, 'tfjs-weights-manifest', 'weights-only manifest (modelTopology null)'),
       localH5(`mobilenet_${kerasAlpha}_${rows}_tf.h5`, true),
       localH5(`mobilenet_${kerasAlpha}_${rows}_tf_no_top.h5`, false),
-    ];
+    ]);
   },
 };

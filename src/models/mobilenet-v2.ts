@@ -5,7 +5,7 @@
  */
 import { TF_SPEC } from '../data/preprocess-spec.ts';
 import { add, batchNorm, channels, conv, correctPad, dense, depthwiseConv, globalAvgPool, relu6, zeroPad, type Sym } from './layers.ts';
-import { pyFloat } from './mobilenet-v1.ts';
+import { pyFloat, weightRows } from './mobilenet-v1.ts';
 import type { FamilyDef } from './types.ts';
 import { localH5, localTfjs } from './weights/resolve.ts';
 
@@ -86,14 +86,15 @@ export const mobilenetV2: FamilyDef = {
   },
   topLayerNames: ['global_average_pooling2d', 'predictions'],
   weightSources(o) {
-    const rows = [96, 128, 160, 192, 224].includes(o.inputSize) ? o.inputSize : 224;
     const a = pyFloat(o.alpha);
-    const h5 = `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${a}_${rows}`;
-    return [
-      localTfjs(`mobilenet_v2_${a}_${rows}_imagenet`, true),
-      localTfjs(`mobilenet_v2_${a}_${rows}_imagenet_notop`, false),
-      localH5(`${h5}.h5`, true),
-      localH5(`${h5}_no_top.h5`, false),
-    ];
+    return weightRows(o, [96, 128, 160, 192, 224]).flatMap((rows) => {
+      const h5 = `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${a}_${rows}`;
+      return [
+        localTfjs(`mobilenet_v2_${a}_${rows}_imagenet`, true),
+        localTfjs(`mobilenet_v2_${a}_${rows}_imagenet_notop`, false),
+        localH5(`${h5}.h5`, true),
+        localH5(`${h5}_no_top.h5`, false),
+      ];
+    });
   },
 };

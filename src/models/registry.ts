@@ -140,6 +140,11 @@ export async function createModel(
   }
 }
 
+/** The model's weight variables grouped by block, in block order (BatchNorm moving statistics included). */
+export function blockWeights(model: tfl.LayersModel, spec: ModelSpec): { block: string; weights: tfl.LayerVariable[] }[] {
+  return spec.blocks.map((b) => ({ block: b.name, weights: b.layerNames.flatMap((n) => model.getLayer(n).weights) }));
+}
+
 export interface ModelInfo {
   name: string;
   family: string;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { UsageError } from '../../src/errors.ts';
-import { buildModel, createModel, type ModelSpec } from '../../src/models/index.ts';
+import { blockWeights, buildModel, createModel, type ModelSpec } from '../../src/models/index.ts';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -172,6 +172,9 @@ describe('block partition', () => {
         const sum = s.blocks.reduce((n, b) => n + blockParams(m, s, b.name), 0);
         assert.equal(sum, m.countParams(), 'blocks hold all parameters');
         assert.deepEqual(s.blocks.at(-1)!.layerNames.filter((l) => m.getLayer(l).countParams() > 0), ['medft_head_dense']);
+        const grouped = blockWeights(m, s).flatMap((b) => b.weights);
+        assert.equal(grouped.length, m.weights.length);
+        assert.equal(new Set(grouped).size, m.weights.length, 'every variable in exactly one block');
       });
     });
   }

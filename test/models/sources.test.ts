@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { InputError, ResourceError } from '../../src/errors.ts';
@@ -151,6 +152,16 @@ describe('weights found by their Keras file names in MEDFT_WEIGHTS_DIR', () => {
       });
     });
   }
+
+  it('MobileNet at 128 px without 128-px weights falls back to the 224 ones, as Keras does', async () => {
+    const shared = process.env.MEDFT_WEIGHTS_DIR ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared/weights');
+    await withEnv({ MEDFT_WEIGHTS_DIR: shared }, async () => {
+      const { model, loadReport: r } = await createModel('mobilenet_v1', { alpha: 0.25, inputSize: 128, includeTop: true, weights: 'imagenet' });
+      assert.equal(r!.file, path.join(shared, 'mobilenet_v1_0.25_224_imagenet', 'model.json'));
+      assert.equal(r!.matchedParams, 475_544);
+      model.dispose();
+    });
+  });
 
   it('none there and no fetch possible: a ResourceError naming the files and folders', async () => {
     await withEnv({ MEDFT_WEIGHTS_DIR: path.join(tmp, 'nothing'), MEDFT_CACHE_DIR: path.join(tmp, 'nothing-cache') }, async () => {
