@@ -5,6 +5,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchNormalization } from './batch-norm-layer.ts';
+import { ImageConv2D, readsImageOnly } from './image-conv-layer.ts';
 
 export type Sym = tfl.SymbolicTensor;
 type Padding = 'same' | 'valid';
@@ -43,21 +44,21 @@ function apply(layer: tfl.layers.Layer, x: Sym | Sym[]): Sym {
   return layer.apply(x) as Sym;
 }
 
-/** A standard 2-D convolution (Keras Conv2D: weights `kernel` [kh, kw, in, out] and optional `bias`). */
+/**
+ * A standard 2-D convolution (Keras Conv2D: weights `kernel` [kh, kw, in, out] and optional `bias`). A conv that
+ * reads the image itself uses ImageConv2D, which spares the train step the image's unused gradient.
+ */
 export function conv(x: Sym, a: ConvArgs): Sym {
-  return apply(
-    tfl.layers.conv2d({
-      name: a.name,
-      filters: a.filters,
-      kernelSize: a.kernelSize,
-      strides: a.strides ?? 1,
-      padding: a.padding ?? 'valid',
-      useBias: a.useBias ?? true,
-      activation: a.activation ?? 'linear',
-      kernelInitializer: kernelInit(),
-    }),
-    x,
-  );
+  const args = {
+    name: a.name,
+    filters: a.filters,
+    kernelSize: a.kernelSize,
+    strides: a.strides ?? 1,
+    padding: a.padding ?? 'valid',
+    useBias: a.useBias ?? true,
+    activation: a.activation ?? 'linear',
+  } as const;
+  return apply(readsImageOnly(x) ? new ImageConv2D(args) : tfl.layers.conv2d(args), x);
 }
 
 /** A depthwise 3×3 convolution (Keras DepthwiseConv2D: weight `depthwise_kernel` [kh, kw, in, 1]). */

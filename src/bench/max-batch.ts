@@ -1,0 +1,51 @@
+/**
+ * `medft bench --model M --size S --max-batch`: the largest batch whose train step fits the wasm heap, found by
+ * running single steps in child processes (a wasm heap that runs out aborts its process, so each try needs its own):
+ * doubling until a step fails, then bisecting.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+
+export interface BatchTrial {
+  batch: number;
+  fits: boolean;
+  wasmHeapBytes: number | null;
+  trainImagesPerSec: number | null;
+}
+
+function tryBatch(model: string, size: number, batch: number): BatchTrial {
+  const r = spawnSync(process.execPath, [bin, 'bench', '--model', model, '--size', String(size), '--batch', String(batch),
+    '--steps', '1', '--no-torch', '--json', '--backend', 'wasm'],
+  { encoding: 'utf8', env: { ...process.env, MEDFT_SKIP_MEMORY_CHECK: '1' }, maxBuffer: 1 << 26 });
+  if (r.status !== 0) return { batch, fits: false, wasmHeapBytes: null, trainImagesPerSec: null };
+  const out = JSON.parse(r.stdout) as { wasmHeapBytes: number; trainImagesPerSec: number };
+  return { batch, fits: true, wasmHeapBytes: out.wasmHeapBytes, trainImagesPerSec: out.trainImagesPerSec };
+}
+
+export function findMaxBatch(model: string, size: number, log: (t: BatchTrial) => void): { maxBatch: number; trials: BatchTrial[] } {
+  const trials: BatchTrial[] = [];
+  const run = (b: number) => {
+    const t = tryBatch(model, size, b);
+    trials.push(t);
+    log(t);
+    return t.fits;
+  };
+  let good = 0;
+  let bad = 0;
+  for (let b = 1; ; b *= 2) {
+    if (run(b)) good = b;
+    else {
+      bad = b;
+      break;
+    }
+    if (b >= 1024) return { maxBatch: b, trials };
+  }
+  while (bad - good > 1) {
+    const mid = Math.floor((good + bad) / 2);
+    if (run(mid)) good = mid;
+    else bad = mid;
+  }
+  return { maxBatch: good, trials };
+}

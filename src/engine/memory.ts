@@ -1,0 +1,53 @@
+/**
+ * The wasm backend's memory: one linear heap of at most 4 GiB (wasm32). A train step that outgrows it aborts deep in
+ * wasm with no way back, so training checks its estimate first and fails early with a message that says what fits.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ResourceError } from '../errors.ts';
+
+/** Emscripten's cap for the wasm32 heap of TF.js's build (getHeapMax). */
+export const WASM_HEAP_MAX_BYTES = 4294901760;
+
+/** Current size of the wasm heap (it only grows: this is also the high-water mark). */
+export function wasmHeapBytes(): number {
+  const backend = tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8: Uint8Array } } | null;
+  return backend?.wasm?.HEAPU8.byteLength ?? 0;
+}
+
+/**
+ * Estimated peak wasm heap of a train step. Every layer's output is kept for the backward pass and each has a
+ * gradient of the same size alive at some point; temporaries (im2col columns, transposes) add about as much again
+ * at peak; weights exist as value, gradient and the next value. The factors are calibrated against measured
+ * high-water marks of ResNet-50, DenseNet-121 and VGG-19 (docs/engine.md).
+ */
+export function estimateTrainingHeapBytes(model: tfl.LayersModel, batch: number): number {
+  let activations = 0;
+  for (const layer of model.layers) {
+    const shapes = (Array.isArray((layer.outputShape as unknown[])[0]) ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
+    for (const s of shapes) activations += s.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  }
+  const params = model.countParams();
+  return 4 * (ACTIVATION_FACTOR * activations * batch + 3 * params) + BASE_BYTES;
+}
+
+const ACTIVATION_FACTOR = 2.5;
+const BASE_BYTES = 64 * 2 ** 20;
+
+export function maxBatchEstimate(model: tfl.LayersModel): number {
+  const perImage = estimateTrainingHeapBytes(model, 1) - estimateTrainingHeapBytes(model, 0);
+  return Math.max(0, Math.floor((WASM_HEAP_MAX_BYTES - estimateTrainingHeapBytes(model, 0)) / perImage));
+}
+
+/** Throws a ResourceError before training when the wasm heap cannot hold a step at this batch size. */
+export function assertTrainingFits(model: tfl.LayersModel, batch: number, what: string): void {
+  // MEDFT_SKIP_MEMORY_CHECK is for `bench --max-batch`, which probes the real limit in child processes.
+  if (tf.getBackend() !== 'wasm' || process.env.MEDFT_SKIP_MEMORY_CHECK) return;
+  const need = estimateTrainingHeapBytes(model, batch);
+  if (need <= WASM_HEAP_MAX_BYTES) return;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  throw new ResourceError(
+    `${what} at batch ${batch} needs about ${gib(need)} GiB of wasm memory, more than the 4 GiB the wasm backend can ` +
+      `address: use --batch ${maxBatchEstimate(model)} or less (or a smaller --size)`,
+  );
+}
