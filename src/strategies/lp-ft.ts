@@ -1,0 +1,31 @@
+/**
+ * LP-FT (Kumar et al. 2022): linear probing until the head has converged, then full fine-tuning starting from that
+ * head at a lower LR, so the randomly initialised head does not distort the pretrained features early on.
+ * Each phase has its own epochs and LR; the optimizer state is reset between them.
+ */
+import { z } from 'zod';
+import { UsageError } from '../errors.ts';
+import { defineStrategy } from './types.ts';
+
+export const lpFt = defineStrategy({
+  id: 'lp-ft',
+  name: 'linear probing, then full fine-tuning',
+  reference: 'Kumar et al., Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution, ICLR 2022',
+  summary: 'LP (head only, base LR × lpLrFactor) for lpEpochs, then FT of all blocks from that head at base LR × ftLrFactor',
+  params: z.object({
+    lpEpochs: z.coerce.number().int().positive().optional().describe('epochs of the LP phase (default: half the run, at least 1)'),
+    lpLrFactor: z.coerce.number().positive().default(10).describe('LP-phase LR = base LR × lpLrFactor'),
+    ftLrFactor: z.coerce.number().positive().default(1).describe('FT-phase LR = base LR × ftLrFactor (must be below the LP LR)'),
+  }).strict(),
+  plan: (ctx, p) => {
+    const lpEpochs = p.lpEpochs ?? Math.max(1, Math.floor(ctx.epochs / 2));
+    if (ctx.epochs < 2 || lpEpochs >= ctx.epochs) {
+      throw new UsageError(`lp-ft needs at least one LP and one FT epoch: ${ctx.epochs} epochs with lpEpochs ${lpEpochs}; raise --epochs or lower lpEpochs`);
+    }
+    if (p.ftLrFactor >= p.lpLrFactor) throw new UsageError(`lp-ft fine-tunes at a lower LR than it probes: ftLrFactor ${p.ftLrFactor} must be below lpLrFactor ${p.lpLrFactor}`);
+    return [
+      { name: 'lp', epochs: lpEpochs, lr: ctx.lr * p.lpLrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow' },
+      { name: 'ft', epochs: ctx.epochs - lpEpochs, lr: ctx.lr * p.ftLrFactor, trainBlocks: [...ctx.blocks], resetOptimizer: true, bn: 'follow' },
+    ];
+  },
+});
