@@ -22,6 +22,12 @@ export interface OptimizerConfig {
   momentum?: number;
 }
 
+export interface OptimizerState {
+  kind: OptimizerConfig['kind'];
+  slots: Record<string, { m: Float32Array; v?: Float32Array; t: number }>;
+  multipliers: Record<string, number>;
+}
+
 interface Slot {
   m: Float32Array;
   v?: Float32Array;
@@ -46,9 +52,32 @@ export class Optimizer {
     return this.multipliers.get(variableName) ?? 1;
   }
 
+  /** Back to multiplier 1 for every variable. */
+  clearLrMultipliers(): void {
+    this.multipliers.clear();
+  }
+
   /** Forget moments and step counts (Auto-RGN resets Adam's state every epoch; phases may too). */
   resetState(): void {
     this.slots.clear();
+  }
+
+  /** Moments, step counts and multipliers as plain arrays, for checkpoints (the arrays are the live buffers). */
+  exportState(): OptimizerState {
+    const slots: OptimizerState['slots'] = {};
+    for (const [name, s] of this.slots) slots[name] = { m: s.m, v: s.v, t: s.t };
+    return { kind: this.config.kind, slots, multipliers: Object.fromEntries(this.multipliers) };
+  }
+
+  /** Replaces the whole state with a checkpoint's (copies the arrays). */
+  importState(state: OptimizerState): void {
+    if (state.kind !== this.config.kind) throw new Error(`optimizer state is for ${state.kind}, not ${this.config.kind}`);
+    this.slots.clear();
+    for (const [name, s] of Object.entries(state.slots)) {
+      this.slots.set(name, { m: Float32Array.from(s.m), v: s.v ? Float32Array.from(s.v) : undefined, t: s.t });
+    }
+    this.multipliers.clear();
+    for (const [name, m] of Object.entries(state.multipliers)) this.multipliers.set(name, m);
   }
 
   /** One update of every variable that has a gradient, at learning rate `lr` (default: the configured one). */
