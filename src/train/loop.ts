@@ -15,6 +15,7 @@ import type { ModelSpec } from '../models/index.ts';
 import { relativeGradNorm, rgnMultipliers } from './auto-rgn.ts';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { monitorMaximises, type TrainConfig } from './config.ts';
+import { clipGlobalNorm } from './clip.ts';
 import { crossEntropy } from './loss.ts';
 import { Optimizer } from './optimizer.ts';
 import { applyPenalty, StartingPoint } from './penalty.ts';
@@ -108,26 +109,6 @@ function setWeights(weights: Map<string, tf.Variable>, values: Map<string, Float
     const t = tensorFromFill(v.shape, (out) => out.set(src));
     v.assign(t);
     t.dispose();
-  }
-}
-
-/** Scales every gradient by clip/‖g‖ when the global norm exceeds clip. */
-function clipGlobalNorm(grads: Record<string, tf.Tensor>, clip: number): void {
-  let sq = 0;
-  for (const g of Object.values(grads)) {
-    const a = floatsOf(g);
-    for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
-  }
-  const norm = Math.sqrt(sq);
-  if (!(norm > clip)) return;
-  const s = clip / norm;
-  for (const [k, g] of Object.entries(grads)) {
-    const next = tensorFromFill(g.shape, (out) => {
-      const a = floatsOf(g);
-      for (let i = 0; i < a.length; i++) out[i] = a[i] * s;
-    });
-    g.dispose();
-    grads[k] = next;
   }
 }
 
