@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { batches, epochOrder } from '../../src/data/batches.ts';
@@ -127,4 +127,5 @@ test('memory stays bounded while streaming a generated folder of 20,000 images',
   // (prefetch + 1) batches of 128 × 64 × 64 × 3 floats is ~19 MB; allow generous slack for GC timing and libvips.
   assert.ok(heapGrowth < 250e6, `JS heap + buffers grew ${(heapGrowth / 1e6).toFixed(0)} MB (everything held would be ${(held / 1e6).toFixed(0)} MB)`);
   assert.ok(rssGrowth < 400e6, `RSS grew ${(rssGrowth / 1e6).toFixed(0)} MB (everything held would be ${(held / 1e6).toFixed(0)} MB)`);
+  rmSync(dir, { recursive: true, force: true });
 });
