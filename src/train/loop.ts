@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, classWeights, DEFAULT_AUGMENT, type Batch, type Dataset } from '../data/index.ts';
 import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
 import { TrainingError, UsageError } from '../errors.ts';
-import { evaluateClassification } from '../eval/evaluate.ts';
+import { evaluateClassification } from '../eval/index.ts';
 import type { ModelSpec } from '../models/index.ts';
 import { relativeGradNorm, rgnMultipliers } from './auto-rgn.ts';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';

@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
 import { registerDatasets } from './datasets.ts';
+import { registerEvaluate } from './evaluate.ts';
+import { registerFinetune } from './finetune.ts';
 import { registerModels } from './models.ts';
+import { registerPredict } from './predict.ts';
+import { registerStrategies } from './strategies.ts';
 
 /** One line per command; each command lives in its own file. */
 export function registerCommands(program: Command): void {
   registerBench(program);
   registerDatasets(program);
   registerModels(program);
+  registerFinetune(program);
+  registerEvaluate(program);
+  registerPredict(program);
+  registerStrategies(program);
 }

@@ -1,0 +1,165 @@
+import { Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { UsageError } from '../../errors.ts';
+import { engineBanner, initEngine } from '../../engine/backend.ts';
+import { getFamily } from '../../models/index.ts';
+import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
+import { MONITORS, resolveTrainConfig } from '../../train/config.ts';
+import { finetune } from '../../train/finetune.ts';
+import type { EpochRecord } from '../../train/loop.ts';
+import { planEpochs } from '../../train/plan.ts';
+import { formatEpochLine } from '../../train/progress.ts';
+import { backendOption } from '../options.ts';
+import { printReport } from './evaluate.ts';
+
+interface FinetuneCliOptions {
+  data: string;
+  model: string;
+  strategy: string;
+  out: string;
+  epochs: string;
+  lr: string;
+  batch: string;
+  size?: string;
+  seed: string;
+  weights?: string;
+  param: string[];
+  optimizer: 'adam' | 'adamw' | 'sgd';
+  weightDecay: string;
+  schedule: 'constant' | 'step' | 'cosine';
+  warmup: string;
+  clipNorm: string;
+  classWeighted?: boolean;
+  augment: boolean;
+  monitor: (typeof MONITORS)[number];
+  patience: string;
+  dropout: string;
+  resume?: boolean;
+  keepCheckpoint?: boolean;
+  stopAfter?: string;
+  progress: boolean;
+  json?: boolean;
+  backend?: string;
+}
+
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function nonNegative(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got '${value}'`);
+  return n;
+}
+
+/** A cli-progress bar on stderr while a long epoch runs (only on a terminal). */
+function batchBar(enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return { update: (_e: number, _b: number, _t: number, _l: number) => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'epoch {epoch} [{bar}] {value}/{total} batches · loss {loss} · {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  let epoch = -1;
+  return {
+    update(e: number, b: number, total: number, loss: number) {
+      if (e !== epoch) { if (epoch >= 0) bar.stop(); bar.start(total, 0, { epoch: e, loss: '–' }); epoch = e; }
+      bar.update(b, { loss: loss.toFixed(4) });
+    },
+    stop() { if (epoch >= 0) bar.stop(); epoch = -1; },
+  };
+}
+
+function defaultWeights(model: string): string {
+  const def = getFamily(model);
+  const sources = def.weightSources({ numClasses: 0, inputSize: def.defaultInputSize, includeTop: false, alpha: def.defaultAlpha ?? 1, dropout: 0 });
+  return sources.length > 0 ? 'imagenet' : 'none';
+}
+
+export function registerFinetune(program: Command): void {
+  program
+    .command('finetune')
+    .description('fine-tune a pretrained backbone on a dataset with one strategy; evaluate on validation and test; save the model')
+    .requiredOption('--data <path|name>', 'dataset: an .npz, image folder, CSV manifest, or a MedMNIST name found in MEDFT_DATA_DIR')
+    .requiredOption('--model <name>', "backbone (see 'medft models')")
+    .requiredOption('--strategy <id>', `fine-tuning strategy: ${strategyIds().join(', ')} (see 'medft strategies')`)
+    .requiredOption('--out <dir>', 'output folder: model.json + weights.bin, medft.json, metrics.json, curves.csv')
+    .option('--epochs <n>', 'epochs in total (all phases)', '10')
+    .option('--lr <x>', 'base learning rate (strategies scale it per phase/block)', '1e-4')
+    .option('--batch <n>', 'batch size', '16')
+    .option('--size <px>', "input size in pixels (default: the model's)")
+    .option('--seed <n>', 'seed of the split, data order, augmentation and head initialisation', '0')
+    .option('--weights <src>', "'imagenet', 'none', or a path to weights (default: imagenet where the model has them)")
+    .option('--param <key=value>', "a strategy hyper-parameter (repeatable), e.g. --param alpha=0.01", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adam', 'adamw', 'sgd']).default('adam'))
+    .option('--weight-decay <x>', "AdamW's decoupled weight decay", '0.01')
+    .addOption(new Option('--schedule <kind>', 'LR shape within each phase').choices(['constant', 'step', 'cosine']).default('cosine'))
+    .option('--warmup <epochs>', 'linear warm-up at the start of each phase, in epochs', '0')
+    .option('--clip-norm <x>', 'clip the global gradient norm (0: off)', '0')
+    .option('--class-weighted', 'weight the loss by balanced class weights of the training split')
+    .option('--no-augment', 'no random augmentation (flips, small rotations, crops, brightness/contrast)')
+    .addOption(new Option('--monitor <metric>', 'validation metric for early stopping and best-epoch restore').choices([...MONITORS]).default('val_loss'))
+    .option('--patience <n>', 'epochs without improvement before a phase ends (0: never)', '5')
+    .option('--dropout <rate>', 'dropout before the head', '0')
+    .option('--resume', 'continue from the checkpoint in <out>/checkpoint')
+    .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
+    .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
+    .option('--no-progress', 'no progress bar within epochs')
+    .option('--json', 'print the final metrics as JSON on stdout')
+    .addOption(backendOption())
+    .addHelpText('after', `
+Progress goes to stderr: the engine banner, one line per epoch (loss, validation metrics, LR, images/s), and a
+progress bar within epochs on a terminal. The test-set metrics are printed on stdout at the end.
+
+Examples:
+  medft finetune --data breastmnist --model resnet50 --strategy lp-ft --size 64 --epochs 10 --out runs/bm-r50-lpft
+  medft finetune --data labels.csv --model densenet121 --strategy l2-sp --param alpha=0.01 --out runs/x
+  medft finetune --data breastmnist --model tiny_cnn --strategy gu-lf --epochs 4 --out runs/tiny --resume`)
+    .action(async (opts: FinetuneCliOptions) => {
+      const epochs = positiveInt(opts.epochs, '--epochs');
+      const lr = Number(opts.lr);
+      if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${opts.lr}'`);
+      const config = resolveTrainConfig({
+        batchSize: positiveInt(opts.batch, '--batch'),
+        seed: Number(nonNegative(opts.seed, '--seed')),
+        optimizer: opts.optimizer,
+        weightDecay: nonNegative(opts.weightDecay, '--weight-decay'),
+        schedule: opts.schedule,
+        warmupEpochs: nonNegative(opts.warmup, '--warmup'),
+        clipNorm: nonNegative(opts.clipNorm, '--clip-norm'),
+        classWeighted: !!opts.classWeighted,
+        augment: opts.augment,
+        earlyStopping: { monitor: opts.monitor, patience: nonNegative(opts.patience, '--patience'), restoreBest: true },
+      });
+      const inputSize = opts.size ? positiveInt(opts.size, '--size') : undefined;
+      const dropout = nonNegative(opts.dropout, '--dropout');
+      const overrides = parseParamPairs(opts.param);
+      const weightsArg = opts.weights ?? defaultWeights(opts.model);
+      const weights = weightsArg === 'none' ? null : weightsArg;
+      // Check the strategy and its parameters before anything slow happens.
+      buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
+
+      const info = await initEngine(opts.backend);
+      process.stderr.write(`${engineBanner(info)}\n`);
+      const bar = batchBar(opts.progress);
+      let total = epochs;
+      const result = await finetune({
+        data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint,
+        stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
+        makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
+        events: {
+          onMessage: (line) => process.stderr.write(`${line}\n`),
+          onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
+          onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
+        },
+      });
+      bar.stop();
+      if (result.training.interrupted) {
+        process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
+        return;
+      }
+      process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
+      else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
+      else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
+    });
+}

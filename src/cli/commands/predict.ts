@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { decodeImageFile, preprocess } from '../../data/index.ts';
+import { engineBanner, initEngine } from '../../engine/backend.ts';
+import { probabilitiesOf } from '../../train/predict.ts';
+import { loadFinetuned } from '../../train/saved-model.ts';
+import { backendOption } from '../options.ts';
+import { positiveInt } from './finetune.ts';
+
+interface PredictOptions {
+  model: string;
+  batch: string;
+  json?: boolean;
+  backend?: string;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('class probabilities of images with a fine-tuned model folder')
+    .argument('<images...>', 'image files (PNG, JPEG, BMP, TIFF, DICOM, …)')
+    .requiredOption('--model <dir>', "folder written by 'medft finetune --out'")
+    .option('--batch <n>', 'images per forward pass', '32')
+    .option('--json', 'print one JSON array: file, predicted class, probabilities')
+    .addOption(backendOption())
+    .addHelpText('after', `
+Each image is resized and normalised as recorded in the model's medft.json. Output: one line per image with the
+predicted class and every class's probability.
+
+Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
+    .action(async (images: string[], opts: PredictOptions) => {
+      const batch = positiveInt(opts.batch, '--batch');
+      const info = await initEngine(opts.backend);
+      process.stderr.write(`${engineBanner(info)}\n`);
+      const { model, meta } = await loadFinetuned(opts.model);
+      const size = meta.preprocess.inputSize;
+      const per = size * size * 3;
+      const k = meta.classNames.length;
+      const rows: { file: string; predicted: string; probabilities: Record<string, number> }[] = [];
+      try {
+        for (let s = 0; s < images.length; s += batch) {
+          const files = images.slice(s, s + batch);
+          const x = new Float32Array(files.length * per);
+          for (let i = 0; i < files.length; i++) x.set(preprocess(await decodeImageFile(files[i]), meta.preprocess), i * per);
+          const p = probabilitiesOf(model, x, [files.length, size, size, 3]);
+          files.forEach((file, i) => {
+            const row = Array.from(p.subarray(i * k, (i + 1) * k));
+            const best = row.indexOf(Math.max(...row));
+            rows.push({ file, predicted: meta.classNames[best], probabilities: Object.fromEntries(meta.classNames.map((c, j) => [c, row[j]])) });
+            if (!opts.json) process.stdout.write(`${file}\t${meta.classNames[best]}\t${meta.classNames.map((c, j) => `${c}=${row[j].toFixed(4)}`).join(' ')}\n`);
+          });
+        }
+      } finally {
+        model.dispose();
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    });
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { STRATEGIES, STUDY_STRATEGIES } from '../../strategies/index.ts';
+
+interface ParamInfo { name: string; default: unknown; description: string }
+
+function paramsOf(schema: z.ZodObject): ParamInfo[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, { default?: unknown; description?: string }> };
+  return Object.entries(json.properties ?? {}).map(([name, p]) => ({ name, default: p.default ?? null, description: p.description ?? '' }));
+}
+
+export function registerStrategies(program: Command): void {
+  program
+    .command('strategies')
+    .description('list the fine-tuning strategies: what each trains, when, how fast; its hyper-parameters and defaults')
+    .option('--json', 'print one JSON array')
+    .addHelpText('after', `
+Hyper-parameters are set with 'medft finetune --param key=value'. The eight strategies of the reference study
+(Davila et al. 2024) are marked with *.
+
+Example: medft strategies --json | jq '.[].id'`)
+    .action((opts: { json?: boolean }) => {
+      const rows = STRATEGIES.map((s) => ({
+        id: s.id === 'surgical' ? 'surgical:<block>' : s.id,
+        name: s.name,
+        study: (STUDY_STRATEGIES as readonly string[]).includes(s.id),
+        summary: s.summary,
+        reference: s.reference,
+        params: paramsOf(s.params),
+      }));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      for (const r of rows) {
+        const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`];
+        for (const p of r.params) lines.push(`    --param ${p.name}=${p.default ?? '(required or derived)'}  ${p.description}`);
+        process.stdout.write(`${lines.join('\n')}\n\n`);
+      }
+    });
+}

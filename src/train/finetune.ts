@@ -1,0 +1,105 @@
+/**
+ * One fine-tuning run from files to files: open the data, split it, build the model with pretrained weights, carry
+ * out the strategy's plan, evaluate on validation and test, save the model folder, medft.json, metrics.json and
+ * curves.csv. The plan is built by the caller from the model's blocks (strategies sit above train/).
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSplits, openDataset, splitRecord, type Dataset, type OpenDatasetOptions } from '../data/index.ts';
+import { engineInfo } from '../engine/backend.ts';
+import { UsageError } from '../errors.ts';
+import { evaluateClassification, type ClassificationReport } from '../eval/index.ts';
+import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } from '../models/index.ts';
+import type { TrainConfig } from './config.ts';
+import { train, type TrainEvents, type TrainResult } from './loop.ts';
+import type { TrainPlan } from './plan.ts';
+import { predictDataset } from './predict.ts';
+import { curvesCsv } from './progress.ts';
+import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
+
+export interface FinetuneOptions {
+  data: string;
+  dataOptions?: OpenDatasetOptions;
+  model: string;
+  weights: WeightsOption;
+  inputSize?: number;
+  dropout?: number;
+  /** Builds the strategy's plan over the model's block names (stem … head). */
+  makePlan: (blocks: string[]) => TrainPlan;
+  epochs: number;
+  lr: number;
+  config: TrainConfig;
+  out: string;
+  resume?: boolean;
+  /** Keep out/checkpoint after a finished run (default: removed, it holds weights and moments several times over). */
+  keepCheckpoint?: boolean;
+  /** Return after this many epochs, leaving the checkpoint to resume from. */
+  stopAfterEpoch?: number;
+  events?: TrainEvents & { onMessage?(line: string): void; onEvalBatch?(split: string, done: number, total: number): void };
+}
+
+export interface FinetuneResult {
+  dataset: Dataset;
+  spec: ModelSpec;
+  plan: TrainPlan;
+  training: TrainResult;
+  metrics: { val: ClassificationReport | null; test: ClassificationReport | null } | null;
+  outDir: string;
+}
+
+export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
+  const say = (s: string) => o.events?.onMessage?.(s);
+  const ds = await openDataset(o.data, o.dataOptions);
+  try {
+    if (ds.labelWidth !== 1) throw new UsageError(`${ds.name} is multi-label (${ds.task}); medft finetune handles single-label classification only so far`);
+    const splits = makeSplits(ds, { seed: o.config.seed });
+    const record = splitRecord(ds, splits);
+    say(`data ${ds.name} (${ds.source}): ${ds.classNames.length} classes; split ${splits.method}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
+    const created = await createModel(o.model, { numClasses: ds.classNames.length, inputSize: o.inputSize, dropout: o.dropout, seed: o.config.seed, weights: o.weights });
+    const { model, spec } = created;
+    try {
+      say(`model ${spec.name} at ${spec.inputSize}px: ${spec.params.toLocaleString('en-US')} params; weights ${created.loadReport ? formatLoadReport(created.loadReport) : 'random initialisation'}`);
+      const plan = o.makePlan(spec.blocks.map((b) => b.name));
+      say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
+      mkdirSync(o.out, { recursive: true });
+      const checkpointDir = join(o.out, 'checkpoint');
+      const training = await train({
+        model, spec, plan, config: o.config, dataset: ds, split: splits, checkpointDir, resume: o.resume,
+        stopAfterEpoch: o.stopAfterEpoch, events: o.events,
+      });
+      if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${checkpointDir}`);
+      if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, outDir: o.out };
+      if (training.restoredBest) say(`restored the weights of epoch ${training.bestEpoch} (best ${o.config.earlyStopping.monitor})`);
+
+      const evaluate = async (name: 'val' | 'test') => {
+        const idx = splits[name];
+        if (idx.length === 0) return null;
+        const p = await predictDataset(model, ds, idx, spec.preprocess, o.config.evalBatchSize, (d, t) => o.events?.onEvalBatch?.(name, d, t));
+        return evaluateClassification(p.labels, p.probabilities, ds.classNames.length, { classNames: ds.classNames });
+      };
+      const metrics = { val: await evaluate('val'), test: await evaluate('test') };
+
+      const { splits: full, ...dataRest } = record;
+      const meta: Omit<FinetunedMeta, 'format' | 'version' | 'medftVersion' | 'createdAt'> = {
+        model: { name: spec.name, inputSize: spec.inputSize, numClasses: spec.numClasses, dropout: o.dropout ?? 0, ...(spec.alpha != null ? { alpha: spec.alpha } : {}), pretrained: o.weights },
+        preprocess: spec.preprocess,
+        classNames: [...ds.classNames],
+        task: ds.task,
+        strategy: plan,
+        run: { epochs: o.epochs, lr: o.lr, config: o.config },
+        engine: engineInfo(),
+        data: { ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) },
+      };
+      await saveFinetuned(o.out, model, meta);
+      writeFileSync(join(o.out, 'metrics.json'), `${JSON.stringify({ bestEpoch: training.bestEpoch, restoredBest: training.restoredBest, seconds: training.seconds, ...metrics }, null, 2)}\n`);
+      writeFileSync(join(o.out, 'curves.csv'), curvesCsv(training.history));
+      writeFileSync(join(o.out, 'split.json'), `${JSON.stringify(record)}\n`);
+      if (!o.keepCheckpoint && existsSync(checkpointDir)) rmSync(checkpointDir, { recursive: true, force: true });
+      return { dataset: ds, spec, plan, training, metrics, outDir: o.out };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await ds.close();
+  }
+}

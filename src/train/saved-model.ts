@@ -1,0 +1,78 @@
+/**
+ * A fine-tuned model on disk: a TF.js layers folder (model.json + weights.bin, written by our own IO handler since
+ * `file://` saving needs tfjs-node) plus medft.json, which carries what is needed to use it — the model name and
+ * options to rebuild it, the preprocessing, the class names — and the record of how it was made.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { PreprocessSpec, SplitRecord, Task } from '../data/index.ts';
+import type { EngineInfo } from '../engine/backend.ts';
+import { InputError } from '../errors.ts';
+import { createModel, type CreatedModel } from '../models/index.ts';
+import type { TrainConfig } from './config.ts';
+import type { TrainPlan } from './plan.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export interface FinetunedMeta {
+  format: 'medft-finetuned';
+  version: 1;
+  medftVersion: string;
+  createdAt: string;
+  model: { name: string; inputSize: number; numClasses: number; dropout: number; alpha?: number; pretrained: string | null };
+  preprocess: PreprocessSpec;
+  classNames: string[];
+  task: Task;
+  strategy: TrainPlan;
+  run: { epochs: number; lr: number; config: TrainConfig };
+  engine: EngineInfo;
+  data: Omit<SplitRecord, 'splits'> & { splits: Record<string, { size: number; classCounts: number[]; sha256: string }> };
+}
+
+/** Writes model.json + weights.bin + medft.json into `dir`. */
+export async function saveFinetuned(dir: string, model: tfl.LayersModel, meta: Omit<FinetunedMeta, 'format' | 'version' | 'medftVersion' | 'createdAt'>): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const data = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data));
+    const json = {
+      modelTopology: artifacts.modelTopology,
+      format: 'layers-model',
+      generatedBy: `medft ${pkg.version}`,
+      convertedBy: null,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  }));
+  const full: FinetunedMeta = { format: 'medft-finetuned', version: 1, medftVersion: pkg.version, createdAt: new Date().toISOString(), ...meta };
+  writeFileSync(join(dir, 'medft.json'), `${JSON.stringify(full, null, 2)}\n`);
+}
+
+export function readFinetunedMeta(dir: string): FinetunedMeta {
+  const p = join(dir, 'medft.json');
+  if (!existsSync(p)) throw new InputError(`${dir}: no medft.json here; point --model at a folder written by 'medft finetune --out'`);
+  let meta: FinetunedMeta;
+  try {
+    meta = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${p}: not valid JSON (${(e as Error).message})`);
+  }
+  if (meta.format !== 'medft-finetuned' || meta.version !== 1) throw new InputError(`${p}: not a medft fine-tuned model record (format ${meta.format}, version ${meta.version})`);
+  return meta;
+}
+
+/** Rebuilds the model from medft.json and loads its weights by name (every tensor must match). */
+export async function loadFinetuned(dir: string): Promise<CreatedModel & { meta: FinetunedMeta }> {
+  const meta = readFinetunedMeta(dir);
+  const m = meta.model;
+  const created = await createModel(m.name, { numClasses: m.numClasses, inputSize: m.inputSize, dropout: m.dropout, alpha: m.alpha, weights: dir });
+  if (created.loadReport && created.loadReport.missing.length > 0) {
+    created.model.dispose();
+    throw new InputError(`${dir}: weights.bin lacks ${created.loadReport.missing.length} tensors of the model (${created.loadReport.missing.slice(0, 4).join(', ')}…); the folder is incomplete`);
+  }
+  return { model: created.model, spec: created.spec, meta };
+}
