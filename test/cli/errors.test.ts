@@ -24,10 +24,12 @@ describe('medft CLI errors', () => {
   it('unknown backend in MEDFT_BACKEND', () =>
     assertOneLineError(medft(['bench', '--kernels'], { MEDFT_BACKEND: 'gpu' }), /unknown backend 'gpu' \(from MEDFT_BACKEND\)/));
   it('bad number', () => assertOneLineError(medft(['bench', '--kernels', '--batch', 'two']), /--batch must be a positive integer/));
+  it('unknown model', () => assertOneLineError(medft(['bench', '--model', 'resnet51']), /unknown model 'resnet51'.*resnet50/));
+  it('neither --kernels nor --model', () => assertOneLineError(medft(['bench']), /'medft bench --kernels' or 'medft bench --model/));
   it('--help exits 0 and teaches', () => {
     const r = medft(['bench', '--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /--kernels/);
-    assert.match(r.stdout, /Example:/);
+    assert.match(r.stdout, /Examples:/);
   });
 });

@@ -56,6 +56,8 @@ function printModelResult(r: ModelBenchResult): void {
 
 async function runKernels(opts: BenchOptions): Promise<void> {
   const sizes = opts.sizes.split(',').map((s) => positiveInt(s.trim(), '--sizes'));
+  const batch = positiveInt(opts.batch, '--batch');
+  const reps = positiveInt(opts.reps, '--reps');
   const info = await initEngine(opts.backend);
   if (info.backend !== 'wasm') throw new UsageError(`--kernels measures the wasm backend's kernels, not '${info.backend}'`);
   process.stderr.write(`${engineBanner(info)}\n`);
@@ -63,7 +65,7 @@ async function runKernels(opts: BenchOptions): Promise<void> {
     process.stdout.write('size  shape                    kernel                path     GFLOP/s  fwd    fwd-cached ratio  max rel err\n');
   }
   const rows = await benchKernels({
-    sizes, batch: positiveInt(opts.batch, '--batch'), reps: positiveInt(opts.reps, '--reps'), checkErrors: opts.check,
+    sizes, batch, reps, checkErrors: opts.check,
     onRow: opts.json ? undefined : printKernelRow,
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -73,6 +75,9 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const model = opts.model!;
   if (!modelNames().includes(model)) throw new UsageError(`unknown model '${model}': choose one of ${modelNames().join(', ')}`);
   const size = positiveInt(opts.size, '--size');
+  const batch = positiveInt(opts.batch, '--batch');
+  const steps = positiveInt(opts.steps, '--steps');
+  const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
   const info = await initEngine(opts.backend);
   process.stderr.write(`${engineBanner(info)}\n`);
   if (opts.maxBatch) {
@@ -83,10 +88,7 @@ async function runModel(opts: BenchOptions): Promise<void> {
     else process.stdout.write(`${model} at ${size}×${size}: the largest batch whose train step fits the wasm heap is ${maxBatch}\n`);
     return;
   }
-  const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
-  const result = await benchModel({
-    model, size, batch: positiveInt(opts.batch, '--batch'), steps: positiveInt(opts.steps, '--steps'), torch: opts.torch, torchThreads,
-  }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printModelResult(result);
 }

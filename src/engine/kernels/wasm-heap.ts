@@ -66,7 +66,8 @@ export function idOf(backend: WasmBackend, t: TensorInfo): number {
 
 /** Index (in floats) of the tensor's first element in the heap. */
 export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId).memoryOffset >> 2;
+  // unsigned shift: heap offsets reach 4 GiB, past the int32 range of >>
+  return backend.dataIdMap.get(t.dataId).memoryOffset >>> 2;
 }
 
 export function f32(backend: WasmBackend): Float32Array {
