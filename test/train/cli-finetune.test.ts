@@ -1,0 +1,85 @@
+/**
+ * medft finetune → evaluate → predict end to end on the real BreastMNIST with tiny_cnn at 16 px: an interrupted run
+ * resumed from its checkpoint, the saved folder reloaded with the same test metrics, predictions on PNG files, and
+ * one-line usage errors.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { png, sharedDataDir, tempDir, write } from '../data/fixtures.ts';
+
+const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MEDFT_DATA_DIR: sharedDataDir() }, timeout: 300_000 });
+const dir = tempDir('medft-finetune-');
+const out = join(dir, 'run');
+const common = ['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--size', '16', '--strategy', 'lp-ft', '--epochs', '2', '--batch', '32', '--lr', '1e-3', '--out', out];
+
+describe('medft finetune / evaluate / predict', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops after epoch 1, resumes from the checkpoint, and saves model, medft.json, metrics and curves', () => {
+    const first = medft([...common, '--stop-after', '1']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr.split('\n')[0], /^medft .* backend wasm/);
+    assert.match(first.stderr, /epoch 1\/2 \[lp\] loss [\d.]+ · val loss [\d.]+ acc [\d.]+ bacc [\d.]+ auc [\d.]+ · lr .* img\/s/);
+    assert.match(first.stderr, /stopped after epoch 1; continue with the same command plus --resume/);
+    assert.ok(existsSync(join(out, 'checkpoint', 'checkpoint', 'state.json')));
+
+    const second = medft([...common, '--resume']);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /resumed after epoch 1/);
+    assert.doesNotMatch(second.stderr, /epoch 1\/2/);
+    assert.match(second.stderr, /epoch 2\/2 \[ft\]/);
+    assert.match(second.stdout, /^test \(n = 156\): accuracy [\d.]+ · balanced accuracy/);
+    for (const f of ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv']) assert.ok(existsSync(join(out, f)), f);
+    assert.ok(!existsSync(join(out, 'checkpoint')), 'checkpoint removed after a finished run');
+    const meta = JSON.parse(readFileSync(join(out, 'medft.json'), 'utf8'));
+    assert.equal(meta.model.name, 'tiny_cnn');
+    assert.equal(meta.preprocess.inputSize, 16);
+    assert.deepEqual(meta.classNames, ['malignant', 'normal, benign']);
+    assert.equal(meta.strategy.strategy, 'lp-ft');
+    assert.deepEqual(meta.strategy.phases.map((p: { name: string; lr: number }) => [p.name, p.lr]), [['lp', 1e-2], ['ft', 1e-3]]);
+    assert.equal(meta.run.config.batchSize, 32);
+    assert.equal(meta.engine.backend, 'wasm');
+    assert.equal(meta.data.splits.test.size, 156);
+    const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    assert.equal(curves.length, 3);
+    assert.match(curves[0], /^epoch,phase,trainable_blocks,lr_start/);
+    const modelJson = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    assert.equal(modelJson.format, 'layers-model');
+    assert.equal(modelJson.weightsManifest[0].paths[0], 'weights.bin');
+  });
+
+  it('evaluate reloads the folder and reproduces the test metrics; predict classifies image files', () => {
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    const r = medft(['evaluate', '--model', out, '--data', 'breastmnist', '--split', 'test', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.n, 156);
+    assert.equal(report.accuracy, metrics.test.accuracy);
+    assert.equal(report.macroAuc, metrics.test.macroAuc);
+    const a = write(join(dir, 'a.png'), png(28, 28, 1, 8, Array.from({ length: 784 }, (_, i) => i % 256)));
+    const b = write(join(dir, 'b.png'), png(40, 30, 3, 8, Array.from({ length: 3600 }, (_, i) => (i * 7) % 256)));
+    const p = medft(['predict', '--model', out, a, b]);
+    assert.equal(p.status, 0, p.stderr);
+    const lines = p.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /a\.png\t(malignant|normal, benign)\tmalignant=[\d.]+ normal, benign=[\d.]+$/);
+  });
+
+  it('usage errors are one line with exit 2', () => {
+    for (const [args, msg] of [
+      [['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--strategy', 'bogus', '--out', out], /unknown strategy 'bogus'/],
+      [['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--strategy', 'lp-ft', '--epochs', '1', '--out', out], /lp-ft needs at least one LP and one FT epoch/],
+      [['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--strategy', 'l2-sp', '--param', 'gamma=1', '--out', out], /Unrecognized key/],
+    ] as const) {
+      const r = medft([...args]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, msg);
+    }
+  });
+});
