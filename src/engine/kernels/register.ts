@@ -3,7 +3,7 @@
  * wasm backend, so that a train step of a CNN runs there and is right. Each kernel is checked against the cpu backend in test/engine.
  */
 import {
-  backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
+  backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
@@ -101,8 +101,28 @@ function forwardConv(kernelName: typeof Conv2D | typeof FusedConv2D): void {
   registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as KernelConfig);
 }
 
+/**
+ * Identity shares the input's data (a reference count), as on the cpu backend; TF.js's wasm kernel copies it. Every
+ * custom-gradient op (fused conv, BatchNorm) saves its inputs for the backward pass through Identity, so the copy
+ * cost a full pass over every activation per step and doubled their memory. Tensor data is never written after
+ * creation (variables get new data on assign), which is what makes sharing safe.
+ */
+function shareIdentity(): void {
+  const stock = getKernel(Identity, 'wasm');
+  if (!stock || (stock as { medft?: boolean }).medft) return;
+  const kernelFunc = ({ inputs, backend }: Args): TensorInfo => {
+    const { x } = inputs;
+    if (x.dtype === 'string') return stock.kernelFunc({ inputs, backend, attrs: {} } as never) as TensorInfo;
+    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  unregisterKernel(Identity, 'wasm');
+  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as KernelConfig);
+}
+
 export function registerWasmTrainingKernels(): void {
   registerFastChannelReductions();
+  shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);
   for (const k of kernels) {
