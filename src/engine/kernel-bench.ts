@@ -4,11 +4,14 @@
  *
  * Fairness: every timed call gets tensors it has never seen (as in training, where weights and activations change
  * every step), so no XNNPACK operator or packed operand is reused from a previous repetition. The forward conv is
- * timed both that way ("fresh weights", the training case) and with one filter reused ("cached", inference).
+ * timed both that way ("fresh weights": medft's forward kernel as a train step runs it) and with one filter reused
+ * ("cached": stock XNNPACK with its packed weights, as inference over many batches runs it).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
+import { maxRelErr } from './compare.ts';
 import { type ConvGeometry, convFlops, geometryFromConvInfo } from './kernels/conv-geometry.ts';
+import { chooseForwardPath } from './kernels/conv2d-forward.ts';
 import { chooseFilterGradPath, conv2dBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts';
 import { chooseInputGradPath, conv2dBackpropInputWasm } from './kernels/conv2d-backprop-input.ts';
 import type { WasmBackend } from './kernels/wasm-heap.ts';
@@ -85,16 +88,6 @@ async function cpuReference(kernel: 'Conv2DBackpropFilter' | 'Conv2DBackpropInpu
   }
 }
 
-function relErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
 /** Gradients of one shape at a small batch on wasm and cpu; returns [filter error, input error]. */
 async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number]> {
   const g = geometryOf(s, batch);
@@ -115,8 +108,8 @@ async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number
     return [read(conv2dBackpropFilterWasm(backend, xT, dyT, g)), read(conv2dBackpropInputWasm(backend, dyT, wT, g))];
   });
   return [
-    relErr(fg, await cpuReference('Conv2DBackpropFilter', s, g, x, w, dy)),
-    relErr(ig, await cpuReference('Conv2DBackpropInput', s, g, x, w, dy)),
+    maxRelErr(fg, await cpuReference('Conv2DBackpropFilter', s, g, x, w, dy)),
+    maxRelErr(ig, await cpuReference('Conv2DBackpropInput', s, g, x, w, dy)),
   ];
 }
 
@@ -151,7 +144,7 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelBenc
         forwardGflops: flops / fwdFresh / 1e6, forwardCachedGflops: flops / fwdCached / 1e6,
       };
       const made: KernelBenchRow[] = [
-        { ...base, kernel: 'Conv2D', path: 'xnnpack', gflops: flops / fwdFresh / 1e6, maxRelErr: null },
+        { ...base, kernel: 'Conv2D', path: chooseForwardPath(g), gflops: flops / fwdFresh / 1e6, maxRelErr: null },
         { ...base, kernel: 'Conv2DBackpropFilter', path: chooseFilterGradPath(g), gflops: flops / fgMs / 1e6,
           maxRelErr: opts.checkErrors ? fgErr : null },
         { ...base, kernel: 'Conv2DBackpropInput', path: chooseInputGradPath(g), gflops: flops / igMs / 1e6,

@@ -18,17 +18,7 @@ export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T
   }
 }
 
-/** max |a − b| / max |b|: the error measure used for every kernel check. */
-export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
+export { maxRelErr } from '../../src/engine/compare.ts';
 
 /** Deterministic values in [-1, 1) (a small LCG), so failures reproduce. */
 export function randomValues(n: number, seed: number): Float32Array {
