@@ -1,0 +1,70 @@
+/**
+ * One cell, in a worker: fine-tune with the cell's resolved config into `<out>/cells/<id>/`, resuming from that
+ * folder's checkpoint when an earlier run was killed mid-cell, and return everything the store keeps.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { engineInfo } from '../engine/backend.ts';
+import { buildPlan } from '../strategies/index.ts';
+import { finetune } from '../train/finetune.ts';
+import type { EpochRecord } from '../train/loop.ts';
+import type { Cell } from './cells.ts';
+import type { CellResult } from './store.ts';
+
+export interface CellEvents {
+  onEpochStart?(epoch: number, batches: number): void;
+  onBatch?(epoch: number, batch: number, batches: number): void;
+  onEpochEnd?(record: EpochRecord): void;
+}
+
+export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}): Promise<CellResult> {
+  const c = cell.config;
+  const t0 = performance.now();
+  let tTrain = 0;
+  const res = await finetune({
+    data: dataPath,
+    model: c.model.name,
+    weights: c.model.weights,
+    inputSize: c.model.inputSize ?? undefined,
+    dropout: c.model.dropout,
+    makePlan: (blocks) => buildPlan(c.strategy.id, { blocks, epochs: c.epochs, lr: c.lr }, c.strategy.params),
+    epochs: c.epochs,
+    lr: c.lr,
+    config: c.train,
+    out: cellDir,
+    resume: true,
+    events: {
+      onEpochStart: (i) => { if (tTrain === 0) tTrain = performance.now(); events.onEpochStart?.(i.epoch, i.batches); },
+      onBatch: (b) => events.onBatch?.(b.epoch, b.batch, b.batches),
+      onEpochEnd: (r) => events.onEpochEnd?.(r),
+    },
+  });
+  const record = JSON.parse(readFileSync(join(cellDir, 'split.json'), 'utf8')) as { method: string; seed: number; splits: Record<string, { size: number; classCounts: number[]; sha256: string }> };
+  // Sizes, class counts and a hash of the sample ids per split (the ids themselves stay in split.json).
+  const split = { method: record.method, seed: record.seed, splits: Object.fromEntries(Object.entries(record.splits).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) };
+  if (!keepModel) for (const f of ['model.json', 'weights.bin']) if (existsSync(join(cellDir, f))) rmSync(join(cellDir, f));
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const total = (performance.now() - t0) / 1000;
+  return {
+    val: res.metrics?.val ?? null,
+    test: res.metrics?.test ?? null,
+    bestEpoch: res.training.bestEpoch,
+    history: res.training.history,
+    timings: {
+      total,
+      train: res.training.seconds,
+      setup: tTrain ? (tTrain - t0) / 1000 : 0,
+      epochs: res.training.history.reduce((a, r) => a + r.seconds, 0),
+    },
+    environment: {
+      medftVersion: pkg.version,
+      engine: engineInfo(),
+      platform: `${process.platform}-${process.arch}`,
+      model: { name: res.spec.name, inputSize: res.spec.inputSize, params: res.spec.params },
+      plan: res.plan,
+      data: { name: res.dataset.name, source: res.dataset.source, classNames: res.dataset.classNames, ...split },
+      resumedAt: res.training.resumedAt,
+    },
+  };
+}

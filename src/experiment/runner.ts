@@ -1,0 +1,122 @@
+/**
+ * `medft run`: the experiment file → cells → the store; every cell not yet done goes to the worker pool (failed
+ * ones only when asked); the parent writes each epoch and each finished cell to the store as it arrives.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { canonicalJson, expandCells, type Cell } from './cells.ts';
+import { prepareDataset } from './data.ts';
+import type { RunTask } from './messages.ts';
+import { runPool, type PoolEvents } from './pool.ts';
+import { loadExperiment, type ExperimentSpec } from './spec.ts';
+import { ResultsStore } from './store.ts';
+
+export interface Plan {
+  file: string;
+  spec: ExperimentSpec;
+  experimentId: string;
+  cells: Cell[];
+}
+
+export function planExperiment(file: string): Plan {
+  const spec = loadExperiment(file);
+  const cells = expandCells(spec, file);
+  const experimentId = createHash('sha256').update(canonicalJson(cells.map((c) => c.id))).digest('hex').slice(0, 16);
+  return { file, spec, experimentId, cells };
+}
+
+export interface RunOptions {
+  out: string;
+  workers?: number;
+  retryFailed?: boolean;
+  download?: boolean;
+  backend?: string;
+  events?: PoolEvents & {
+    onPlan?(info: { total: number; done: number; failed: number; todo: Cell[] }): void;
+    onCellEnd?(cell: Cell, status: 'done' | 'failed', error?: string): void;
+  };
+}
+
+export interface RunSummary {
+  experimentId: string;
+  total: number;
+  skipped: number;
+  ran: number;
+  done: number;
+  failed: { cell: Cell; error: string }[];
+  /** Failed in an earlier run and not retried (no --retry-failed). */
+  previouslyFailed: number;
+  dbPath: string;
+}
+
+export const defaultWorkers = () => Math.max(1, cpus().length);
+
+export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const dbPath = join(out, 'results.db');
+  const store = new ResultsStore(dbPath);
+  try {
+    store.registerExperiment(plan.experimentId, plan.spec.name, resolve(plan.file), plan.spec, plan.cells);
+    const status = new Map(store.cells(plan.experimentId).map((r) => [r.id, r]));
+    const done = plan.cells.filter((c) => status.get(c.id)?.status === 'done');
+    const failedBefore = plan.cells.filter((c) => status.get(c.id)?.status === 'failed');
+    const todo = plan.cells.filter((c) => {
+      const s = status.get(c.id)?.status ?? 'pending';
+      return s === 'pending' || s === 'running' || (s === 'failed' && o.retryFailed);
+    });
+    o.events?.onPlan?.({ total: plan.cells.length, done: done.length, failed: o.retryFailed ? 0 : failedBefore.length, todo });
+
+    // Resolve every dataset (and write its subset) before any worker starts: a missing dataset is one message.
+    const paths = new Map<string, string>();
+    for (const c of todo) {
+      const d = c.config.dataset;
+      const key = canonicalJson([d.data, d.subset]);
+      if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
+    }
+    const tasks: RunTask[] = todo.map((cell) => ({
+      cell,
+      dataPath: paths.get(canonicalJson([cell.config.dataset.data, cell.config.dataset.subset]))!,
+      cellDir: join(out, 'cells', cell.id),
+      keepModel: plan.spec.keepModels,
+    }));
+    const byId = new Map(todo.map((c) => [c.id, c]));
+    const failed: { cell: Cell; error: string }[] = [];
+    let ran = 0;
+    await runPool(tasks, {
+      workers: o.workers ?? defaultWorkers(),
+      backend: o.backend,
+      logDir: join(out, 'logs'),
+      events: {
+        onReady: o.events?.onReady,
+        onStart: (w, t) => { store.markRunning(t.cell.id); o.events?.onStart?.(w, t); },
+        onMessage: (w, m) => {
+          if (m.type === 'epoch') store.recordEpoch(m.cellId, m.record);
+          else if (m.type === 'done') { store.recordDone(m.cellId, m.result); ran++; o.events?.onCellEnd?.(byId.get(m.cellId)!, 'done'); }
+          else if (m.type === 'failed') {
+            store.recordFailed(m.cellId, m.error);
+            ran++;
+            failed.push({ cell: byId.get(m.cellId)!, error: m.error });
+            o.events?.onCellEnd?.(byId.get(m.cellId)!, 'failed', m.error);
+          }
+          o.events?.onMessage?.(w, m);
+        },
+      },
+    });
+    const final = store.cells(plan.experimentId);
+    return {
+      experimentId: plan.experimentId,
+      total: plan.cells.length,
+      skipped: done.length,
+      ran,
+      done: final.filter((r) => r.status === 'done').length,
+      failed,
+      previouslyFailed: o.retryFailed ? 0 : failedBefore.length,
+      dbPath,
+    };
+  } finally {
+    store.close();
+  }
+}

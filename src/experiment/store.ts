@@ -1,0 +1,177 @@
+/**
+ * The results store: `<out>/results.db` (SQLite, WAL mode). One writer (the parent of the worker pool), one
+ * transaction per write, so a kill -9 at any moment leaves whole epochs and whole finished cells, never half of one.
+ */
+import Database from 'better-sqlite3';
+import type { ClassificationReport } from '../eval/index.ts';
+import type { EpochRecord } from '../train/loop.ts';
+import { canonicalJson, type Cell, type CellConfig } from './cells.ts';
+
+export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface CellRow {
+  id: string;
+  caseName: string;
+  dataset: string;
+  model: string;
+  strategy: string;
+  seed: number;
+  config: CellConfig;
+  status: CellStatus;
+  error: string | null;
+  attempts: number;
+  seconds: number | null;
+  finishedAt: string | null;
+}
+
+/** Everything a finished cell leaves behind. */
+export interface CellResult {
+  val: ClassificationReport | null;
+  test: ClassificationReport | null;
+  bestEpoch: number | null;
+  history: EpochRecord[];
+  timings: Record<string, number>;
+  environment: Record<string, unknown>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cells (id TEXT PRIMARY KEY, case_name TEXT NOT NULL, dataset TEXT NOT NULL, model TEXT NOT NULL, strategy TEXT NOT NULL,
+  seed INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+  started_at TEXT, finished_at TEXT, seconds REAL);
+CREATE TABLE IF NOT EXISTS experiment_cells (experiment_id TEXT NOT NULL, cell_id TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (experiment_id, cell_id));
+CREATE TABLE IF NOT EXISTS epochs (cell_id TEXT NOT NULL, epoch INTEGER NOT NULL, phase TEXT NOT NULL, train_loss REAL, penalty REAL, val_loss REAL,
+  val_accuracy REAL, val_balanced_accuracy REAL, val_macro_f1 REAL, val_auc REAL, lr_start REAL, lr_end REAL, best INTEGER, seconds REAL, record TEXT NOT NULL,
+  PRIMARY KEY (cell_id, epoch));
+CREATE TABLE IF NOT EXISTS metrics (cell_id TEXT NOT NULL, split TEXT NOT NULL, metric TEXT NOT NULL, value REAL, PRIMARY KEY (cell_id, split, metric));
+CREATE TABLE IF NOT EXISTS confusion (cell_id TEXT NOT NULL, split TEXT NOT NULL, matrix TEXT NOT NULL, PRIMARY KEY (cell_id, split));
+CREATE TABLE IF NOT EXISTS reports (cell_id TEXT NOT NULL, split TEXT NOT NULL, report TEXT NOT NULL, PRIMARY KEY (cell_id, split));
+CREATE TABLE IF NOT EXISTS timings (cell_id TEXT NOT NULL, what TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (cell_id, what));
+CREATE TABLE IF NOT EXISTS environment (cell_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+`;
+
+const FLAT_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc', 'ece', 'mce', 'nll'] as const;
+
+interface RawCell {
+  id: string; case_name: string; dataset: string; model: string; strategy: string; seed: number; config: string;
+  status: CellStatus; error: string | null; attempts: number; seconds: number | null; finished_at: string | null;
+}
+
+const toRow = (r: RawCell): CellRow => ({
+  id: r.id, caseName: r.case_name, dataset: r.dataset, model: r.model, strategy: r.strategy, seed: r.seed, config: JSON.parse(r.config),
+  status: r.status, error: r.error, attempts: r.attempts, seconds: r.seconds, finishedAt: r.finished_at,
+});
+
+const now = () => new Date().toISOString();
+
+export class ResultsStore {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string, options: { readonly?: boolean } = {}) {
+    this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    }
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Records the experiment and its cells (new cells as pending; existing ones keep their status). */
+  registerExperiment(id: string, name: string, file: string, spec: unknown, cells: Cell[]): void {
+    const t = now();
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO experiments (id, name, file, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, file = excluded.file`).run(id, name, file, canonicalJson(spec), t, t);
+      const ins = this.db.prepare(`INSERT OR IGNORE INTO cells (id, case_name, dataset, model, strategy, seed, config) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      const link = this.db.prepare('INSERT OR REPLACE INTO experiment_cells (experiment_id, cell_id, position) VALUES (?, ?, ?)');
+      cells.forEach((c, i) => {
+        ins.run(c.id, c.caseName, c.config.dataset.name, c.config.model.name, c.config.strategy.id, c.config.seed, canonicalJson(c.config));
+        link.run(id, c.id, i);
+      });
+    })();
+  }
+
+  /** The most recently run experiment in this store. */
+  latestExperiment(): { id: string; name: string; file: string; spec: unknown; createdAt: string; updatedAt: string } | null {
+    const r = this.db.prepare('SELECT * FROM experiments ORDER BY updated_at DESC LIMIT 1').get() as
+      { id: string; name: string; file: string; spec: string; created_at: string; updated_at: string } | undefined;
+    return r ? { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec), createdAt: r.created_at, updatedAt: r.updated_at } : null;
+  }
+
+  cells(experimentId: string): CellRow[] {
+    return (this.db.prepare(`SELECT c.* FROM cells c JOIN experiment_cells e ON e.cell_id = c.id WHERE e.experiment_id = ? ORDER BY e.position`)
+      .all(experimentId) as RawCell[]).map(toRow);
+  }
+
+  cell(id: string): CellRow | null {
+    const r = this.db.prepare('SELECT * FROM cells WHERE id = ?').get(id) as RawCell | undefined;
+    return r ? toRow(r) : null;
+  }
+
+  markRunning(id: string): void {
+    this.db.prepare(`UPDATE cells SET status = 'running', error = NULL, attempts = attempts + 1, started_at = ? WHERE id = ?`).run(now(), id);
+  }
+
+  /** One epoch as it ends (a re-run epoch after a resume replaces the earlier row). */
+  recordEpoch(id: string, r: EpochRecord): void {
+    this.db.prepare(`INSERT OR REPLACE INTO epochs (cell_id, epoch, phase, train_loss, penalty, val_loss, val_accuracy, val_balanced_accuracy, val_macro_f1,
+      val_auc, lr_start, lr_end, best, seconds, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(id, r.epoch, r.phase, r.trainLoss, r.penalty, r.val?.loss ?? null, r.val?.accuracy ?? null, r.val?.balancedAccuracy ?? null,
+        r.val?.macroF1 ?? null, r.val?.auc ?? null, r.lrStart, r.lrEnd, r.best ? 1 : 0, r.seconds, JSON.stringify(r));
+  }
+
+  /** A finished cell: status, metrics, confusion matrices, reports, full history, timings and environment, at once. */
+  recordDone(id: string, res: CellResult): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM epochs WHERE cell_id = ? AND epoch > ?').run(id, res.history.length);
+      for (const r of res.history) this.recordEpoch(id, r);
+      const m = this.db.prepare('INSERT OR REPLACE INTO metrics (cell_id, split, metric, value) VALUES (?, ?, ?, ?)');
+      const cm = this.db.prepare('INSERT OR REPLACE INTO confusion (cell_id, split, matrix) VALUES (?, ?, ?)');
+      const rep = this.db.prepare('INSERT OR REPLACE INTO reports (cell_id, split, report) VALUES (?, ?, ?)');
+      for (const split of ['val', 'test'] as const) {
+        const r = res[split];
+        if (!r) continue;
+        for (const k of FLAT_METRICS) m.run(id, split, k, r[k] ?? null);
+        cm.run(id, split, JSON.stringify(r.confusionMatrix));
+        rep.run(id, split, JSON.stringify(r));
+      }
+      const t = this.db.prepare('INSERT OR REPLACE INTO timings (cell_id, what, seconds) VALUES (?, ?, ?)');
+      for (const [k, v] of Object.entries(res.timings)) t.run(id, k, v);
+      this.db.prepare('INSERT OR REPLACE INTO environment (cell_id, info) VALUES (?, ?)').run(id, JSON.stringify(res.environment));
+      this.db.prepare(`UPDATE cells SET status = 'done', error = NULL, finished_at = ?, seconds = ? WHERE id = ?`)
+        .run(now(), res.timings.total ?? null, id);
+    })();
+  }
+
+  recordFailed(id: string, error: string): void {
+    this.db.prepare(`UPDATE cells SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(error, now(), id);
+  }
+
+  metric(id: string, split: string, metric: string): number | null {
+    const r = this.db.prepare('SELECT value FROM metrics WHERE cell_id = ? AND split = ? AND metric = ?').get(id, split, metric) as { value: number | null } | undefined;
+    return r?.value ?? null;
+  }
+
+  report(id: string, split: string): ClassificationReport | null {
+    const r = this.db.prepare('SELECT report FROM reports WHERE cell_id = ? AND split = ?').get(id, split) as { report: string } | undefined;
+    return r ? JSON.parse(r.report) : null;
+  }
+
+  epochs(id: string): EpochRecord[] {
+    return (this.db.prepare('SELECT record FROM epochs WHERE cell_id = ? ORDER BY epoch').all(id) as { record: string }[]).map((r) => JSON.parse(r.record));
+  }
+
+  timings(id: string): Record<string, number> {
+    return Object.fromEntries((this.db.prepare('SELECT what, seconds FROM timings WHERE cell_id = ?').all(id) as { what: string; seconds: number }[]).map((r) => [r.what, r.seconds]));
+  }
+
+  environment(id: string): Record<string, unknown> | null {
+    const r = this.db.prepare('SELECT info FROM environment WHERE cell_id = ?').get(id) as { info: string } | undefined;
+    return r ? JSON.parse(r.info) : null;
+  }
+}
