@@ -5,6 +5,8 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerFinetune } from './finetune.ts';
 import { registerModels } from './models.ts';
 import { registerPredict } from './predict.ts';
+import { registerReport } from './report.ts';
+import { registerRun } from './run.ts';
 import { registerStrategies } from './strategies.ts';
 
 /** One line per command; each command lives in its own file. */
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerPredict(program);
   registerStrategies(program);
+  registerRun(program);
+  registerReport(program);
 }

@@ -1,0 +1,119 @@
+import { type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { UsageError } from '../../errors.ts';
+import { defaultWorkers, planExperiment, runExperiment, type Plan } from '../../experiment/runner.ts';
+import { writeReport } from '../../report/index.ts';
+import { backendOption } from '../options.ts';
+
+interface RunCliOptions {
+  out: string;
+  workers?: string;
+  dryRun?: boolean;
+  retryFailed?: boolean;
+  download?: boolean;
+  progress: boolean;
+  report: boolean;
+  backend?: string;
+}
+
+function printDryRun(plan: Plan): void {
+  const w = (s: string, n: number) => s.padEnd(n);
+  process.stdout.write(`${plan.spec.name}: ${plan.cells.length} cells (${plan.spec.datasets.length} dataset(s) × ${plan.spec.models.length} model(s) × ${plan.spec.strategies.length} strategies × ${plan.spec.seeds.length} seed(s)), ${plan.spec.epochs} epochs each\n`);
+  process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}lr\n`);
+  for (const c of plan.cells) {
+    const k = c.config;
+    process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${k.lr}\n`);
+  }
+}
+
+/** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
+function progressView(enabled: boolean, workers: number) {
+  const tty = enabled && process.stderr.isTTY;
+  const multi = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {unit} · {info}' }, cliProgress.Presets.shades_classic) : null;
+  let overall: cliProgress.SingleBar | null = null;
+  const bars = new Map<number, cliProgress.SingleBar>();
+  const log = (s: string) => (multi ? multi.log(`${s}\n`) : process.stderr.write(`${s}\n`));
+  return {
+    log,
+    start(total: number, done: number) {
+      if (!multi) return;
+      overall = multi.create(total, done, { label: 'cells   ', unit: 'cells', info: 'ETA {eta_formatted}' }, { format: 'cells    [{bar}] {value}/{total} cells · elapsed {duration_formatted} · ETA {eta_formatted}' });
+      for (let i = 1; i <= workers; i++) bars.set(i, multi.create(1, 0, { label: `worker ${i}`, unit: 'batches', info: 'starting' }));
+    },
+    cellDone() { overall?.increment(); },
+    worker(n: number, value: number, total: number, info: string) {
+      const b = bars.get(((n - 1) % workers) + 1);
+      if (!b) return;
+      b.setTotal(total);
+      b.update(value, { info });
+    },
+    stop() { multi?.stop(); },
+  };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run an experiment grid (datasets × models × strategies × seeds) with a pool of workers; resume where it stopped; write the report')
+    .argument('<file>', 'experiment file (YAML; see docs/experiments.md)')
+    .requiredOption('--out <dir>', 'output folder: results.db, cells/<id>/, logs/, report/')
+    .option('--workers <n>', 'worker processes, one engine each (default: one per core)')
+    .option('--dry-run', 'list the cells (and which are done) without running anything')
+    .option('--retry-failed', 'run again the cells that failed in an earlier run')
+    .option('--download', 'download MedMNIST datasets that are not found locally')
+    .option('--no-progress', 'no progress bars (one line per finished cell instead)')
+    .option('--no-report', 'do not write the report at the end')
+    .addOption(backendOption())
+    .addHelpText('after', `
+Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
+done and resumes a cell that was interrupted from its last epoch checkpoint; a failed cell is recorded with its
+error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR.
+
+Examples:
+  medft run experiments/default.yaml --out runs/default
+  medft run experiments/default.yaml --out runs/default --dry-run
+  medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
+    .action(async (file: string, opts: RunCliOptions) => {
+      let workers = defaultWorkers();
+      if (opts.workers != null) {
+        workers = Number(opts.workers);
+        if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
+      }
+      const plan = planExperiment(file);
+      if (opts.dryRun) { printDryRun(plan); return; }
+      const view = progressView(opts.progress, workers);
+      const t0 = performance.now();
+      let finished = 0;
+      let total = 0;
+      const summary = await runExperiment(plan, {
+        out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
+        events: {
+          onPlan: (p) => {
+            total = p.todo.length;
+            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)\n`);
+            view.start(p.total, p.done);
+          },
+          onReady: (n, banner) => { if (n === 1) view.log(banner); },
+          onStart: (n, t) => view.worker(n, 0, 1, `${t.cell.caseName} × ${t.cell.config.strategy.id} × seed ${t.cell.config.seed}`),
+          onMessage: (n, m) => {
+            if (m.type === 'batch') view.worker(n, m.batch, m.batches, `epoch ${m.epoch}/${plan.spec.epochs}`);
+          },
+          onCellEnd: (cell, status, error) => {
+            finished++;
+            view.cellDone();
+            const eta = finished < total ? ` · ETA ${Math.round(((performance.now() - t0) / 1000 / finished) * (total - finished))} s` : '';
+            view.log(`${status === 'done' ? 'done  ' : 'FAILED'} ${cell.id} ${cell.caseName} × ${cell.config.strategy.id} × seed ${cell.config.seed} (${finished}/${total}${eta})${error ? `: ${error}` : ''}`);
+          },
+        },
+      });
+      view.stop();
+      const secs = ((performance.now() - t0) / 1000).toFixed(0);
+      process.stderr.write(`${summary.done}/${summary.total} cells done (${summary.skipped} skipped as already done, ${summary.ran} run, ${summary.failed.length} failed) in ${secs} s; results in ${summary.dbPath}\n`);
+      if (summary.previouslyFailed > 0) process.stderr.write(`${summary.previouslyFailed} cell(s) failed in an earlier run; rerun with --retry-failed to try them again\n`);
+      if (opts.report) {
+        const r = await writeReport(opts.out);
+        process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\n`);
+      }
+      if (summary.failed.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,95 @@
+/**
+ * `medft report <dir>`: results.db → `<dir>/report/index.html` (self-contained: inline CSS and SVG, no scripts, no
+ * network), `<dir>/report/report.md` and `<dir>/report/results.csv`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calibrationSpec, confusionSpec, gainHeatmapSpec, learningCurvesSpec, rankSpec, renderSvg } from './charts.ts';
+import { resultsCsv } from './csv.ts';
+import { loadReportData, type ReportCell, type ReportData } from './load.ts';
+import { esc, tableHtml, tableMarkdown } from './render.ts';
+import { computeStats, METRIC_LABELS } from './stats.ts';
+import { cellsTable, improvementTable, mainTable, metadataTable, pairedTable, rankTable, type Table } from './tables.ts';
+
+export { loadReportData, type ReportData } from './load.ts';
+export { computeStats } from './stats.ts';
+
+export interface WrittenReport {
+  htmlPath: string;
+  markdownPath: string;
+  csvPath: string;
+  /** One sentence per strategy: improves over the baseline in k of n cases, largest gain. */
+  headline: string[];
+}
+
+const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}table{border-collapse:collapse;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+.note{color:#666;font-size:.9em;margin:.2em 0 1em}.headline li{margin:.2em 0}figure{margin:1em 0;overflow-x:auto}.warn{color:#a00}
+#table-metadata td{text-align:left;white-space:normal}#table-cells td{font-size:.9em}`;
+
+function groupByCase(cells: ReportCell[]): Map<string, ReportCell[]> {
+  const m = new Map<string, ReportCell[]>();
+  for (const c of cells) if (c.status === 'done') m.set(c.caseName, [...(m.get(c.caseName) ?? []), c]);
+  return m;
+}
+
+export async function writeReport(dir: string): Promise<WrittenReport> {
+  const data: ReportData = loadReportData(dir);
+  const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string };
+  const metric = spec.metric ?? 'accuracy';
+  const stats = computeStats(data.cells, metric, spec.baseline ?? 'ft');
+  const byCase = groupByCase(data.cells);
+
+  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats)].filter((x): x is Table => x != null);
+  const tail = [cellsTable(data), metadataTable(data)];
+  const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');
+
+  const heat = await figure(gainHeatmapSpec(stats), `gain of each strategy over ${stats.baseline} per case, in points of ${metric} (blue = better)`);
+  const rank = await figure(rankSpec(stats), 'average rank of each strategy over the cases (1 = best)');
+  const perCase: string[] = [];
+  for (const [name, cells] of byCase) {
+    perCase.push(`<h3>${esc(name)}</h3>`,
+      await figure(learningCurvesSpec(name, cells), 'training loss and validation accuracy per epoch'),
+      await figure(confusionSpec(name, cells), 'confusion matrices on the test split'),
+      await figure(calibrationSpec(name, cells), 'reliability diagram on the test split (dashed: perfect calibration)'));
+  }
+  const done = data.cells.filter((c) => c.status === 'done').length;
+  const failed = data.cells.filter((c) => c.status === 'failed');
+  const status = `${done} of ${data.cells.length} cells done${failed.length ? `, ${failed.length} failed` : ''}${done + failed.length < data.cells.length ? `, ${data.cells.length - done - failed.length} not run yet` : ''}`;
+  const title = `medft report: ${data.experiment.name}`;
+  const metricName = METRIC_LABELS[metric] ?? metric;
+
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+${spec.description ? `<p>${esc(spec.description)}</p>` : ''}
+<p>${esc(status)} · metric: test ${esc(metricName)} · baseline: ${esc(stats.baseline)}</p>
+${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}
+${stats.headline.length ? `<h2>Headline</h2><ul class="headline">${stats.headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
+<h2>Results</h2>
+${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
+${heat || rank ? `<h2>Comparison charts</h2>${heat}${rank}` : ''}
+${perCase.length ? `<h2>Learning curves, confusion matrices, calibration</h2>${perCase.join('\n')}` : ''}
+${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
+<p class="note">written by medft ${esc(new Date().toISOString())} from ${esc(join(data.dir, 'results.db'))}</p>
+</body></html>
+`;
+  const md = [`# ${title}`, '', spec.description ?? '', '', `${status} · metric: test ${metricName} · baseline: ${stats.baseline}`, '',
+    ...(stats.note ? [`> ${stats.note}`, ''] : []),
+    ...(stats.headline.length ? ['## Headline', '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
+    ...[...statTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
+    'Charts (gain heat map, ranks, learning curves, confusion matrices, calibration): see index.html.', ''].join('\n');
+
+  const out = join(dir, 'report');
+  mkdirSync(out, { recursive: true });
+  const htmlPath = join(out, 'index.html');
+  const markdownPath = join(out, 'report.md');
+  const csvPath = join(out, 'results.csv');
+  writeFileSync(htmlPath, html);
+  writeFileSync(markdownPath, md);
+  writeFileSync(csvPath, resultsCsv(data));
+  return { htmlPath, markdownPath, csvPath, headline: stats.headline };
+}

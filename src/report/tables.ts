@@ -1,0 +1,150 @@
+/**
+ * The report's tables as plain data (rendered to HTML and Markdown elsewhere): strategy × case (mean ± CI, best per
+ * case in bold), improvements over the baseline, paired tests, ranks, per-cell results and run metadata.
+ */
+import type { ReportData, ReportCell } from './load.ts';
+import { METRIC_LABELS, type Stats } from './stats.ts';
+
+export interface TCell {
+  text: string;
+  bold?: boolean;
+  /** data-* attributes in the HTML (machine-readable values for tests and scripts). */
+  data?: Record<string, string | number>;
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  note?: string;
+  columns: string[];
+  rows: TCell[][];
+}
+
+const f3 = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(3));
+const p3 = (x: number | null | undefined) => (x == null ? '–' : x < 0.001 ? '< 0.001' : x.toFixed(3));
+const t = (text: string, extra: Partial<TCell> = {}): TCell => ({ text, ...extra });
+
+export function mainTable(stats: Stats): Table | null {
+  const c = stats.comparison;
+  if (!c) return null;
+  const byKey = new Map(c.cells.map((x) => [`${x.case}\u0000${x.strategy}`, x]));
+  const best = new Map<string, number>();
+  for (const cs of c.cases) {
+    const means = c.strategies.map((s) => byKey.get(`${cs}\u0000${s}`)?.mean).filter((m): m is number => m != null);
+    if (means.length) best.set(cs, c.higherIsBetter ? Math.max(...means) : Math.min(...means));
+  }
+  const rows = c.strategies.map((s) => [t(s), ...c.cases.map((cs) => {
+    const x = byKey.get(`${cs}\u0000${s}`);
+    if (!x) return t('–');
+    const half = x.ci ? (x.ci.hi - x.ci.lo) / 2 : null;
+    return t(`${f3(x.mean)}${half != null ? ` ± ${half.toFixed(3)}` : ''}`, {
+      bold: x.mean === best.get(cs),
+      data: { case: cs, strategy: s, mean: x.mean, n: x.n, ...(x.ci ? { lower: x.ci.lo, upper: x.ci.hi } : {}) },
+    });
+  })]);
+  const seeds = Math.max(...c.cells.map((x) => x.n));
+  return {
+    id: 'main',
+    title: `Test ${METRIC_LABELS[stats.metric] ?? stats.metric} per strategy and case`,
+    note: seeds > 1 ? `mean ± half-width of the ${Math.round(c.level * 100)}% t interval over seeds; best per case in bold`
+      : 'one seed per cell, so no interval over seeds (add seeds for confidence intervals); best per case in bold',
+    columns: ['strategy', ...c.cases],
+    rows,
+  };
+}
+
+export function improvementTable(stats: Stats): Table | null {
+  const c = stats.comparison;
+  if (!c || c.wins.length === 0) return null;
+  const rows = c.wins.map((w) => {
+    const g = c.largestGain.find((x) => x.strategy === w.strategy);
+    return [
+      t(w.strategy),
+      t(`${w.wins}/${w.cases}`, { data: { strategy: w.strategy, wins: w.wins, cases: w.cases, share: w.share } }),
+      t(`${(100 * w.share).toFixed(1)}%`, { bold: w.share > 0.5 }),
+      t(`${w.ties} / ${w.losses}`),
+      t(p3(w.signTestP)),
+      t(g ? `${g.meanGain >= 0 ? '+' : ''}${(100 * g.meanGain).toFixed(2)}` : '–'),
+      t(g ? `${g.gain >= 0 ? '+' : ''}${(100 * g.gain).toFixed(2)} (${g.relativeGain != null ? `${(100 * g.relativeGain).toFixed(1)}%` : '–'}) on ${g.case}` : '–'),
+    ];
+  });
+  return {
+    id: 'improves',
+    title: `Improves over ${c.baseline}?`,
+    note: `wins = cases where the strategy's mean beats ${c.baseline}'s; sign test on wins vs losses; gains in points of ${stats.metric} (relative gain in brackets)`,
+    columns: ['strategy', 'wins / cases', 'share', 'ties / losses', 'sign-test p', 'mean gain (pts)', 'largest gain (pts)'],
+    rows,
+  };
+}
+
+export function pairedTable(stats: Stats): Table | null {
+  const c = stats.comparison;
+  const rows = (c?.paired ?? []).filter((p) => p.tTest).map((p) => [
+    t(p.case), t(p.strategy), t(String(p.seeds.length)), t(`${p.meanDiff >= 0 ? '+' : ''}${(100 * p.meanDiff).toFixed(2)}`),
+    t(p.tTest?.ci ? `[${(100 * p.tTest.ci.lo).toFixed(2)}, ${(100 * p.tTest.ci.hi).toFixed(2)}]` : '–'),
+    t(p3(p.tTest?.p)), t(p3(p.wilcoxon?.p)),
+  ]);
+  if (!c || rows.length === 0) return null;
+  return {
+    id: 'paired',
+    title: `Paired differences to ${c.baseline} over seeds`,
+    columns: ['case', 'strategy', 'seeds', 'mean diff (pts)', `${Math.round(c.level * 100)}% CI (pts)`, 'paired t p', 'Wilcoxon p'],
+    rows,
+  };
+}
+
+export function rankTable(stats: Stats): Table | null {
+  const r = stats.ranks;
+  if (!r) return null;
+  const f = stats.comparison?.ranks ?? null;
+  const order = r.strategies.map((s, i) => ({ s, rank: r.averageRanks[i] })).sort((a, b) => a.rank - b.rank);
+  return {
+    id: 'ranks',
+    title: 'Average ranks',
+    note: f ? `Friedman χ² = ${f.chiSquare.toFixed(2)} (df ${f.df}), p = ${p3(f.p)}; Iman–Davenport F = ${f.imanDavenport.f == null ? '–' : f.imanDavenport.f.toFixed(2)}, p = ${p3(f.imanDavenport.p)}; Nemenyi CD = ${r.cd == null ? '–' : r.cd.toFixed(2)} over ${r.cases} cases`
+      : `ranks over ${r.cases} case(s); the Friedman test and the critical difference need at least 2 cases`,
+    columns: ['strategy', 'average rank'],
+    rows: order.map((o) => [t(o.s), t(o.rank.toFixed(2), { data: { strategy: o.s, rank: o.rank } })]),
+  };
+}
+
+export function cellsTable(data: ReportData): Table {
+  return {
+    id: 'cells',
+    title: 'Cells',
+    columns: ['cell', 'case', 'strategy', 'seed', 'status', 'test acc', 'bal. acc', 'macro-F1', 'AUC', 'ECE', 'NLL', 'best epoch', 'seconds'],
+    rows: data.cells.map((c: ReportCell) => {
+      const best = c.epochs.find((e) => e.best && e.epoch === Math.max(...c.epochs.filter((x) => x.best).map((x) => x.epoch)));
+      return [
+        t(c.id), t(c.caseName), t(c.label), t(String(c.seed)), t(c.status === 'failed' ? `failed: ${c.error}` : c.status),
+        t(f3(c.test?.accuracy), c.test ? { data: { cell: c.id, accuracy: c.test.accuracy } } : {}), t(f3(c.test?.balancedAccuracy)),
+        t(f3(c.test?.macroF1)), t(f3(c.test?.macroAuc)), t(f3(c.test?.ece)), t(f3(c.test?.nll)),
+        t(best ? String(best.epoch) : '–'), t(c.timings.total != null ? c.timings.total.toFixed(1) : '–'),
+      ];
+    }),
+  };
+}
+
+export function metadataTable(data: ReportData): Table {
+  const seen = new Set<string>();
+  const rows: TCell[][] = [];
+  const add = (k: string, v: string) => { if (!seen.has(`${k}=${v}`)) { seen.add(`${k}=${v}`); rows.push([t(k), t(v)]); } };
+  add('experiment', `${data.experiment.name} (${data.experiment.id}) from ${data.experiment.file}`);
+  add('first run / last run', `${data.experiment.createdAt} / ${data.experiment.updatedAt}`);
+  add('seeds', [...new Set(data.cells.map((c) => c.seed))].join(', '));
+  for (const c of data.cells) {
+    const env = c.environment as { medftVersion?: string; engine?: Record<string, unknown>; platform?: string; data?: { name: string; source: string; method: string; splits: Record<string, { size: number; sha256: string; classCounts: number[] }> }; model?: { name: string; inputSize: number; params: number } } | null;
+    if (!env) continue;
+    add('medft', env.medftVersion ?? '?');
+    if (env.engine) add('engine', `backend ${env.engine.backend}, ${env.engine.threads} thread(s), tfjs ${env.engine.tfjsVersion}, node ${env.engine.nodeVersion}, ${env.platform}`);
+    if (env.model) add(`model ${env.model.name}`, `${env.model.inputSize} px, ${env.model.params.toLocaleString('en-US')} parameters, weights ${c.config.model.weights ?? 'random initialisation'}`);
+    if (env.data) {
+      const s = env.data.splits;
+      add(`data ${c.config.dataset.name}`, `${env.data.source}; split ${env.data.method}${c.config.dataset.subset ? ` (subset ${JSON.stringify(c.config.dataset.subset)})` : ''}: ` +
+        Object.entries(s).map(([k, v]) => `${k} ${v.size} [${v.classCounts.join('/')}] sha256 ${v.sha256.slice(0, 12)}`).join(', '));
+    }
+  }
+  const cfg = data.cells[0]?.config;
+  if (cfg) add('loop', `${cfg.epochs} epochs, base lr ${cfg.lr}, ${JSON.stringify(cfg.train)}`);
+  return { id: 'metadata', title: 'Run metadata', columns: ['what', 'value'], rows };
+}
