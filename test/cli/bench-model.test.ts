@@ -1,0 +1,39 @@
+/** `medft bench --model`: the train step's figures are self-consistent, and PyTorch is timed when installed. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { findTorchPython } from '../../src/bench/torch-reference.ts';
+
+const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+const bench = (args: string[]) => spawnSync(process.execPath, [bin, 'bench', ...args, '--json', '--backend', 'wasm'],
+  { encoding: 'utf8', timeout: 300_000 });
+
+describe('medft bench --model', () => {
+  it('tiny_cnn: images/s, GFLOP/s and breakdown agree with each other', () => {
+    const r = bench(['--model', 'tiny_cnn', '--size', '32', '--batch', '4', '--steps', '3', '--no-torch']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.backend, 'wasm');
+    assert.equal(out.accelerator, 'none');
+    assert.ok(out.trainImagesPerSec > 0 && out.forwardImagesPerSec > out.trainImagesPerSec, 'forward is faster than a step');
+    assert.ok(Math.abs(out.stepOverForward - out.forwardImagesPerSec / out.trainImagesPerSec) < 1e-9);
+    // a step is 3× the forward's FLOPs: GFLOP/s ratios follow from images/s ratios
+    assert.ok(Math.abs(out.trainGflopsPerSec / out.forwardGflopsPerSec - 3 / out.stepOverForward) < 1e-9);
+    const kernels: string[] = out.breakdown.map((b: { kernel: string }) => b.kernel);
+    assert.ok(kernels.includes('Conv2DBackpropFilter'), `breakdown lists the gradient kernels: ${kernels}`);
+    assert.equal(out.torchTrainImagesPerSec, null);
+    assert.equal(out.ratioVsTorch, null);
+  });
+
+  const python = findTorchPython();
+  it('resnet50: PyTorch is timed in the same run and the ratio is the quotient of the two', { skip: python ? false :
+    'PyTorch not installed (apt-get install python3-torch python3-torchvision) — comparison not tested' }, () => {
+    const r = bench(['--model', 'resnet50', '--size', '32', '--batch', '2', '--steps', '2', '--torch-threads', '1']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.ok(out.torchTrainImagesPerSec > 0);
+    assert.equal(out.torch.threads, 1);
+    assert.ok(Math.abs(out.ratioVsTorch - out.trainImagesPerSec / out.torchTrainImagesPerSec) < 1e-9);
+  });
+});
