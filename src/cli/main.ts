@@ -5,6 +5,12 @@ import { registerCommands } from './commands/index.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+// `medft … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('medft')
   .description('Compare fine-tuning strategies for ImageNet-pretrained CNNs on medical images.')
   .version(pkg.version)

@@ -36,8 +36,26 @@ export function withZeroInit<T>(fn: () => T): T {
   }
 }
 
+/** Seed of the next kernel initialiser while a model is built under withSeededInit (undefined: TF.js's own RNG). */
+let nextKernelSeed: (() => number) | undefined;
+
+/**
+ * Runs `fn` with every kernel initialiser seeded from `seed` in creation order, so that a model built from random
+ * weights (or a backbone's freshly initialised layers) is the same in every process for the same seed.
+ */
+export function withSeededInit<T>(seed: number, fn: () => T): T {
+  let n = 0;
+  const previous = nextKernelSeed;
+  nextKernelSeed = () => (Math.imul(seed + 1, 2654435761) + n++ * 40503) >>> 0;
+  try {
+    return fn();
+  } finally {
+    nextKernelSeed = previous;
+  }
+}
+
 function kernelInit(seed?: number): ReturnType<typeof tfl.initializers.zeros> {
-  return zeroInit ? tfl.initializers.zeros() : tfl.initializers.glorotUniform({ seed });
+  return zeroInit ? tfl.initializers.zeros() : tfl.initializers.glorotUniform({ seed: seed ?? nextKernelSeed?.() });
 }
 
 function apply(layer: tfl.layers.Layer, x: Sym | Sym[]): Sym {
@@ -57,6 +75,7 @@ export function conv(x: Sym, a: ConvArgs): Sym {
     padding: a.padding ?? 'valid',
     useBias: a.useBias ?? true,
     activation: a.activation ?? 'linear',
+    kernelInitializer: kernelInit(),
   } as const;
   return apply(readsImageOnly(x) ? new ImageConv2D(args) : tfl.layers.conv2d(args), x);
 }

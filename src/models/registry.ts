@@ -15,7 +15,7 @@ import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, Res
 import { vgg19 } from './vgg19.ts';
 import { loadWeights, type LoadReport } from './weights/load.ts';
 import { resolveImagenetWeights } from './weights/resolve.ts';
-import { withZeroInit } from './layers.ts';
+import { withSeededInit, withZeroInit } from './layers.ts';
 
 const FAMILIES: FamilyDef[] = [resnet50, densenet121, vgg19, mobilenetV2, mobilenetV1, tinyCnn];
 
@@ -80,16 +80,19 @@ export function buildModel(name: string, opts: CreateModelOptions = {}): Created
   const o = resolveOptions(def, opts);
   def.validate?.(o, opts.weights ?? null);
   const input = tfl.input({ shape: [o.inputSize, o.inputSize, 3], name: 'input_1' });
-  const features = def.backbone(input, o);
-  let output = features;
   let head: ModelSpec['head'] = 'none';
-  if (o.includeTop) {
-    output = def.kerasTop!(features, o);
-    head = 'keras-top';
-  } else if (o.numClasses > 0) {
-    output = newHead(features, o.numClasses, o.dropout, o.seed);
-    head = 'new';
-  }
+  const output = withSeededInit(o.seed ?? 0, () => {
+    const features = def.backbone(input, o);
+    if (o.includeTop) {
+      head = 'keras-top';
+      return def.kerasTop!(features, o);
+    }
+    if (o.numClasses > 0) {
+      head = 'new';
+      return newHead(features, o.numClasses, o.dropout, o.seed);
+    }
+    return features;
+  });
   const model = tfl.model({ inputs: input, outputs: output, name: def.name });
   const spec: ModelSpec = {
     name: def.name,
