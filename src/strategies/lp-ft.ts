@@ -15,6 +15,8 @@ export const lpFt = defineStrategy({
   params: z.object({
     lpEpochs: z.coerce.number().int().positive().optional().describe('epochs of the LP phase (default: half the run, at least 1)'),
     lpLrFactor: z.coerce.number().positive().default(10).describe('LP-phase LR = base LR × lpLrFactor'),
+    lpAugment: z.union([z.boolean(), z.stringbool()]).default(false).describe('augment during the LP phase (off: fixed features, as in Kumar et al., and they are cached)'),
+    ftBn: z.enum(['follow', 'eval']).default('follow').describe("BatchNorm in the FT phase: 'follow' (batch statistics, moving averages update) or 'eval' (inference mode, γ/β fixed)"),
     ftLrFactor: z.coerce.number().positive().default(1).describe('FT-phase LR = base LR × ftLrFactor (must be below the LP LR)'),
   }).strict(),
   plan: (ctx, p) => {
@@ -24,8 +26,8 @@ export const lpFt = defineStrategy({
     }
     if (p.ftLrFactor >= p.lpLrFactor) throw new UsageError(`lp-ft fine-tunes at a lower LR than it probes: ftLrFactor ${p.ftLrFactor} must be below lpLrFactor ${p.lpLrFactor}`);
     return [
-      { name: 'lp', epochs: lpEpochs, lr: ctx.lr * p.lpLrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow' },
-      { name: 'ft', epochs: ctx.epochs - lpEpochs, lr: ctx.lr * p.ftLrFactor, trainBlocks: [...ctx.blocks], resetOptimizer: true, bn: 'follow' },
+      { name: 'lp', epochs: lpEpochs, lr: ctx.lr * p.lpLrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow', augment: p.lpAugment },
+      { name: 'ft', epochs: ctx.epochs - lpEpochs, lr: ctx.lr * p.ftLrFactor, trainBlocks: [...ctx.blocks], resetOptimizer: true, bn: p.ftBn },
     ];
   },
 });

@@ -8,6 +8,7 @@ import { defineStrategy } from './types.ts';
 
 export const lpParams = z.object({
   lrFactor: z.coerce.number().positive().default(10).describe('head LR = base LR × lrFactor'),
+  augment: z.union([z.boolean(), z.stringbool()]).default(false).describe('augment the training images (off: the probe sees fixed features, as in Kumar et al., and they are cached)'),
 }).strict();
 
 export const lp = defineStrategy({
@@ -16,5 +17,5 @@ export const lp = defineStrategy({
   reference: 'Kumar et al., Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution, ICLR 2022',
   summary: 'backbone frozen (BN in inference mode); only the head trains, at base LR × lrFactor',
   params: lpParams,
-  plan: (ctx, p) => [{ name: 'lp', epochs: ctx.epochs, lr: ctx.lr * p.lrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow' }],
+  plan: (ctx, p) => [{ name: 'lp', epochs: ctx.epochs, lr: ctx.lr * p.lrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow', augment: p.augment }],
 });

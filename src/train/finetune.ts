@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../eval/index.ts';
 import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } from '../models/index.ts';
 import type { TrainConfig } from './config.ts';
-import { train, type TrainEvents, type TrainResult } from './loop.ts';
+import { train, type TrainArgs, type TrainEvents, type TrainResult } from './loop.ts';
 import type { TrainPlan } from './plan.ts';
 import { predictDataset } from './predict.ts';
 import { curvesCsv } from './progress.ts';
@@ -35,6 +35,8 @@ export interface FinetuneOptions {
   keepCheckpoint?: boolean;
   /** Return after this many epochs, leaving the checkpoint to resume from. */
   stopAfterEpoch?: number;
+  /** Frozen-prefix feature caching (default: on; see loop.ts). */
+  featureCache?: TrainArgs['featureCache'];
   events?: TrainEvents & { onMessage?(line: string): void; onEvalBatch?(split: string, done: number, total: number): void };
 }
 
@@ -65,7 +67,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       const checkpointDir = join(o.out, 'checkpoint');
       const training = await train({
         model, spec, plan, config: o.config, dataset: ds, split: splits, checkpointDir, resume: o.resume,
-        stopAfterEpoch: o.stopAfterEpoch, events: o.events,
+        stopAfterEpoch: o.stopAfterEpoch, featureCache: o.featureCache, events: o.events,
       });
       if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${checkpointDir}`);
       if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, outDir: o.out };

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { batchCount, batches, classWeights, DEFAULT_AUGMENT, type Batch, type Dataset } from '../data/index.ts';
+import { batchCount, batches, classWeights, DEFAULT_AUGMENT, epochOrder, type Dataset } from '../data/index.ts';
 import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
 import { TrainingError, UsageError } from '../errors.ts';
 import { evaluateClassification } from '../eval/index.ts';
@@ -16,6 +16,7 @@ import { relativeGradNorm, rgnMultipliers } from './auto-rgn.ts';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { monitorMaximises, type TrainConfig } from './config.ts';
 import { clipGlobalNorm } from './clip.ts';
+import { cacheForPhase, DEFAULT_FEATURE_CACHE_BYTES, type FeatureCache, type FeatureCacheOptions } from './feature-cache.ts';
 import { crossEntropy } from './loss.ts';
 import { Optimizer } from './optimizer.ts';
 import { applyPenalty, StartingPoint } from './penalty.ts';
@@ -54,6 +55,18 @@ export interface EpochRecord {
   images: number;
   seconds: number;
   imagesPerSec: number;
+  /** Blocks whose outputs came from the feature cache this epoch (empty: the whole model ran). */
+  cachedBlocks?: string[];
+}
+
+export interface FeatureCacheEvent {
+  epoch: number;
+  /** built: computed this epoch; reused: kept from the last epoch; off: a frozen prefix exists but was not cached. */
+  action: 'built' | 'reused' | 'off';
+  prefix: string[];
+  bytes: number;
+  seconds: number;
+  reason?: string;
 }
 
 export interface TrainEvents {
@@ -62,6 +75,7 @@ export interface TrainEvents {
   onRgn?(info: { epoch: number; multipliers: Map<string, number>; rgn: Map<string, (number | null)[]> }): void;
   onBatch?(info: { epoch: number; batch: number; batches: number; loss: number; lr: number }): void;
   onEpochEnd?(record: EpochRecord): void;
+  onFeatureCache?(info: FeatureCacheEvent): void;
 }
 
 export interface TrainArgs {
@@ -78,6 +92,16 @@ export interface TrainArgs {
   /** Return after this many epochs of the run are done, as an interrupted run would (tests, time-boxed runs). */
   stopAfterEpoch?: number;
   events?: TrainEvents;
+  /** Frozen-prefix feature caching (default: on, 1 GiB). Same weights either way, up to float rounding. */
+  featureCache?: Partial<FeatureCacheOptions>;
+}
+
+/** What one step trains on: images for the whole model, or cached features for the suffix. */
+interface StepInput {
+  x: Float32Array;
+  shape: number[];
+  y: Int32Array;
+  indices: number[];
 }
 
 export interface TrainResult {
@@ -155,11 +179,13 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     resumedAt = state.nextEpoch;
   }
 
-  const forwardLoss = (x: tf.Tensor4D, y: Int32Array) => crossEntropy(model.apply(x, { training: true }) as tf.Tensor, y, k, cw);
-  /** Data-loss gradients of the trainable variables, keyed by variable key. */
-  const gradients = (vars: TrainVar[], b: Batch, where: string): { loss: number; grads: Record<string, tf.Tensor> } => {
-    const x = tf.tensor4d(b.x, b.shape);
-    const { value, grads: raw } = tf.variableGrads(() => forwardLoss(x, b.y), vars.map((v) => v.variable));
+  const cacheOptions: FeatureCacheOptions = { enabled: args.featureCache?.enabled ?? true, maxBytes: args.featureCache?.maxBytes ?? DEFAULT_FEATURE_CACHE_BYTES };
+  let cache: FeatureCache | null = null;
+  let cacheOffReason: string | null = null;
+  /** Data-loss gradients of the trainable variables, keyed by variable key; `net` is the model or the cache's suffix. */
+  const gradients = (vars: TrainVar[], b: StepInput, where: string, net: tfl.LayersModel): { loss: number; grads: Record<string, tf.Tensor> } => {
+    const x = tf.tensor(b.x, b.shape);
+    const { value, grads: raw } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }) as tf.Tensor, b.y, k, cw), vars.map((v) => v.variable));
     x.dispose();
     const loss = value.dataSync()[0];
     value.dispose();
@@ -190,12 +216,29 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     events?.onEpochStart?.({ epoch: e + 1, phase, phaseIndex: index, trainableBlocks: blocksNow, variables: vars, batches: stepsPerEpoch });
 
     const tEpoch = performance.now();
-    const stream = batches(ds, split.train, {
-      spec: spec.preprocess, batchSize: config.batchSize, seed: config.seed, epoch: e, shuffle: true,
-      augment: config.augment ? DEFAULT_AUGMENT : false, dropLast,
+    const augment = config.augment && phase.augment !== false;
+    const plannedCache = await cacheForPhase({
+      current: cache, model, spec, phase, augment, options: cacheOptions, ds,
+      samples: [...split.train, ...split.val], batchSize: config.evalBatchSize,
     });
+    cache = plannedCache.use ? plannedCache.cache : null;
+    if (plannedCache.use) {
+      const c = plannedCache.cache;
+      events?.onFeatureCache?.({ epoch: e + 1, action: plannedCache.built ? 'built' : 'reused', prefix: c.prefixBlocks, bytes: c.bytes, seconds: (performance.now() - tEpoch) / 1000 });
+    } else if (plannedCache.reason && plannedCache.reason !== cacheOffReason) {
+      // Said once per reason, not every epoch.
+      events?.onFeatureCache?.({ epoch: e + 1, action: 'off', prefix: [], bytes: 0, seconds: 0, reason: plannedCache.reason });
+    }
+    cacheOffReason = plannedCache.use ? null : plannedCache.reason;
+    const net = cache ? cache.parts.suffix : model;
+    const stream: AsyncIterable<StepInput> = cache
+      ? cache.batches(epochOrder(split.train, config.seed, e, true), config.batchSize, dropLast, ds.labels)
+      : batches(ds, split.train, {
+        spec: spec.preprocess, batchSize: config.batchSize, seed: config.seed, epoch: e, shuffle: true,
+        augment: augment ? DEFAULT_AUGMENT : false, dropLast,
+      });
     const it = stream[Symbol.asyncIterator]();
-    const buffered: Batch[] = [];
+    const buffered: StepInput[] = [];
     if (phase.autoRgn) {
       // Probe on the epoch's first batches (which are then trained on as usual), reset Adam, set lr_i ∝ RGN_i.
       const rgn = new Map<string, (number | null)[]>(vars.map((v) => [v.key, []]));
@@ -203,7 +246,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
         const r = await it.next();
         if (r.done) break;
         buffered.push(r.value);
-        const { grads } = gradients(vars, r.value, `epoch ${e + 1}, Auto-RGN probe ${p + 1}`);
+        const { grads } = gradients(vars, r.value, `epoch ${e + 1}, Auto-RGN probe ${p + 1}`, net);
         for (const v of vars) rgn.get(v.key)!.push(grads[v.key] ? relativeGradNorm(floatsOf(grads[v.key]), floatsOf(v.variable)) : 0);
         tf.dispose(Object.values(grads));
       }
@@ -221,7 +264,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     let lr = Number.NaN;
     const stepsInPhase = phase.epochs * stepsPerEpoch;
     for (;;) {
-      let batch: Batch;
+      let batch: StepInput;
       if (buffered.length) batch = buffered.shift()!;
       else {
         const r = await it.next();
@@ -230,7 +273,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
       }
       lr = lrAt(config, phase.lr, epochInPhase * stepsPerEpoch + b, stepsInPhase, stepsPerEpoch);
       if (b === 0) lrStart = lr;
-      const { loss, grads } = gradients(vars, batch, `epoch ${e + 1}, batch ${b + 1} (lr ${lr.toExponential(2)})`);
+      const { loss, grads } = gradients(vars, batch, `epoch ${e + 1}, batch ${b + 1} (lr ${lr.toExponential(2)})`, net);
       const pen = phase.penalty && w0 ? applyPenalty(phase.penalty, vars, grads, w0) : 0;
       if (config.clipNorm > 0) clipGlobalNorm(grads, config.clipNorm);
       optimizer.step(grads, byKey, lr);
@@ -246,7 +289,9 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
 
     let val: ValMetrics | null = null;
     if (split.val.length > 0) {
-      const p = await predictDataset(model, ds, split.val, spec.preprocess, config.evalBatchSize);
+      const p = cache
+        ? { labels: Int32Array.from(split.val, (i) => ds.labels[i]), probabilities: cache.probabilities(split.val, config.evalBatchSize, k) }
+        : await predictDataset(model, ds, split.val, spec.preprocess, config.evalBatchSize);
       const r = evaluateClassification(p.labels, p.probabilities, k);
       val = { loss: r.nll, accuracy: r.accuracy, balancedAccuracy: r.balancedAccuracy, macroF1: r.macroF1, auc: r.macroAuc };
     }
@@ -265,8 +310,8 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
         if (patience > 0 && state.badEpochs >= patience && epochInPhase < phase.epochs - 1) {
           stoppedPhase = true;
           state.endedPhases.push(index);
-          // The next phase starts from the best weights so far.
-          if (bestWeights) setWeights(weights, bestWeights);
+          // The next phase starts from the best weights so far (which may differ in the cached prefix).
+          if (bestWeights) { setWeights(weights, bestWeights); cache = null; }
         }
       }
     }
@@ -274,6 +319,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
       epoch: e + 1, phase: phase.name, phaseIndex: index, trainableBlocks: blocksNow, trainableTensors: vars.length,
       lrStart, lrEnd: lr, trainLoss: lossSum / Math.max(1, images), penalty: phase.penalty ? penSum / Math.max(1, images) : null,
       val, monitor, best, stoppedPhase, images, seconds: (performance.now() - tEpoch) / 1000, imagesPerSec: images / trainSeconds,
+      cachedBlocks: cache ? [...cache.prefixBlocks] : [],
     };
     state.history.push(record);
     state.nextEpoch = e + 1;

@@ -36,6 +36,8 @@ export interface Phase {
   /** Forget the optimizer's moments at the start of the phase. */
   resetOptimizer: boolean;
   bn: BnPolicy;
+  /** false: no augmentation in this phase even when the run has it on (LP phases: fixed features, feature cache). */
+  augment?: boolean;
   penalty?: PenaltySpec;
   autoRgn?: AutoRgnSpec;
 }

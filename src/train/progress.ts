@@ -9,7 +9,7 @@ export function formatEpochLine(r: EpochRecord, totalEpochs: number): string {
   const pen = r.penalty != null ? ` (+penalty ${f(r.penalty)})` : '';
   const lr = r.lrStart === r.lrEnd ? r.lrStart.toExponential(2) : `${r.lrStart.toExponential(2)}→${r.lrEnd.toExponential(2)}`;
   const flags = `${r.best ? ' ★' : ''}${r.stoppedPhase ? ' (patience out: phase ends)' : ''}`;
-  return `epoch ${r.epoch}/${totalEpochs} [${r.phase}] loss ${f(r.trainLoss)}${pen}${val} · lr ${lr} · ${r.imagesPerSec.toFixed(1)} img/s · ${r.seconds.toFixed(1)} s${flags}`;
+  return `epoch ${r.epoch}/${totalEpochs} [${r.phase}] loss ${f(r.trainLoss)}${pen}${val} · lr ${lr} · ${r.imagesPerSec.toFixed(1)} img/s${r.cachedBlocks?.length ? ' (cached prefix)' : ''} · ${r.seconds.toFixed(1)} s${flags}`;
 }
 
 const COLUMNS = ['epoch', 'phase', 'trainable_blocks', 'lr_start', 'lr_end', 'train_loss', 'penalty', 'val_loss', 'val_accuracy',

@@ -31,6 +31,7 @@ interface FinetuneCliOptions {
   clipNorm: string;
   classWeighted?: boolean;
   augment: boolean;
+  featureCache: boolean;
   monitor: (typeof MONITORS)[number];
   patience: string;
   dropout: string;
@@ -96,6 +97,7 @@ export function registerFinetune(program: Command): void {
     .option('--clip-norm <x>', 'clip the global gradient norm (0: off)', '0')
     .option('--class-weighted', 'weight the loss by balanced class weights of the training split')
     .option('--no-augment', 'no random augmentation (flips, small rotations, crops, brightness/contrast)')
+    .option('--no-feature-cache', 'run the frozen prefix on every batch instead of caching its outputs (LP, early gu-lf; needs --no-augment to cache)')
     .addOption(new Option('--monitor <metric>', 'validation metric for early stopping and best-epoch restore').choices([...MONITORS]).default('val_loss'))
     .option('--patience <n>', 'epochs without improvement before a phase ends (0: never)', '5')
     .option('--dropout <rate>', 'dropout before the head', '0')
@@ -143,12 +145,16 @@ Examples:
       let total = epochs;
       const result = await finetune({
         data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint,
+        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache },
         stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
         makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
         events: {
           onMessage: (line) => process.stderr.write(`${line}\n`),
           onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
+          onFeatureCache: (c) => {
+            if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
+            else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
+          },
           onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
         },
       });
