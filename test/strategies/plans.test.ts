@@ -23,6 +23,10 @@ describe('strategy plans', () => {
     const l = buildPlan('lp', ctx(4));
     assert.deepEqual(l.phases.map((p) => [p.epochs, p.lr, p.trainBlocks]), [[4, 1e-2, ['head']]]);
     assert.equal(buildPlan('lp', ctx(4), { lrFactor: '1' }).phases[0].lr, 1e-3);
+    // The probe sees fixed features unless asked (from the CLI the value is a string).
+    assert.equal(l.phases[0].augment, false);
+    assert.equal(buildPlan('lp', ctx(4), { augment: 'true' }).phases[0].augment, true);
+    assert.equal(buildPlan('lp', ctx(4), { augment: true }).phases[0].augment, true);
   });
 
   it('lp-ft: LP on the head at its own LR, then FT of all blocks at the lower LR with a fresh optimizer', () => {
