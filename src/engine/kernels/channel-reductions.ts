@@ -3,10 +3,8 @@
  * wasm heap with float64 accumulators. TF.js's wasm Sum/Mean transpose first for these axes (~150 Melem/s); these
  * run near memory speed. They serve the conv-bias gradient (Sum over N, H, W) and BatchNorm.
  */
-import {
-  getKernel, Mean, registerKernel, Sum, unregisterKernel, util,
-  type KernelFunc, type NamedAttrMap, type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { Mean, Sum, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { replaceWasmKernel } from './replace-kernel.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
 
 /** Σ_p x[p, c] for each c. Four rows per pass over the accumulators (half the time of one row at a time). */
@@ -63,12 +61,9 @@ function reducesLeadingAxes(x: TensorInfo, axis: number | number[]): boolean {
 type ReduceArgs = { inputs: { x: TensorInfo }; attrs: NamedAttrMap & { axis: number | number[]; keepDims: boolean }; backend: WasmBackend };
 
 function fastReduction(kernelName: typeof Sum | typeof Mean): void {
-  const stock = getKernel(kernelName, 'wasm');
-  if (!stock || (stock as { medft?: boolean }).medft) return;
-  const fallback = stock.kernelFunc;
-  const kernelFunc = (args: ReduceArgs): TensorInfo => {
+  replaceWasmKernel(kernelName, (stock) => ((args: ReduceArgs): TensorInfo => {
     const { x } = args.inputs;
-    if (!reducesLeadingAxes(x, args.attrs.axis)) return fallback(args as never) as TensorInfo;
+    if (!reducesLeadingAxes(x, args.attrs.axis)) return stock(args as never) as TensorInfo;
     const C = x.shape[x.shape.length - 1];
     const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const sums = channelSums(f32(args.backend), offsetOf(args.backend, x), rows, C);
@@ -79,9 +74,7 @@ function fastReduction(kernelName: typeof Sum | typeof Mean): void {
     const scale = kernelName === Mean ? 1 / rows : 1;
     for (let c = 0; c < C; c++) h[o + c] = sums[c] * scale;
     return out;
-  };
-  unregisterKernel(kernelName, 'wasm');
-  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as typeof stock);
+  }) as unknown as KernelFunc);
 }
 
 /** Replaces wasm Sum and Mean with versions that take the fast path for per-channel reductions. */

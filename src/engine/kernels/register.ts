@@ -1,11 +1,11 @@
 /**
  * Registers the gradient kernels that stock TF.js lacks, runs as naive loops, or gets wrong (MaxPoolGrad) on the
- * wasm backend, so that a train step of a CNN runs there and is right. Each kernel is checked against the cpu backend in test/engine.
+ * wasm backend, so that a train step of a CNN runs there and is right, and fast. Each kernel is checked against the
+ * cpu backend in test/engine.
  */
 import {
   backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
-  DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
-  type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
+  DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, type KernelFunc, type NamedAttrMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
@@ -14,6 +14,7 @@ import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depth
 import { maxPoolGradWasm } from './max-pool-grad.ts';
 import { registerFastChannelReductions } from './channel-reductions.ts';
 import { chooseForwardPath, conv2dForwardGemm, type Epilogue } from './conv2d-forward.ts';
+import { replaceWasmKernel } from './replace-kernel.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
@@ -79,9 +80,7 @@ const seenFilters = new WeakSet<object>();
 
 /** Wraps the stock forward conv kernel: new filters take the cheaper GEMM formulation when it is cheaper. */
 function forwardConv(kernelName: typeof Conv2D | typeof FusedConv2D): void {
-  const stock = getKernel(kernelName, 'wasm');
-  if (!stock || (stock as { medft?: boolean }).medft) return;
-  const kernelFunc = (args: Args): TensorInfo => {
+  replaceWasmKernel(kernelName, (stock) => ((args: Args): TensorInfo => {
     const { inputs, attrs, backend } = args;
     const a = attrs as unknown as ConvAttrs & { activation?: string };
     const act = (a.activation ?? 'linear') as Epilogue;
@@ -95,10 +94,8 @@ function forwardConv(kernelName: typeof Conv2D | typeof FusedConv2D): void {
       const path = chooseForwardPath(g);
       if (path !== 'xnnpack') return conv2dForwardGemm(backend, inputs.x, filter, inputs.bias ?? null, act, g, path);
     }
-    return stock.kernelFunc(args as never) as TensorInfo;
-  };
-  unregisterKernel(kernelName, 'wasm');
-  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as KernelConfig);
+    return stock(args as never) as TensorInfo;
+  }) as unknown as KernelFunc);
 }
 
 /**
@@ -108,16 +105,12 @@ function forwardConv(kernelName: typeof Conv2D | typeof FusedConv2D): void {
  * creation (variables get new data on assign), which is what makes sharing safe.
  */
 function shareIdentity(): void {
-  const stock = getKernel(Identity, 'wasm');
-  if (!stock || (stock as { medft?: boolean }).medft) return;
-  const kernelFunc = ({ inputs, backend }: Args): TensorInfo => {
+  replaceWasmKernel(Identity, (stock) => (({ inputs, backend }: Args): TensorInfo => {
     const { x } = inputs;
-    if (x.dtype === 'string') return stock.kernelFunc({ inputs, backend, attrs: {} } as never) as TensorInfo;
+    if (x.dtype === 'string') return stock({ inputs, backend, attrs: {} } as never) as TensorInfo;
     (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  unregisterKernel(Identity, 'wasm');
-  registerKernel({ ...stock, kernelFunc: kernelFunc as unknown as KernelFunc, medft: true } as KernelConfig);
+  }) as unknown as KernelFunc);
 }
 
 export function registerWasmTrainingKernels(): void {
@@ -125,8 +118,5 @@ export function registerWasmTrainingKernels(): void {
   shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);
-  for (const k of kernels) {
-    if (getKernel(k.name, 'wasm')) unregisterKernel(k.name, 'wasm');
-    registerKernel({ kernelName: k.name, backendName: 'wasm', kernelFunc: k.fn as unknown as KernelFunc } as KernelConfig);
-  }
+  for (const k of kernels) replaceWasmKernel(k.name, () => k.fn as unknown as KernelFunc);
 }
