@@ -1,0 +1,162 @@
+/**
+ * `medft run` end to end on real BreastMNIST (a few dozen images, tiny_cnn at 16 px, 1 epoch, from fixed starting
+ * weights so that every cell is reproducible): an uninterrupted run; a run killed with SIGKILL mid-way and rerun,
+ * which must end with the same cells, each once, and bit-identical metrics; a failing cell recorded with its error,
+ * skipped on rerun and retried only with --retry-failed, without stopping the other cells; --dry-run; and the
+ * one-line message when the dataset is missing.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { sharedDataDir, tempDir } from '../data/fixtures.ts';
+
+const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+const dir = tempDir('medft-run-');
+const env = { ...process.env, MEDFT_DATA_DIR: sharedDataDir() };
+const medft = (args: string[], extraEnv: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 120_000 });
+
+const init = join(dir, 'init');
+const grid = (name: string, strategies: string) => {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}
+datasets: [breastmnist]
+models: [{ name: tiny_cnn, weights: ${init} }]
+strategies: ${strategies}
+seeds: [0, 1]
+epochs: 1
+lr: 0.001
+inputSize: 16
+subset: { train: 32, val: 16, test: 24 }
+train: { batchSize: 16 }
+`);
+  return file;
+};
+
+interface Row { id: string; status: string; error: string | null; attempts: number; accuracy: number | null; nll: number | null; epochs: number }
+function rows(out: string): Row[] {
+  const db = new Database(join(out, 'results.db'), { readonly: true });
+  try {
+    return db.prepare(`SELECT c.id, c.status, c.error, c.attempts,
+      (SELECT value FROM metrics m WHERE m.cell_id = c.id AND m.split = 'test' AND m.metric = 'accuracy') AS accuracy,
+      (SELECT value FROM metrics m WHERE m.cell_id = c.id AND m.split = 'test' AND m.metric = 'nll') AS nll,
+      (SELECT COUNT(*) FROM epochs e WHERE e.cell_id = c.id) AS epochs FROM cells c ORDER BY c.id`).all() as Row[];
+  } finally {
+    db.close();
+  }
+}
+const doneCount = (out: string) => {
+  if (!existsSync(join(out, 'results.db'))) return 0;
+  try {
+    return rows(out).filter((r) => r.status === 'done').length;
+  } catch {
+    return 0;
+  }
+};
+
+describe('medft run', () => {
+  const strategies = '[ft, lp, gu-lf, l2-sp]';
+  before(() => {
+    // Fixed starting weights: tiny_cnn's own initialiser is not seeded, a weights folder is.
+    const r = medft(['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--size', '16', '--epochs', '1', '--weights', 'none', '--strategy', 'ft', '--out', init, '--no-progress']);
+    assert.equal(r.status, 0, r.stderr);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the cells with --dry-run without creating anything', () => {
+    const out = join(dir, 'dry');
+    const r = medft(['run', grid('dry', strategies), '--out', out, '--dry-run']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^dry: 8 cells \(1 dataset\(s\) × 1 model\(s\) × 4 strategies × 2 seed\(s\)\), 1 epochs each/);
+    assert.equal(r.stdout.trim().split('\n').length, 2 + 8);
+    assert.ok(!existsSync(out));
+  });
+
+  let reference: Row[] = [];
+  it('runs the grid on 2 workers and records every cell, epoch and metric', () => {
+    const out = join(dir, 'full');
+    const r = medft(['run', grid('full', strategies), '--out', out, '--workers', '2', '--no-report']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /8 cells; 0 done already, 0 failed earlier \(not retried\), 8 to run on 2 worker\(s\)/);
+    assert.match(r.stderr, /8\/8 cells done \(0 skipped as already done, 8 run, 0 failed\)/);
+    reference = rows(out);
+    assert.equal(reference.length, 8);
+    for (const c of reference) {
+      assert.equal(c.status, 'done');
+      assert.equal(c.epochs, 1);
+      assert.ok(c.accuracy! >= 0 && c.accuracy! <= 1);
+    }
+    // The two seeds differ (split, order, head), so the grid is not 4 copies of the same numbers.
+    assert.ok(new Set(reference.map((c) => c.nll)).size > 4);
+    const again = medft(['run', grid('full', strategies), '--out', out, '--no-report']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /8 done already, 0 failed earlier \(not retried\), 0 to run/);
+    assert.deepEqual(rows(out), reference, 'a rerun of a finished grid changes nothing');
+  });
+
+  it('after SIGKILL mid-way, a rerun completes the grid: no duplicate or missing cell, metrics identical to the uninterrupted run', async () => {
+    const out = join(dir, 'killed');
+    const file = grid('full', strategies);
+    const child = spawn(process.execPath, [bin, 'run', file, '--out', out, '--workers', '2', '--no-report', '--no-progress'], { env, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const t0 = Date.now();
+    while (doneCount(out) < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await exited;
+    const partial = rows(out);
+    const done = partial.filter((r) => r.status === 'done').length;
+    assert.ok(done >= 2 && done < 8, `killed mid-way (${done} of 8 done)`);
+    await new Promise((r) => setTimeout(r, 500)); // the orphaned workers notice the closed channel and exit
+
+    const r = medft(['run', file, '--out', out, '--workers', '2', '--no-report']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${done} done already`));
+    const final = rows(out);
+    assert.deepEqual(final.map((c) => c.id), reference.map((c) => c.id), 'same cells, each once');
+    for (const c of final) {
+      const ref = reference.find((x) => x.id === c.id)!;
+      assert.equal(c.status, 'done');
+      assert.equal(c.epochs, 1, `${c.id}: one row per epoch`);
+      assert.equal(c.accuracy, ref.accuracy, `${c.id}: test accuracy`);
+      assert.equal(c.nll, ref.nll, `${c.id}: test NLL`);
+    }
+  });
+
+  it('records a failing cell with its error, keeps running the others, and retries it only with --retry-failed', () => {
+    const out = join(dir, 'failing');
+    const file = grid('failing', '[ft, { id: l2-sp, lr: 1e30, params: { beta: 1e38 } }]');
+    const r = medft(['run', file, '--out', out, '--workers', '2', '--no-report']);
+    assert.equal(r.status, 1, 'exit 1 when a cell failed');
+    assert.match(r.stderr, /FAILED \w{16} breastmnist × tiny_cnn × l2-sp × seed \d \(\d\/4[^)]*\): TrainingError: the loss became NaN/);
+    const first = rows(out);
+    assert.equal(first.filter((c) => c.status === 'done').length, 2, 'both ft cells finished');
+    const failed = first.filter((c) => c.status === 'failed');
+    assert.equal(failed.length, 2);
+    for (const c of failed) { assert.ok(c.error && c.error.length > 0); assert.equal(c.attempts, 1); }
+
+    const skip = medft(['run', file, '--out', out, '--no-report']);
+    assert.equal(skip.status, 0, skip.stderr);
+    assert.match(skip.stderr, /2 done already, 2 failed earlier \(not retried; use --retry-failed\), 0 to run/);
+    assert.deepEqual(rows(out), first);
+
+    const retry = medft(['run', file, '--out', out, '--retry-failed', '--no-report']);
+    assert.equal(retry.status, 1);
+    assert.match(retry.stderr, /2 done already, 0 failed earlier \(not retried\), 2 to run/);
+    const after2 = rows(out);
+    for (const c of after2.filter((x) => x.status === 'failed')) assert.equal(c.attempts, 2);
+    assert.deepEqual(after2.filter((c) => c.status === 'done'), first.filter((c) => c.status === 'done'), 'the done cells were not rerun');
+  });
+
+  it('says in one line how to point at the data when the dataset is missing', () => {
+    const empty = tempDir('medft-nodata-');
+    const r = medft(['run', grid('nodata', '[ft]'), '--out', join(dir, 'nodata')], { MEDFT_DATA_DIR: empty, MEDFT_CACHE_DIR: empty });
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr); // the plan line, then the error line
+    assert.match(r.stderr, /medft: dataset 'breastmnist' not found \(MEDFT_DATA_DIR=.* does not hold it\): set MEDFT_DATA_DIR to the folder that holds it .* or rerun with --download/);
+    rmSync(empty, { recursive: true, force: true });
+  });
+});
