@@ -85,6 +85,7 @@ Examples:
       const t0 = performance.now();
       let finished = 0;
       let total = 0;
+      const labels = new Map<number, string>();
       const summary = await runExperiment(plan, {
         out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
         events: {
@@ -94,9 +95,12 @@ Examples:
             view.start(p.total, p.done);
           },
           onReady: (n, banner) => { if (n === 1) view.log(banner); },
-          onStart: (n, t) => view.worker(n, 0, 1, `${t.cell.caseName} × ${t.cell.config.strategy.id} × seed ${t.cell.config.seed}`),
+          onStart: (n, t) => {
+            labels.set(n, `${t.cell.config.strategy.id} × seed ${t.cell.config.seed} · ${t.cell.caseName}`);
+            view.worker(n, 0, 1, `${labels.get(n)} · starting`);
+          },
           onMessage: (n, m) => {
-            if (m.type === 'batch') view.worker(n, m.batch, m.batches, `epoch ${m.epoch}/${plan.spec.epochs}`);
+            if (m.type === 'batch') view.worker(n, m.batch, m.batches, `${labels.get(n)} · epoch ${m.epoch}/${plan.spec.epochs}`);
           },
           onCellEnd: (cell, status, error) => {
             finished++;
