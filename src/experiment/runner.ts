@@ -3,7 +3,7 @@
  * ones only when asked); the parent writes each epoch and each finished cell to the store as it arrives.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJson, expandCells, type Cell } from './cells.ts';
@@ -49,6 +49,20 @@ export interface RunSummary {
   /** Failed in an earlier run and not retried (no --retry-failed). */
   previouslyFailed: number;
   dbPath: string;
+}
+
+/** Status of each cell in an existing store (empty when `<out>/results.db` does not exist yet). */
+export function cellStatuses(out: string, cells: Cell[]): Map<string, string> {
+  const db = join(resolve(out), 'results.db');
+  const m = new Map<string, string>();
+  if (!existsSync(db)) return m;
+  const store = new ResultsStore(db, { readonly: true });
+  try {
+    for (const c of cells) { const r = store.cell(c.id); if (r) m.set(c.id, r.status); }
+  } finally {
+    store.close();
+  }
+  return m;
 }
 
 export const defaultWorkers = () => Math.max(1, cpus().length);

@@ -73,6 +73,7 @@ describe('medft run', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^dry: 8 cells \(1 dataset\(s\) × 1 model\(s\) × 4 strategies × 2 seed\(s\)\), 1 epochs each/);
     assert.equal(r.stdout.trim().split('\n').length, 2 + 8);
+    assert.equal((r.stdout.match(/ new$/gm) ?? []).length, 8);
     assert.ok(!existsSync(out));
   });
 
@@ -96,6 +97,8 @@ describe('medft run', () => {
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /8 done already, 0 failed earlier \(not retried\), 0 to run/);
     assert.deepEqual(rows(out), reference, 'a rerun of a finished grid changes nothing');
+    const dry = medft(['run', grid('full', strategies), '--out', out, '--dry-run']);
+    assert.equal((dry.stdout.match(/ done$/gm) ?? []).length, 8);
   });
 
   it('after SIGKILL mid-way, a rerun completes the grid: no duplicate or missing cell, metrics identical to the uninterrupted run', async () => {

@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
-import { defaultWorkers, planExperiment, runExperiment, type Plan } from '../../experiment/runner.ts';
+import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan } from '../../experiment/runner.ts';
 import { writeReport } from '../../report/index.ts';
 import { backendOption } from '../options.ts';
 
@@ -16,13 +16,13 @@ interface RunCliOptions {
   backend?: string;
 }
 
-function printDryRun(plan: Plan): void {
+function printDryRun(plan: Plan, status: Map<string, string>): void {
   const w = (s: string, n: number) => s.padEnd(n);
   process.stdout.write(`${plan.spec.name}: ${plan.cells.length} cells (${plan.spec.datasets.length} dataset(s) × ${plan.spec.models.length} model(s) × ${plan.spec.strategies.length} strategies × ${plan.spec.seeds.length} seed(s)), ${plan.spec.epochs} epochs each\n`);
-  process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}lr\n`);
+  process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}${w('lr', 10)}status\n`);
   for (const c of plan.cells) {
     const k = c.config;
-    process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${k.lr}\n`);
+    process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${w(String(k.lr), 10)}${status.get(c.id) ?? 'new'}\n`);
   }
 }
 
@@ -58,7 +58,7 @@ export function registerRun(program: Command): void {
     .argument('<file>', 'experiment file (YAML; see docs/experiments.md)')
     .requiredOption('--out <dir>', 'output folder: results.db, cells/<id>/, logs/, report/')
     .option('--workers <n>', 'worker processes, one engine each (default: one per core)')
-    .option('--dry-run', 'list the cells (and which are done) without running anything')
+    .option('--dry-run', 'list the cells and their status in --out (new, pending, running, done, failed) without running anything')
     .option('--retry-failed', 'run again the cells that failed in an earlier run')
     .option('--download', 'download MedMNIST datasets that are not found locally')
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
@@ -80,7 +80,7 @@ Examples:
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
       const plan = planExperiment(file);
-      if (opts.dryRun) { printDryRun(plan); return; }
+      if (opts.dryRun) { printDryRun(plan, cellStatuses(opts.out, plan.cells)); return; }
       const view = progressView(opts.progress, workers);
       const t0 = performance.now();
       let finished = 0;
