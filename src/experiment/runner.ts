@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { canonicalJson, expandCells, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
 import type { RunTask } from './messages.ts';
+import { longestFirst } from './order.ts';
 import { runPool, type PoolEvents } from './pool.ts';
 import { loadExperiment, type ExperimentSpec } from './spec.ts';
 import { ResultsStore } from './store.ts';
@@ -90,7 +91,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
       const key = canonicalJson([d.data, d.subset]);
       if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
     }
-    const tasks: RunTask[] = todo.map((cell) => ({
+    const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
       cell,
       dataPath: paths.get(canonicalJson([cell.config.dataset.data, cell.config.dataset.subset]))!,
       cellDir: join(out, 'cells', cell.id),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { canonicalJson, cellId, expandCells } from '../../src/experiment/cells.ts';
 import { stratifiedHead } from '../../src/experiment/data.ts';
+import { longestFirst } from '../../src/experiment/order.ts';
 import { loadExperiment, parseExperiment } from '../../src/experiment/spec.ts';
 import { InputError } from '../../src/errors.ts';
 import { resolveParams } from '../../src/strategies/index.ts';
@@ -94,5 +95,13 @@ describe('experiment spec → cells', () => {
     assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
     assert.deepEqual(idx.filter((i) => labels[i] === 0), [0, 4]);
     assert.deepEqual(stratifiedHead(labels, 99), labels.map((_, i) => i));
+  });
+
+  it('hands cells to the workers longest first (Auto-RGN, SP penalties, FT … LP), ties in file order', () => {
+    const doc = { name: 'o', datasets: ['breastmnist'], models: ['resnet50'], strategies: ['ft', 'lp', 'lp-ft', 'gu-lf', 'gu-fl', 'l2-sp', 'l1-sp', 'auto-rgn'], epochs: 4 };
+    const order = longestFirst(expandCells(parseExperiment(doc, 'o'), 'o')).map((c) => c.config.strategy.id);
+    assert.deepEqual(order.slice(0, 4), ['auto-rgn', 'l2-sp', 'l1-sp', 'ft']);
+    assert.equal(order.at(-1), 'lp');
+    assert.equal(order.length, 8);
   });
 });
