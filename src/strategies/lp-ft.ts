@@ -1,7 +1,9 @@
 /**
  * LP-FT (Kumar et al. 2022): linear probing until the head has converged, then full fine-tuning starting from that
  * head at a lower LR, so the randomly initialised head does not distort the pretrained features early on.
- * Each phase has its own epochs and LR; the optimizer state is reset between them.
+ * Each phase has its own epochs and LR; the optimizer state is reset between them. The LP phase trains on fixed
+ * (un-augmented, hence cached) features as Kumar et al.'s logistic-regression probe does; the FT phase keeps BatchNorm
+ * in inference mode by default.
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
@@ -11,12 +13,14 @@ export const lpFt = defineStrategy({
   id: 'lp-ft',
   name: 'linear probing, then full fine-tuning',
   reference: 'Kumar et al., Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution, ICLR 2022',
-  summary: 'LP (head only, base LR × lpLrFactor) for lpEpochs, then FT of all blocks from that head at base LR × ftLrFactor',
+  summary: 'LP (head only, base LR × lpLrFactor, no augmentation) for lpEpochs, then FT of all blocks from that head at base LR × ftLrFactor, BN in inference mode',
   params: z.object({
     lpEpochs: z.coerce.number().int().positive().optional().describe('epochs of the LP phase (default: half the run, at least 1)'),
     lpLrFactor: z.coerce.number().positive().default(10).describe('LP-phase LR = base LR × lpLrFactor'),
     lpAugment: z.union([z.boolean(), z.stringbool()]).default(false).describe('augment during the LP phase (off: fixed features, as in Kumar et al., and they are cached)'),
-    ftBn: z.enum(['follow', 'eval']).default('follow').describe("BatchNorm in the FT phase: 'follow' (batch statistics, moving averages update) or 'eval' (inference mode, γ/β fixed)"),
+    // 'eval': the FT phase sees the features the LP head was fit to, and training and evaluation normalise alike
+    // (docs/strategies.md: with 'follow' the val loss rose through FT on BreastMNIST).
+    ftBn: z.enum(['follow', 'eval']).default('eval').describe("BatchNorm in the FT phase: 'eval' (inference mode with the pretrained statistics, γ/β fixed) or 'follow' (batch statistics, moving averages update)"),
     ftLrFactor: z.coerce.number().positive().default(1).describe('FT-phase LR = base LR × ftLrFactor (must be below the LP LR)'),
   }).strict(),
   plan: (ctx, p) => {

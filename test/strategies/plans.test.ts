@@ -39,6 +39,13 @@ describe('strategy plans', () => {
     assert.throws(() => buildPlan('lp-ft', ctx(1)), UsageError);
     assert.throws(() => buildPlan('lp-ft', ctx(4), { lpEpochs: 4 }), UsageError);
     assert.throws(() => buildPlan('lp-ft', ctx(4), { ftLrFactor: 10 }), /lower LR/);
+    // LP phase on fixed (un-augmented, cacheable) features; the FT phase follows the run's augmentation setting.
+    assert.deepEqual(p.phases.map((x) => x.augment), [false, undefined]);
+    assert.equal(buildPlan('lp-ft', ctx(5), { lpAugment: 'true' }).phases[0].augment, true);
+    // FT keeps BN in inference mode unless asked (docs/strategies.md says why).
+    assert.deepEqual(p.phases.map((x) => x.bn), ['follow', 'eval']);
+    assert.deepEqual(buildPlan('lp-ft', ctx(5), { ftBn: 'follow' }).phases.map((x) => x.bn), ['follow', 'follow']);
+    assert.throws(() => buildPlan('lp-ft', ctx(5), { ftBn: 'train' }), /ftBn/);
   });
 
   it('gu-lf unfreezes one block per epoch from the last stage down to the stem', () => {

@@ -78,10 +78,11 @@ describe('strategies carried out by the loop', () => {
     const lrs: { epoch: number; lr: number }[] = [];
     let afterLp: Map<string, Float32Array> | null = null;
     let ftStart: Map<string, Float32Array> | null = null;
+    let end: Map<string, Float32Array> | null = null;
     try {
       await run('lp-ft', 4, {}, (model) => ({
         onEpochStart: (i) => { log.push(`start ${i.epoch}`); if (i.epoch === 3) ftStart = snapshot(model); },
-        onEpochEnd: (r) => { if (r.epoch === 2) afterLp = snapshot(model); },
+        onEpochEnd: (r) => { if (r.epoch === 2) afterLp = snapshot(model); if (r.epoch === 4) end = snapshot(model); },
         onBatch: (b) => lrs.push({ epoch: b.epoch, lr: b.lr }),
       }), { schedule: 'constant' });
     } finally {
@@ -92,6 +93,11 @@ describe('strategies carried out by the loop', () => {
     assert.ok(lrs.filter((x) => x.epoch <= 2).every((x) => x.lr === BASE_LR * 10), 'LP at base × 10');
     assert.ok(lrs.filter((x) => x.epoch > 2).every((x) => x.lr === BASE_LR), 'FT at base');
     assert.deepEqual(log, ['reset', 'start 1', 'start 2', 'reset', 'start 3', 'start 4'], 'optimizer reset at each phase start only');
+    // Default ftBn 'eval': BN statistics and γ/β stay as pretrained through FT while the convs move.
+    const bnKeys = [...end!.keys()].filter((k) => /_bn\//.test(k));
+    assert.ok(bnKeys.length >= 12);
+    for (const k of bnKeys) assert.ok(same(end!.get(k)!, ftStart!.get(k)!), `${k} moved during FT`);
+    assert.ok(!same(end!.get('stem_conv/kernel')!, ftStart!.get('stem_conv/kernel')!));
   });
 
   it('auto-rgn: multipliers equal ‖g‖/‖w‖ / max over tensors computed independently; BN untouched; Adam reset every epoch', async () => {
