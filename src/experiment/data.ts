@@ -20,8 +20,10 @@ export async function prepareDataset(data: string, subset: Subset | null, outDir
     if (kind.kind === 'medmnist' && kind.path == null) kind = { kind: 'npz', path: (await resolveMedmnist(data, { download })).path };
   } catch (e) {
     if (!(e instanceof MedftError)) throw e;
-    const where = process.env.MEDFT_DATA_DIR ? `MEDFT_DATA_DIR=${process.env.MEDFT_DATA_DIR} does not hold it` : 'MEDFT_DATA_DIR is not set';
-    throw new InputError(`dataset '${data}' not found (${where}): set MEDFT_DATA_DIR to the folder that holds it (e.g. <dir>/${data}/${data}.npz), or rerun with --download. (${e.message})`);
+    const where = process.env.MEDFT_DATA_DIR ? `not in MEDFT_DATA_DIR=${process.env.MEDFT_DATA_DIR}` : 'MEDFT_DATA_DIR is not set';
+    const detail = /not found/.test(e.message) ? '' : ` (${e.message})`;
+    throw new InputError(`dataset '${data}' not found (${where}, nor in the download cache): set MEDFT_DATA_DIR to the folder that holds it ` +
+      `(e.g. <dir>/${data}/${data}.npz), or add --download (with npm start: npm start -- --download)${detail}`);
   }
   if (!subset || (subset.train == null && subset.val == null && subset.test == null)) return kind.path ?? data;
   if (kind.kind !== 'npz' || !kind.path) throw new InputError(`dataset '${data}': subset works on .npz datasets (MedMNIST) only; this one is a ${kind.kind}`);

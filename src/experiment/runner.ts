@@ -70,6 +70,13 @@ export const defaultWorkers = () => Math.max(1, cpus().length);
 
 export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
+  // Resolve every dataset (and write its subset) before anything else: a missing dataset is one message, no files.
+  const paths = new Map<string, string>();
+  for (const c of plan.cells) {
+    const d = c.config.dataset;
+    const key = canonicalJson([d.data, d.subset]);
+    if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
+  }
   mkdirSync(out, { recursive: true });
   const dbPath = join(out, 'results.db');
   const store = new ResultsStore(dbPath);
@@ -84,13 +91,6 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     });
     o.events?.onPlan?.({ total: plan.cells.length, done: done.length, failed: o.retryFailed ? 0 : failedBefore.length, todo });
 
-    // Resolve every dataset (and write its subset) before any worker starts: a missing dataset is one message.
-    const paths = new Map<string, string>();
-    for (const c of todo) {
-      const d = c.config.dataset;
-      const key = canonicalJson([d.data, d.subset]);
-      if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
-    }
     const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
       cell,
       dataPath: paths.get(canonicalJson([cell.config.dataset.data, cell.config.dataset.subset]))!,

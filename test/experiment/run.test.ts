@@ -158,8 +158,9 @@ describe('medft run', () => {
     const empty = tempDir('medft-nodata-');
     const r = medft(['run', grid('nodata', '[ft]'), '--out', join(dir, 'nodata')], { MEDFT_DATA_DIR: empty, MEDFT_CACHE_DIR: empty });
     assert.equal(r.status, 3, r.stderr);
-    assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr); // the plan line, then the error line
-    assert.match(r.stderr, /medft: dataset 'breastmnist' not found \(MEDFT_DATA_DIR=.* does not hold it\): set MEDFT_DATA_DIR to the folder that holds it .* or rerun with --download/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^medft: dataset 'breastmnist' not found \(not in MEDFT_DATA_DIR=.*, nor in the download cache\): set MEDFT_DATA_DIR to the folder that holds it .* or add --download/);
+    assert.ok(!existsSync(join(dir, 'nodata')), 'nothing written');
     rmSync(empty, { recursive: true, force: true });
   });
 });
