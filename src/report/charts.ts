@@ -49,8 +49,9 @@ export function rankSpec(stats: Stats): TopLevelSpec | null {
   if (!r) return null;
   const values = r.strategies.map((s, i) => ({ strategy: s, rank: r.averageRanks[i] }));
   const best = Math.min(...r.averageRanks);
+  const top = Math.max(r.strategies.length, r.cd != null ? best + r.cd : 0);
   const layers: object[] = [
-    { mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'rank', type: 'quantitative', scale: { domain: [1, r.strategies.length] }, title: 'average rank (1 = best)' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' }, title: null }, x2: { datum: 1 } } },
+    { mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'rank', type: 'quantitative', scale: { domain: [1, top] }, title: 'average rank (1 = best)' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' }, title: null }, x2: { datum: 1 } } },
     { mark: { type: 'point', filled: true, size: 80 }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' } } } },
     { mark: { type: 'text', dx: 24, fontSize: 10 }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' } }, text: { field: 'rank', type: 'quantitative', format: '.2f' } } },
   ];
@@ -58,14 +59,14 @@ export function rankSpec(stats: Stats): TopLevelSpec | null {
     layers.push({
       data: { values: [{ x: best, x2: best + r.cd, label: `CD = ${r.cd.toFixed(2)}` }] },
       layer: [
-        { mark: { type: 'rule', color: '#d62728', strokeWidth: 3 }, encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' } } },
-        { mark: { type: 'text', color: '#d62728', dy: -8, align: 'left' }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'label' } } },
+        { mark: { type: 'rule', color: '#d62728', strokeWidth: 3 }, encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' }, y: { value: -6 } } },
+        { mark: { type: 'text', color: '#d62728', align: 'left', baseline: 'bottom' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: -10 }, text: { field: 'label' } } },
       ],
     });
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Average rank over ${r.cases} case(s)${r.cd != null ? ' · red bar: Nemenyi critical difference (α = 0.05)' : ''}`,
+    title: { text: `Average rank over ${r.cases} case(s)${r.cd != null ? ' · red bar: Nemenyi critical difference (α = 0.05)' : ''}`, offset: r.cd != null ? 22 : 4 },
     data: { values },
     width: 420,
     height: { step: 22 },
