@@ -169,6 +169,39 @@ describe('native oneDNN zero-copy guards and caches', { skip }, () => {
     }
     tf.dispose([xt, dyt]);
   });
+  it('1,000 forward/backward rounds with a new weight tensor each: bounded reorder cache, no heap or RSS growth', () => {
+    const cc = cases[3];
+    const g = geometry(cc);
+    const { x, w, dy } = inputs(cc, g);
+    const xt = tf.tensor4d(x, [cc.n, cc.h, cc.w, cc.c]);
+    const dyt = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
+    addon.setWeightCacheBytes(1 << 20);
+    const round = () => {
+      const wt = tf.tensor4d(w, [cc.k, cc.k, cc.c, cc.oc]);
+      for (const fn of [
+        (b: WasmBackend) => conv2dForwardNative(addon, b, xt, wt, null, 'relu', g),
+        (b: WasmBackend) => conv2dBackpropInputNative(addon, b, dyt, wt, g),
+        (b: WasmBackend) => conv2dBackpropFilterNative(addon, b, xt, dyt, g),
+      ]) backend().disposeData(fn(backend()).dataId);
+      wt.dispose();
+    };
+    try {
+      for (let i = 0; i < 100; i++) round();
+      const heapBefore = heap().byteLength;
+      const rssBefore = process.memoryUsage().rss;
+      const tensorsBefore = tf.memory().numTensors;
+      for (let i = 0; i < 1000; i++) round();
+      const st = addon.cacheStats();
+      assert.ok(st.weightBytes <= 1 << 20, `reorder cache ${st.weightBytes} B over its 1 MiB budget`);
+      assert.equal(heap().byteLength, heapBefore, 'wasm heap grew');
+      assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked');
+      const grown = process.memoryUsage().rss - rssBefore;
+      assert.ok(grown < 32 << 20, `RSS grew ${(grown / 2 ** 20).toFixed(1)} MiB over 1,000 rounds`);
+    } finally {
+      addon.setWeightCacheBytes(256 << 20);
+      tf.dispose([xt, dyt]);
+    }
+  });
 });
 
 describe('native train step', { skip }, () => {
