@@ -38,26 +38,33 @@ function weightKey(t: TensorInfo): number {
   return k;
 }
 
+/** Runs `call` on a freshly allocated output; frees the output if the addon throws. */
+function into(backend: WasmBackend, shape: number[], call: (out: TensorInfo) => void): TensorInfo {
+  const out = alloc(backend, shape);
+  try {
+    call(out);
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  }
+  return out;
+}
+
 export function conv2dForwardNative(addon: OneDnnAddon, backend: WasmBackend, x: TensorInfo, w: TensorInfo,
   bias: TensorInfo | null, act: NativeEpilogue, g: ConvGeometry): TensorInfo {
-  const y = alloc(backend, [g.batch, g.outH, g.outW, g.outC]);
-  addon.convForward(heap(backend), byteOffset(backend, x), byteOffset(backend, w), bias ? byteOffset(backend, bias) : -1,
-    byteOffset(backend, y), geomVector(g), ACT[act], weightKey(w));
-  return y;
+  return into(backend, [g.batch, g.outH, g.outW, g.outC], (y) => addon.convForward(heap(backend), byteOffset(backend, x),
+    byteOffset(backend, w), bias ? byteOffset(backend, bias) : -1, byteOffset(backend, y), geomVector(g), ACT[act],
+    weightKey(w)));
 }
 
 export function conv2dBackpropInputNative(addon: OneDnnAddon, backend: WasmBackend, dy: TensorInfo, w: TensorInfo,
   g: ConvGeometry): TensorInfo {
-  const dx = alloc(backend, [g.batch, g.inH, g.inW, g.inC]);
-  addon.convBackwardData(heap(backend), byteOffset(backend, dy), byteOffset(backend, w), byteOffset(backend, dx),
-    geomVector(g), weightKey(w));
-  return dx;
+  return into(backend, [g.batch, g.inH, g.inW, g.inC], (dx) => addon.convBackwardData(heap(backend),
+    byteOffset(backend, dy), byteOffset(backend, w), byteOffset(backend, dx), geomVector(g), weightKey(w)));
 }
 
 export function conv2dBackpropFilterNative(addon: OneDnnAddon, backend: WasmBackend, x: TensorInfo, dy: TensorInfo,
   g: ConvGeometry): TensorInfo {
-  const dw = alloc(backend, [g.kH, g.kW, g.inC, g.outC]);
-  addon.convBackwardWeights(heap(backend), byteOffset(backend, x), byteOffset(backend, dy), byteOffset(backend, dw),
-    geomVector(g));
-  return dw;
+  return into(backend, [g.kH, g.kW, g.inC, g.outC], (dw) => addon.convBackwardWeights(heap(backend),
+    byteOffset(backend, x), byteOffset(backend, dy), byteOffset(backend, dw), geomVector(g)));
 }

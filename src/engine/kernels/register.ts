@@ -91,6 +91,20 @@ function registerNativeConvs(addon: OneDnnAddon): void {
     registerKernel({ ...current, kernelFunc: make(current.kernelFunc) as unknown as KernelFunc, medftNative: true } as KernelConfig);
   };
   const nhwc = (a: ConvAttrs) => (a.dataFormat ?? 'NHWC') === 'NHWC';
+  const nonEmpty = (...shapes: number[][]) => shapes.every((s) => s.every((d) => d > 0));
+  /** A geometry oneDNN refuses keeps the wasm path (said once per kernel on stderr, never silently wrong). */
+  const warned = new Set<string>();
+  const orWasm = (name: string, native: () => TensorInfo, wasm: () => TensorInfo): TensorInfo => {
+    try {
+      return native();
+    } catch (e) {
+      if (!warned.has(name)) {
+        warned.add(name);
+        process.stderr.write(`medft: oneDNN ${name} failed (${(e as Error).message}); using the wasm kernel for such calls\n`);
+      }
+      return wasm();
+    }
+  };
   for (const kernelName of [Conv2D, FusedConv2D]) {
     overlay(kernelName, (wasm) => (args) => {
       const { inputs, attrs, backend } = args;
@@ -98,23 +112,27 @@ function registerNativeConvs(addon: OneDnnAddon): void {
       const act = (a.activation ?? 'linear') as Epilogue;
       const eligible = ['linear', 'relu', 'relu6'].includes(act) && !inputs.preluActivationWeights && nhwc(a) &&
         inputs.x.dtype === 'float32' &&
-        (!inputs.bias || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === inputs.filter.shape[3]));
-      if (!eligible) return wasm(args as never) as TensorInfo;
+        (!inputs.bias || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === inputs.filter.shape[3])) &&
+        nonEmpty(inputs.x.shape, inputs.filter.shape);
+      const stock = () => wasm(args as never) as TensorInfo;
+      if (!eligible) return stock();
       const g = convInfo(inputs.x.shape, inputs.filter.shape, a, false);
-      return conv2dForwardNative(addon, backend, inputs.x, inputs.filter, inputs.bias ?? null, act, g);
+      return orWasm(kernelName, () => conv2dForwardNative(addon, backend, inputs.x, inputs.filter, inputs.bias ?? null, act, g), stock);
     });
   }
   overlay(Conv2DBackpropFilter, (wasm) => (args) => {
     const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
-    if (!nhwc(a)) return wasm(args as never) as TensorInfo;
-    return conv2dBackpropFilterNative(addon, args.backend, args.inputs.x, args.inputs.dy,
-      convInfo(args.inputs.x.shape, a.filterShape, a, false));
+    const stock = () => wasm(args as never) as TensorInfo;
+    if (!nhwc(a) || !nonEmpty(args.inputs.x.shape, args.inputs.dy.shape)) return stock();
+    return orWasm(Conv2DBackpropFilter, () => conv2dBackpropFilterNative(addon, args.backend, args.inputs.x, args.inputs.dy,
+      convInfo(args.inputs.x.shape, a.filterShape, a, false)), stock);
   });
   overlay(Conv2DBackpropInput, (wasm) => (args) => {
     const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
-    if (!nhwc(a)) return wasm(args as never) as TensorInfo;
-    return conv2dBackpropInputNative(addon, args.backend, args.inputs.dy, args.inputs.filter,
-      convInfo(a.inputShape, args.inputs.filter.shape, a, false));
+    const stock = () => wasm(args as never) as TensorInfo;
+    if (!nhwc(a) || !nonEmpty(args.inputs.dy.shape, args.inputs.filter.shape)) return stock();
+    return orWasm(Conv2DBackpropInput, () => conv2dBackpropInputNative(addon, args.backend, args.inputs.dy, args.inputs.filter,
+      convInfo(a.inputShape, args.inputs.filter.shape, a, false)), stock);
   });
 }
 
