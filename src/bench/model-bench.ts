@@ -28,7 +28,9 @@ export interface ModelBenchOptions {
 
 export interface ModelBenchResult {
   backend: string;
-  accelerator: string;
+  /** "onednn" when the native addon ran the convolutions, "none" for the pure-wasm kernels. */
+  accelerator: 'onednn' | 'none';
+  acceleratorThreads: number;
   model: string;
   size: number;
   batch: number;
@@ -103,6 +105,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const result: ModelBenchResult = {
     backend: info.backend,
     accelerator: info.accelerator,
+    acceleratorThreads: info.acceleratorThreads,
     model: o.model,
     size: o.size,
     batch: o.batch,

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
+import { type AcceleratorName, resolveAccelerator } from './native/onednn.ts';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -15,8 +16,13 @@ export interface EngineInfo {
   threads: number;
   tfjsVersion: string;
   nodeVersion: string;
-  /** Native kernels in use under the wasm backend ("none" until an accelerator is built). */
-  accelerator: 'none';
+  /**
+   * Native kernels in use under the wasm backend: "onednn" when medft's oneDNN addon is built and loads (and
+   * MEDFT_ACCELERATOR is not "none"), else "none" (pure-wasm kernels).
+   */
+  accelerator: AcceleratorName;
+  /** Threads the accelerator's kernels run on (0 without one). */
+  acceleratorThreads: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -37,11 +43,14 @@ async function loadTensorflowBackend(): Promise<boolean> {
   }
 }
 
-async function loadWasmBackend(): Promise<void> {
+async function loadWasmBackend(): Promise<{ accelerator: AcceleratorName; acceleratorThreads: number }> {
   // The Node build of the wasm backend is single-threaded (see docs/engine.md for why threads are not used).
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new ResourceError('the wasm backend failed to initialise');
-  registerWasmTrainingKernels();
+  // the oneDNN addon, when built and not switched off by MEDFT_ACCELERATOR=none, runs the convolutions natively
+  const addon = resolveAccelerator();
+  registerWasmTrainingKernels(addon);
+  return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads() } : { accelerator: 'none', acceleratorThreads: 0 };
 }
 
 /**
@@ -60,6 +69,7 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
   // PROD silences TF.js's console tips (e.g. "install tfjs-node"); medft prints its own banner instead.
   tf.env().set('PROD', true);
   let backend: BackendName;
+  let accel: { accelerator: AcceleratorName; acceleratorThreads: number } = { accelerator: 'none', acceleratorThreads: 0 };
   if (wanted === 'tensorflow' || wanted === 'auto') {
     if (await loadTensorflowBackend()) {
       await tf.setBackend('tensorflow');
@@ -69,11 +79,11 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
         "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed here; use --backend wasm",
       );
     } else {
-      await loadWasmBackend();
+      accel = await loadWasmBackend();
       backend = 'wasm';
     }
   } else if (wanted === 'wasm') {
-    await loadWasmBackend();
+    accel = await loadWasmBackend();
     backend = 'wasm';
   } else {
     await import('@tensorflow/tfjs-backend-cpu');
@@ -86,7 +96,7 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
     threads: backend === 'tensorflow' ? os.cpus().length : 1,
     tfjsVersion: tf.version_core,
     nodeVersion: process.versions.node,
-    accelerator: 'none',
+    ...accel,
   };
   return current;
 }
@@ -99,5 +109,5 @@ export function engineInfo(): EngineInfo {
 /** The one line every run prints first. */
 export function engineBanner(info: EngineInfo): string {
   const pkg = require('../../package.json') as { version: string };
-  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
+  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} threads)` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
 }

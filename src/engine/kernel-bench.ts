@@ -6,6 +6,7 @@
  * every step), so no XNNPACK operator or packed operand is reused from a previous repetition. The forward conv is
  * timed both that way ("fresh weights": medft's forward kernel as a train step runs it) and with one filter reused
  * ("cached": stock XNNPACK with its packed weights, as inference over many batches runs it).
+ * With the oneDNN accelerator active the native kernels are timed (path "onednn"), else the pure-wasm ones.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
@@ -15,9 +16,14 @@ import { chooseForwardPath } from './kernels/conv2d-forward.ts';
 import { chooseFilterGradPath, conv2dBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts';
 import { chooseInputGradPath, conv2dBackpropInputWasm } from './kernels/conv2d-backprop-input.ts';
 import type { WasmBackend } from './kernels/wasm-heap.ts';
+import { conv2dBackpropFilterNative, conv2dBackpropInputNative } from './kernels/native-conv.ts';
+import { engineInfo } from './backend.ts';
+import { tryLoadOneDnn } from './native/onednn.ts';
 import { type ConvShape, resnet50ConvShapes } from './resnet50-conv-shapes.ts';
 
 export interface KernelBenchRow {
+  /** "onednn": the native addon's kernels were timed; "none": the pure-wasm ones. */
+  accelerator: 'onednn' | 'none';
   kernel: 'Conv2D' | 'Conv2DBackpropFilter' | 'Conv2DBackpropInput';
   shape: string;
   imageSize: number;
@@ -88,6 +94,26 @@ async function cpuReference(kernel: 'Conv2DBackpropFilter' | 'Conv2DBackpropInpu
   }
 }
 
+/** The gradient kernels the engine uses now: native when the oneDNN accelerator is active, else pure wasm. */
+function gradKernels(backend: WasmBackend) {
+  const addon = engineInfo().accelerator === 'onednn' ? tryLoadOneDnn().addon : null;
+  if (addon) {
+    return {
+      filter: (x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropFilterNative(addon, backend, x, dy, g),
+      input: (dy: tf.TensorInfo, w: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropInputNative(addon, backend, dy, w, g),
+      filterPath: (_g: ConvGeometry): string => 'onednn', inputPath: (_g: ConvGeometry): string => 'onednn',
+      forwardPath: (_g: ConvGeometry): string => 'onednn',
+    };
+  }
+  return {
+    filter: (x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropFilterWasm(backend, x, dy, g),
+    input: (dy: tf.TensorInfo, w: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropInputWasm(backend, dy, w, g),
+    filterPath: (g: ConvGeometry): string => chooseFilterGradPath(g),
+    inputPath: (g: ConvGeometry): string => chooseInputGradPath(g),
+    forwardPath: (g: ConvGeometry): string => chooseForwardPath(g),
+  };
+}
+
 /** Gradients of one shape at a small batch on wasm and cpu; returns [filter error, input error]. */
 async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number]> {
   const g = geometryOf(s, batch);
@@ -105,7 +131,8 @@ async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number
     const xT = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
     const wT = tf.tensor4d(w, [s.k, s.k, s.inC, s.outC]);
     const dyT = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
-    return [read(conv2dBackpropFilterWasm(backend, xT, dyT, g)), read(conv2dBackpropInputWasm(backend, dyT, wT, g))];
+    const k = gradKernels(backend);
+    return [read(k.filter(xT, dyT, g)), read(k.input(dyT, wT, g))];
   });
   return [
     maxRelErr(fg, await cpuReference('Conv2DBackpropFilter', s, g, x, w, dy)),
@@ -118,6 +145,8 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelBenc
   await import('@tensorflow/tfjs-backend-cpu');
   const backend = tf.backend() as unknown as WasmBackend;
   const rows: KernelBenchRow[] = [];
+  const k = gradKernels(backend);
+  const accelerator = engineInfo().accelerator;
   for (const size of opts.sizes) {
     for (const s of resnet50ConvShapes(size)) {
       const g = geometryOf(s, opts.batch);
@@ -134,20 +163,20 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelBenc
       const cachedW = w();
       const fwdCached = timeCalls(opts.reps, () => [x()], ([xi]) => conv([xi, cachedW]));
       cachedW.dispose();
-      const fgMs = timeCalls(opts.reps, () => [x(), dy()], ([xi, dyi]) => conv2dBackpropFilterWasm(backend, xi, dyi, g));
-      const igMs = timeCalls(opts.reps, () => [dy(), w()], ([dyi, wi]) => conv2dBackpropInputWasm(backend, dyi, wi, g));
+      const fgMs = timeCalls(opts.reps, () => [x(), dy()], ([xi, dyi]) => k.filter(xi, dyi, g));
+      const igMs = timeCalls(opts.reps, () => [dy(), w()], ([dyi, wi]) => k.input(dyi, wi, g));
 
       const errBatch = size > 64 ? 1 : Math.min(opts.batch, 4);
       const [fgErr, igErr] = opts.checkErrors ? await shapeErrors(s, errBatch) : [NaN, NaN];
       const base = {
-        shape: s.name, imageSize: size, batch: opts.batch, count: s.count, errBatch,
+        accelerator, shape: s.name, imageSize: size, batch: opts.batch, count: s.count, errBatch,
         forwardGflops: flops / fwdFresh / 1e6, forwardCachedGflops: flops / fwdCached / 1e6,
       };
       const made: KernelBenchRow[] = [
-        { ...base, kernel: 'Conv2D', path: chooseForwardPath(g), gflops: flops / fwdFresh / 1e6, maxRelErr: null },
-        { ...base, kernel: 'Conv2DBackpropFilter', path: chooseFilterGradPath(g), gflops: flops / fgMs / 1e6,
+        { ...base, kernel: 'Conv2D', path: k.forwardPath(g), gflops: flops / fwdFresh / 1e6, maxRelErr: null },
+        { ...base, kernel: 'Conv2DBackpropFilter', path: k.filterPath(g), gflops: flops / fgMs / 1e6,
           maxRelErr: opts.checkErrors ? fgErr : null },
-        { ...base, kernel: 'Conv2DBackpropInput', path: chooseInputGradPath(g), gflops: flops / igMs / 1e6,
+        { ...base, kernel: 'Conv2DBackpropInput', path: k.inputPath(g), gflops: flops / igMs / 1e6,
           maxRelErr: opts.checkErrors ? igErr : null },
       ];
       for (const r of made) {

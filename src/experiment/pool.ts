@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { ResourceError } from '../errors.ts';
 import type { FromWorker, RunTask, ToWorker } from './messages.ts';
@@ -27,6 +28,16 @@ export interface PoolOptions {
 const workerFile = new URL('./worker.ts', import.meta.url);
 const tsxLoader = import.meta.resolve('tsx');
 
+/**
+ * The oneDNN accelerator (when built) runs each worker's convolutions on MEDFT_ACCELERATOR_THREADS threads, all cores
+ * by default: with several workers that oversubscribes the cores, so each worker gets its share unless the user chose.
+ */
+function workerEnv(workers: number): NodeJS.ProcessEnv {
+  if (process.env.MEDFT_ACCELERATOR_THREADS) return process.env;
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  return { ...process.env, MEDFT_ACCELERATOR_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, workers)))) };
+}
+
 export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
   const queue = [...tasks];
   if (queue.length === 0) return;
@@ -40,7 +51,9 @@ export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
 
     const start = (n: number) => {
       const fd = openSync(join(o.logDir, `worker-${n}.log`), 'a');
-      const child = fork(workerFile, [], { execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced' });
+      const child = fork(workerFile, [], {
+        execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(o.workers),
+      });
       closeSync(fd);
       live.add(child);
       let current: RunTask | null = null;

@@ -4,8 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { findTorchPython } from '../../src/bench/torch-reference.ts';
+import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+/** What the child's engine will use: the oneDNN addon when it is built and not switched off. */
+const accelerator = process.env.MEDFT_ACCELERATOR !== 'none' && tryLoadOneDnn().addon ? 'onednn' : 'none';
 const bench = (args: string[]) => spawnSync(process.execPath, [bin, 'bench', ...args, '--json', '--backend', 'wasm'],
   { encoding: 'utf8', timeout: 300_000 });
 
@@ -15,7 +18,7 @@ describe('medft bench --model', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.backend, 'wasm');
-    assert.equal(out.accelerator, 'none');
+    assert.equal(out.accelerator, accelerator);
     assert.ok(out.trainImagesPerSec > 0 && out.forwardImagesPerSec > out.trainImagesPerSec, 'forward is faster than a step');
     assert.ok(Math.abs(out.stepOverForward - out.forwardImagesPerSec / out.trainImagesPerSec) < 1e-9);
     // a step is 3× the forward's FLOPs: GFLOP/s ratios follow from images/s ratios

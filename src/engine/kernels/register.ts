@@ -5,7 +5,8 @@
  */
 import {
   backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
-  DepthwiseConv2dNativeBackpropInput, MaxPoolGrad, type KernelFunc, type NamedAttrMap, type TensorInfo,
+  DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
+  type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
@@ -16,6 +17,8 @@ import { registerFastChannelReductions } from './channel-reductions.ts';
 import { chooseForwardPath, conv2dForwardGemm, type Epilogue } from './conv2d-forward.ts';
 import { replaceWasmKernel } from './replace-kernel.ts';
 import type { WasmBackend } from './wasm-heap.ts';
+import type { OneDnnAddon } from '../native/onednn.ts';
+import { conv2dBackpropFilterNative, conv2dBackpropInputNative, conv2dForwardNative } from './native-conv.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
 type ConvAttrs = {
@@ -75,6 +78,64 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
   },
 ];
 
+/**
+ * With the oneDNN addon: forward conv (plain and fused with bias + linear/relu/relu6) and both conv gradients run
+ * natively. Anything the addon does not take (NCHW, other activations, PReLU, broadcast bias) keeps the wasm path.
+ */
+function registerNativeConvs(addon: OneDnnAddon): void {
+  /** Puts `make(current)` over the kernel registered now (medft's wasm one, kept as the fallback); idempotent. */
+  const overlay = (kernelName: string, make: (current: KernelFunc) => (args: Args) => TensorInfo) => {
+    const current = getKernel(kernelName, 'wasm');
+    if (!current || (current as { medftNative?: boolean }).medftNative) return;
+    unregisterKernel(kernelName, 'wasm');
+    registerKernel({ ...current, kernelFunc: make(current.kernelFunc) as unknown as KernelFunc, medftNative: true } as KernelConfig);
+  };
+  const nhwc = (a: ConvAttrs) => (a.dataFormat ?? 'NHWC') === 'NHWC';
+  const nonEmpty = (...shapes: number[][]) => shapes.every((s) => s.every((d) => d > 0));
+  /** A geometry oneDNN refuses keeps the wasm path (said once per kernel on stderr, never silently wrong). */
+  const warned = new Set<string>();
+  const orWasm = (name: string, native: () => TensorInfo, wasm: () => TensorInfo): TensorInfo => {
+    try {
+      return native();
+    } catch (e) {
+      if (!warned.has(name)) {
+        warned.add(name);
+        process.stderr.write(`medft: oneDNN ${name} failed (${(e as Error).message}); using the wasm kernel for such calls\n`);
+      }
+      return wasm();
+    }
+  };
+  for (const kernelName of [Conv2D, FusedConv2D]) {
+    overlay(kernelName, (wasm) => (args) => {
+      const { inputs, attrs, backend } = args;
+      const a = attrs as unknown as ConvAttrs & { activation?: string };
+      const act = (a.activation ?? 'linear') as Epilogue;
+      const eligible = ['linear', 'relu', 'relu6'].includes(act) && !inputs.preluActivationWeights && nhwc(a) &&
+        inputs.x.dtype === 'float32' &&
+        (!inputs.bias || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === inputs.filter.shape[3])) &&
+        nonEmpty(inputs.x.shape, inputs.filter.shape);
+      const stock = () => wasm(args as never) as TensorInfo;
+      if (!eligible) return stock();
+      const g = convInfo(inputs.x.shape, inputs.filter.shape, a, false);
+      return orWasm(kernelName, () => conv2dForwardNative(addon, backend, inputs.x, inputs.filter, inputs.bias ?? null, act, g), stock);
+    });
+  }
+  overlay(Conv2DBackpropFilter, (wasm) => (args) => {
+    const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const stock = () => wasm(args as never) as TensorInfo;
+    if (!nhwc(a) || !nonEmpty(args.inputs.x.shape, args.inputs.dy.shape)) return stock();
+    return orWasm(Conv2DBackpropFilter, () => conv2dBackpropFilterNative(addon, args.backend, args.inputs.x, args.inputs.dy,
+      convInfo(args.inputs.x.shape, a.filterShape, a, false)), stock);
+  });
+  overlay(Conv2DBackpropInput, (wasm) => (args) => {
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const stock = () => wasm(args as never) as TensorInfo;
+    if (!nhwc(a) || !nonEmpty(args.inputs.dy.shape, args.inputs.filter.shape)) return stock();
+    return orWasm(Conv2DBackpropInput, () => conv2dBackpropInputNative(addon, args.backend, args.inputs.dy, args.inputs.filter,
+      convInfo(a.inputShape, args.inputs.filter.shape, a, false)), stock);
+  });
+}
+
 /** Filters XNNPACK has already packed (stock kernel seen them): reuse beats any re-formulation. */
 const seenFilters = new WeakSet<object>();
 
@@ -113,10 +174,12 @@ function shareIdentity(): void {
   }) as unknown as KernelFunc);
 }
 
-export function registerWasmTrainingKernels(): void {
+/** Registers medft's wasm kernels; with `accelerator` (the oneDNN addon) the convolutions run natively on top. */
+export function registerWasmTrainingKernels(accelerator: OneDnnAddon | null = null): void {
   registerFastChannelReductions();
   shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);
   for (const k of kernels) replaceWasmKernel(k.name, () => k.fn as unknown as KernelFunc);
+  if (accelerator) registerNativeConvs(accelerator);
 }

@@ -10,6 +10,7 @@ import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 
 interface WasmModule {
   HEAPF32: Float32Array;
+  HEAPU8: Uint8Array;
   cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
 }
 interface TensorData {

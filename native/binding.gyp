@@ -1,0 +1,14 @@
+{
+  "targets": [
+    {
+      "target_name": "medft_onednn",
+      "sources": ["src/medft_onednn.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-fopenmp"],
+      "libraries": ["-ldnnl", "-lgomp", "-fopenmp"]
+    }
+  ]
+}

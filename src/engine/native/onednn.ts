@@ -1,0 +1,81 @@
+/**
+ * The optional native accelerator: medft's oneDNN addon (native/, built by `npm install` when libdnnl-dev is
+ * present). It runs convolutions on tensors that stay in the wasm backend's heap (zero-copy, all cores).
+ *
+ * MEDFT_ACCELERATOR: `auto` (default: use the addon when it loads), `none` (force the pure-wasm kernels), `onednn`
+ * (require the addon; fail if it cannot load). MEDFT_ACCELERATOR_THREADS: oneDNN's thread count (default: all cores).
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { ResourceError, UsageError } from '../../errors.ts';
+
+export const ACCELERATORS = ['onednn', 'none'] as const;
+export type AcceleratorName = (typeof ACCELERATORS)[number];
+
+/** The addon's exports (native/src/medft_onednn.cc). Offsets are byte offsets into `heap`; geometry is 17 ints. */
+export interface OneDnnAddon {
+  convForward(heap: ArrayBuffer, xOff: number, wOff: number, biasOff: number, yOff: number, geom: number[],
+    act: 0 | 1 | 2, wKey: number): void;
+  convBackwardData(heap: ArrayBuffer, dyOff: number, wOff: number, dxOff: number, geom: number[], wKey: number): void;
+  convBackwardWeights(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: number[]): void;
+  impl(geom: number[]): { forward: string; backwardData: string; backwardWeights: string };
+  setThreads(n: number): number;
+  threads(): number;
+  version(): string;
+  cacheStats(): { primitives: number; weightBytes: number; weightEntries: number; weightHits: number; weightMisses: number };
+  setWeightCacheBytes(bytes: number): void;
+  clearCaches(): void;
+}
+
+export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.node', import.meta.url);
+
+const require = createRequire(import.meta.url);
+let loaded: { addon: OneDnnAddon | null; reason: string } | undefined;
+
+/** Loads the addon once (or explains why not); never throws. */
+export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
+  if (loaded) return loaded;
+  try {
+    // OpenMP threads that spin at barriers (libgomp's default) wait for a descheduled partner for a whole time slice
+    // on a busy machine: measured here at load 8 on 2 cores, a ResNet-50 step took 10 s instead of ~1 s. Sleeping at
+    // once is robust and costs a few µs per call when idle. libgomp reads this when it loads, i.e. on require().
+    if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+      process.env.OMP_WAIT_POLICY = 'passive';
+    }
+    const addon = require(ADDON_PATH.pathname) as OneDnnAddon;
+    const env = process.env.MEDFT_ACCELERATOR_THREADS;
+    const n = env ? Number(env) : (os.availableParallelism?.() ?? os.cpus().length);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`MEDFT_ACCELERATOR_THREADS must be a positive integer, got '${env}'`);
+    }
+    // before any primitive exists: oneDNN primitives keep the thread count they were created with
+    addon.setThreads(n);
+    loaded = { addon, reason: `oneDNN ${addon.version()}, ${addon.threads()} threads` };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+    loaded = {
+      addon: null,
+      reason: missing
+        ? 'the native addon is not built (apt-get install libdnnl-dev, then npm install)'
+        : `the native addon failed to load: ${(e as Error).message}`,
+    };
+  }
+  return loaded;
+}
+
+/** Which accelerator MEDFT_ACCELERATOR asks for. */
+export function wantedAccelerator(): 'auto' | AcceleratorName {
+  const v = process.env.MEDFT_ACCELERATOR ?? 'auto';
+  if (v === 'auto' || (ACCELERATORS as readonly string[]).includes(v)) return v as 'auto' | AcceleratorName;
+  throw new UsageError(`unknown accelerator '${v}' (from MEDFT_ACCELERATOR): choose one of auto, ${ACCELERATORS.join(', ')}`);
+}
+
+/** The addon to use under the wasm backend, or null for the pure-wasm kernels. */
+export function resolveAccelerator(): OneDnnAddon | null {
+  const wanted = wantedAccelerator();
+  if (wanted === 'none') return null;
+  const { addon, reason } = tryLoadOneDnn();
+  if (!addon && wanted === 'onednn') throw new ResourceError(`MEDFT_ACCELERATOR=onednn but ${reason}`);
+  return addon;
+}

@@ -1,0 +1,227 @@
+/**
+ * The optional oneDNN accelerator (native/): every native conv kernel against the cpu backend on the shape table
+ * of conv-gradients.test.ts, the zero-copy guards (detached heap, out-of-range offsets, bad geometry), the weight
+ * reorder cache, thread counts, and a small-ResNet train step equal to the pure-wasm path.
+ * Skipped, with the reason, when the addon is not built (no libdnnl-dev) or MEDFT_ACCELERATOR=none.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { engineInfo } from '../../src/engine/backend.ts';
+import { type OneDnnAddon, tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
+import {
+  conv2dBackpropFilterNative, conv2dBackpropInputNative, conv2dForwardNative, geomVector,
+} from '../../src/engine/kernels/native-conv.ts';
+import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
+import { maxRelErr, onBackend, randomValues, useWasm } from '../helpers/backends.ts';
+import { cases, checkFilterGrad, checkInputGrad, geometry, inputs, label, runWasm, TOL } from '../helpers/conv-cases.ts';
+
+const { addon: loaded, reason } = tryLoadOneDnn();
+const skip = process.env.MEDFT_ACCELERATOR === 'none'
+  ? 'MEDFT_ACCELERATOR=none: native kernels switched off'
+  : loaded ? false : `native oneDNN addon absent: ${reason}`;
+if (skip) console.log(`# native oneDNN tests skipped: ${skip}`);
+const addon = loaded as OneDnnAddon;
+
+const backend = () => tf.backend() as unknown as WasmBackend;
+const heap = () => backend().wasm.HEAPU8.buffer as ArrayBuffer;
+
+describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
+  before(async () => {
+    await useWasm();
+    assert.equal(engineInfo().accelerator, 'onednn');
+  });
+
+  for (const c of cases) {
+    it(`forward (plain, bias+relu, bias+relu6) ${label(c)}`, async () => {
+      const g = geometry(c);
+      const { x, w } = inputs(c, g);
+      const bias = randomValues(c.oc, 5);
+      for (const act of ['linear', 'relu', 'relu6'] as const) {
+        const withBias = act !== 'linear';
+        const got = runWasm((b) => tf.tidy(() => {
+          const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.c]);
+          // scale so that relu6 clips somewhere
+          const wt = tf.tensor4d(w.map((v) => v * 3), [c.k, c.k, c.c, c.oc]);
+          const bt = withBias ? tf.tensor1d(bias) : null;
+          return tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dForwardNative(addon, b, xt, wt, bt, act, g)));
+        }));
+        const want = await onBackend('cpu', () => tf.tidy(() => {
+          let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, [c.n, c.h, c.w, c.c]), tf.tensor4d(w.map((v) => v * 3), [c.k, c.k, c.c, c.oc]),
+            c.s, c.pad as 'same', 'NHWC', c.d);
+          if (withBias) y = tf.add(y, tf.tensor1d(bias));
+          if (act === 'relu') y = tf.relu(y);
+          if (act === 'relu6') y = tf.clipByValue(y, 0, 6);
+          return y.dataSync();
+        }));
+        const err = maxRelErr(got, want);
+        assert.ok(err <= TOL, `${act}: relative error ${err} > ${TOL}`);
+      }
+    });
+
+    it(`backward-weights ${label(c)}`, async () => {
+      const g = geometry(c);
+      const { x, dy } = inputs(c, g);
+      const got = runWasm((b) => tf.tidy(() => tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterNative(
+        addon, b, tf.tensor4d(x, [c.n, c.h, c.w, c.c]), tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]), g)))));
+      const err = await checkFilterGrad(c, g, got);
+      assert.ok(err <= TOL, `relative error ${err} > ${TOL}`);
+    });
+
+    it(`backward-data ${label(c)}`, async () => {
+      const g = geometry(c);
+      const { w, dy } = inputs(c, g);
+      const got = runWasm((b) => tf.tidy(() => tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dBackpropInputNative(
+        addon, b, tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]), tf.tensor4d(w, [c.k, c.k, c.c, c.oc]), g)))));
+      const err = await checkInputGrad(c, g, got);
+      assert.ok(err <= TOL, `relative error ${err} > ${TOL}`);
+    });
+  }
+
+  it('the registered wasm kernels (tf.conv2d, fused conv, tf.grads) run natively and match cpu', async () => {
+    const c = cases[3];
+    const { x, w } = inputs(c, geometry(c));
+    const bias = randomValues(c.oc, 9);
+    const run = () => tf.tidy(() => {
+      const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.c]);
+      const wt = tf.tensor4d(w, [c.k, c.k, c.c, c.oc]);
+      const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.square(tf.fused.conv2d({ x: a, filter: b, strides: 1, pad: 'same',
+        bias: tf.tensor1d(bias), activation: 'relu' })));
+      const [dx, dw] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([xt, wt]);
+      return [f(xt, wt).dataSync()[0], dx.dataSync(), dw.dataSync()] as const;
+    });
+    const before = addon.cacheStats().primitives;
+    const got = run();
+    assert.ok(addon.cacheStats().primitives >= before, 'primitives cached');
+    const want = await onBackend('cpu', run);
+    assert.ok(Math.abs(got[0] - want[0]) <= 1e-5 * Math.abs(want[0]), `loss ${got[0]} vs ${want[0]}`);
+    assert.ok(maxRelErr(got[1], want[1]) <= 1e-5, `dx ${maxRelErr(got[1], want[1])}`);
+    assert.ok(maxRelErr(got[2], want[2]) <= 1e-5, `dw ${maxRelErr(got[2], want[2])}`);
+  });
+});
+
+describe('native oneDNN zero-copy guards and caches', { skip }, () => {
+  before(useWasm);
+  const c = cases[2];
+
+  it('refuses a detached heap, offsets outside the heap, and an inconsistent geometry (no crash)', () => {
+    const g = geometry(c);
+    const v = geomVector(g);
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const old = mem.buffer;
+    mem.grow(1);
+    assert.equal(old.byteLength, 0);
+    assert.throws(() => addon.convForward(old, 0, 0, -1, 0, v, 0, 0), /detached/);
+    assert.throws(() => addon.convBackwardWeights(mem.buffer, 0, 0, mem.buffer.byteLength - 4, v), /outside the heap/);
+    assert.throws(() => addon.convBackwardData(mem.buffer, 0, 0, 2, v, 0), /bad byte offset/);
+    assert.throws(() => addon.convForward(mem.buffer, 0, 0, -1, 0, [...v.slice(0, 4), v[4] + 1, ...v.slice(5)], 0, 0),
+      /inconsistent convolution geometry/);
+    assert.throws(() => addon.convForward(new ArrayBuffer(8) as unknown as ArrayBuffer, 0, 0, -1, 0, v.slice(1), 0, 0), /17 integers/);
+  });
+
+  it('works after the wasm heap grows (the buffer is re-read on every call)', () => {
+    const g = geometry(c);
+    const { x, dy } = inputs(c, g);
+    const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.c]);
+    const dyt = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
+    const first = runWasm((b) => conv2dBackpropFilterNative(addon, b, xt, dyt, g));
+    const before = heap().byteLength;
+    const big = tf.zeros([before / 4 + 1024]); // forces memory.grow()
+    assert.ok(heap().byteLength > before, 'heap grew');
+    const second = runWasm((b) => conv2dBackpropFilterNative(addon, b, xt, dyt, g));
+    assert.deepEqual(second, first);
+    tf.dispose([big, xt, dyt]);
+  });
+
+  it('reorders of a weight tensor are reused while it lives, never for a new tensor with the same offset/shape', () => {
+    const g = geometry(c);
+    const { x, w } = inputs(c, g);
+    const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.c]);
+    const w1 = tf.tensor4d(w, [1, 1, c.c, c.oc]);
+    const a = runWasm((b) => conv2dForwardNative(addon, b, xt, w1, null, 'linear', g));
+    const hits = addon.cacheStats().weightHits;
+    const a2 = runWasm((b) => conv2dForwardNative(addon, b, xt, w1, null, 'linear', g));
+    assert.deepEqual(a2, a);
+    w1.dispose();
+    const w2 = tf.tensor4d(w.map((v) => -v), [1, 1, c.c, c.oc]); // likely the freed slot: same offset, new data
+    const neg = runWasm((b) => conv2dForwardNative(addon, b, xt, w2, null, 'linear', g));
+    assert.ok(neg.every((v, i) => v === -a[i]), 'the new tensor is reordered afresh');
+    const st = addon.cacheStats();
+    assert.ok(st.weightHits >= hits + 1, 'the second call with the same tensor hit the cache');
+    tf.dispose([xt, w2]);
+  });
+
+  it('gives the same results on 1 thread and on all threads (primitives are cached per thread count)', () => {
+    const g = geometry(cases[3]);
+    const cc = cases[3];
+    const { x, dy } = inputs(cc, g);
+    const xt = tf.tensor4d(x, [cc.n, cc.h, cc.w, cc.c]);
+    const dyt = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
+    const all = addon.threads();
+    const many = runWasm((b) => conv2dBackpropFilterNative(addon, b, xt, dyt, g));
+    addon.setThreads(1);
+    try {
+      const one = runWasm((b) => conv2dBackpropFilterNative(addon, b, xt, dyt, g));
+      assert.ok(maxRelErr(one, many) <= 1e-5);
+    } finally {
+      addon.setThreads(all);
+    }
+    tf.dispose([xt, dyt]);
+  });
+  it('1,000 forward/backward rounds with a new weight tensor each: bounded reorder cache, no heap or RSS growth', () => {
+    const cc = cases[3];
+    const g = geometry(cc);
+    const { x, w, dy } = inputs(cc, g);
+    const xt = tf.tensor4d(x, [cc.n, cc.h, cc.w, cc.c]);
+    const dyt = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
+    addon.setWeightCacheBytes(1 << 20);
+    const round = () => {
+      const wt = tf.tensor4d(w, [cc.k, cc.k, cc.c, cc.oc]);
+      for (const fn of [
+        (b: WasmBackend) => conv2dForwardNative(addon, b, xt, wt, null, 'relu', g),
+        (b: WasmBackend) => conv2dBackpropInputNative(addon, b, dyt, wt, g),
+        (b: WasmBackend) => conv2dBackpropFilterNative(addon, b, xt, dyt, g),
+      ]) backend().disposeData(fn(backend()).dataId);
+      wt.dispose();
+    };
+    try {
+      for (let i = 0; i < 100; i++) round();
+      const heapBefore = heap().byteLength;
+      const rssBefore = process.memoryUsage().rss;
+      const tensorsBefore = tf.memory().numTensors;
+      for (let i = 0; i < 1000; i++) round();
+      const st = addon.cacheStats();
+      assert.ok(st.weightBytes <= 1 << 20, `reorder cache ${st.weightBytes} B over its 1 MiB budget`);
+      assert.equal(heap().byteLength, heapBefore, 'wasm heap grew');
+      assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked');
+      const grown = process.memoryUsage().rss - rssBefore;
+      assert.ok(grown < 32 << 20, `RSS grew ${(grown / 2 ** 20).toFixed(1)} MiB over 1,000 rounds`);
+    } finally {
+      addon.setWeightCacheBytes(256 << 20);
+      tf.dispose([xt, dyt]);
+    }
+  });
+});
+
+describe('native train step', { skip }, () => {
+  it('a small-ResNet Adam run with oneDNN equals the pure-wasm run (loss rel. 1e-4, weights max rel. 1e-3)', () => {
+    const child = (accelerator: string) => JSON.parse(execFileSync(process.execPath,
+      ['--import', 'tsx', new URL('../helpers/train-step-child.ts', import.meta.url).pathname, '6'],
+      { env: { ...process.env, MEDFT_ACCELERATOR: accelerator }, maxBuffer: 1 << 28 }).toString()) as
+      { accelerator: string; losses: number[]; names: string[]; weights: number[][] };
+    const native = child('onednn');
+    const wasm = child('none');
+    assert.equal(native.accelerator, 'onednn');
+    assert.equal(wasm.accelerator, 'none');
+    assert.ok(native.losses[5] < native.losses[0] * 0.8, `loss should fall: ${native.losses}`);
+    for (let s = 0; s < native.losses.length; s++) {
+      assert.ok(Math.abs(native.losses[s] - wasm.losses[s]) <= 1e-4 * Math.abs(wasm.losses[s]),
+        `step ${s}: onednn loss ${native.losses[s]} vs wasm ${wasm.losses[s]}`);
+    }
+    for (let i = 0; i < wasm.weights.length; i++) {
+      const err = maxRelErr(native.weights[i], wasm.weights[i]);
+      assert.ok(err <= 1e-3, `${wasm.names[i]}: max relative difference ${err}`);
+    }
+  });
+});
