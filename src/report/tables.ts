@@ -136,7 +136,7 @@ export function metadataTable(data: ReportData): Table {
     const env = c.environment as { medftVersion?: string; engine?: Record<string, unknown>; platform?: string; data?: { name: string; source: string; method: string; splits: Record<string, { size: number; sha256: string; classCounts: number[] }> }; model?: { name: string; inputSize: number; params: number } } | null;
     if (!env) continue;
     add('medft', env.medftVersion ?? '?');
-    if (env.engine) add('engine', `backend ${env.engine.backend}, ${env.engine.threads} thread(s), tfjs ${env.engine.tfjsVersion}, node ${env.engine.nodeVersion}, ${env.platform}`);
+    if (env.engine) add('engine', `backend ${env.engine.backend}, ${env.engine.threads} thread(s), tfjs ${env.engine.tfjsVersion}, node ${env.engine.nodeVersion}, accelerator ${env.engine.accelerator ?? 'none'}, ${env.platform}`);
     if (env.model) add(`model ${env.model.name}`, `${env.model.inputSize} px, ${env.model.params.toLocaleString('en-US')} parameters, weights ${c.config.model.weights ?? 'random initialisation'}`);
     if (env.data) {
       const s = env.data.splits;
