@@ -19,8 +19,8 @@ export function wasmHeapBytes(): number {
  * Estimated peak wasm heap of a train step. Every layer's output is kept for the backward pass and each has a
  * gradient of the same size alive at some point; temporaries (im2col columns, transposes) add about as much again
  * at peak; weights exist as value, gradient and the next value. The factor is calibrated on ResNet-50 at 224 px,
- * whose measured high-water marks grow by 0.33 GiB per image (1.61 GiB at batch 4, 2.94 GiB at batch 8; batch 12
- * runs out): the estimate stays a little above them, so it refuses rather than crashes.
+ * whose measured high-water marks grow by 0.33 GiB per image (1.61 GiB at batch 4, 2.94 GiB at batch 8; batch 11
+ * is the largest that fits, batch 12 runs out): the estimate allows 11 and refuses 12.
  */
 export function estimateTrainingHeapBytes(model: tfl.LayersModel, batch: number): number {
   let activations = 0;
@@ -32,7 +32,7 @@ export function estimateTrainingHeapBytes(model: tfl.LayersModel, batch: number)
   return 4 * (ACTIVATION_FACTOR * activations * batch + 3 * params) + BASE_BYTES;
 }
 
-const ACTIVATION_FACTOR = 2.6;
+const ACTIVATION_FACTOR = 2.35;
 const BASE_BYTES = 64 * 2 ** 20;
 
 export function maxBatchEstimate(model: tfl.LayersModel): number {
