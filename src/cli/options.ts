@@ -1,9 +1,22 @@
 import { Option } from 'commander';
 import { BACKENDS } from '../engine/backend.ts';
+import { UsageError } from '../errors.ts';
 
 /** The --backend option every command that computes shares. */
 export function backendOption(): Option {
   return new Option('--backend <name>', 'TF.js backend (default: MEDFT_BACKEND, else tensorflow if installed, else wasm)').choices([
     ...BACKENDS,
   ]);
+}
+
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function nonNegative(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got '${value}'`);
+  return n;
 }

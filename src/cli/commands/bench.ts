@@ -5,7 +5,7 @@ import { benchKernels, type KernelBenchRow } from '../../engine/kernel-bench.ts'
 import { findMaxBatch } from '../../bench/max-batch.ts';
 import { benchModel, defaultTorchThreads, type ModelBenchResult } from '../../bench/model-bench.ts';
 import { modelNames } from '../../models/index.ts';
-import { backendOption } from '../options.ts';
+import { backendOption, positiveInt } from '../options.ts';
 
 interface BenchOptions {
   kernels?: boolean;
@@ -21,12 +21,6 @@ interface BenchOptions {
   maxBatch?: boolean;
   json?: boolean;
   backend?: string;
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
 }
 
 const fmt = (x: number | null, digits = 1) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(digits));

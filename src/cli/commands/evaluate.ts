@@ -6,7 +6,7 @@ import { evaluateClassification, type ClassificationReport } from '../../eval/in
 import { predictDataset } from '../../train/predict.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
-import { positiveInt } from './finetune.ts';
+import { positiveInt } from '../options.ts';
 
 const f = (x: number | null) => (x == null ? '–' : x.toFixed(4));
 

@@ -9,7 +9,7 @@ import { finetune } from '../../train/finetune.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
 import { formatEpochLine } from '../../train/progress.ts';
-import { backendOption } from '../options.ts';
+import { backendOption, nonNegative, positiveInt } from '../options.ts';
 import { printReport } from './evaluate.ts';
 
 interface FinetuneCliOptions {
@@ -41,18 +41,6 @@ interface FinetuneCliOptions {
   progress: boolean;
   json?: boolean;
   backend?: string;
-}
-
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-}
-
-export function nonNegative(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got '${value}'`);
-  return n;
 }
 
 /** A cli-progress bar on stderr while a long epoch runs (only on a terminal). */

@@ -4,7 +4,7 @@ import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { probabilitiesOf } from '../../train/predict.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
-import { positiveInt } from './finetune.ts';
+import { positiveInt } from '../options.ts';
 
 interface PredictOptions {
   model: string;
