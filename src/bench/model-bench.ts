@@ -10,6 +10,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../engine/backend.ts';
+import { median } from '../engine/compare.ts';
 import { installKernelProfiler, takeKernelTimes } from '../engine/kernel-profiler.ts';
 import { assertTrainingFits, wasmHeapBytes } from '../engine/memory.ts';
 import { forwardFlopsPerImage, trainFlopsPerImage } from '../engine/model-flops.ts';
@@ -50,11 +51,6 @@ export interface ModelBenchResult {
   torch: { version: string; threads: number; python: string } | null;
   torchNote?: string;
 }
-
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function benchModel(o: ModelBenchOptions, log: (line: string) => void = () => {}): Promise<ModelBenchResult> {
   const info = engineInfo();

@@ -1,3 +1,11 @@
+/** Small numeric helpers shared by the tests and the benchmarks. */
+
+/** Median of a non-empty list (the figure every benchmark reports: robust to this machine's ±30% noise). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** max |a − b| / max |b|: the error measure of every kernel check in medft (tests and `medft bench --kernels`). */
 export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);

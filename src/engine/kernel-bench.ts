@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import { maxRelErr } from './compare.ts';
+import { maxRelErr, median } from './compare.ts';
 import { type ConvGeometry, convFlops, geometryFromConvInfo } from './kernels/conv-geometry.ts';
 import { chooseForwardPath } from './kernels/conv2d-forward.ts';
 import { chooseFilterGradPath, conv2dBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts';
@@ -49,11 +49,6 @@ export interface KernelBenchOptions {
   checkErrors: boolean;
   onRow?: (row: KernelBenchRow) => void;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function geometryOf(s: ConvShape, batch: number): ConvGeometry {
   return geometryFromConvInfo(backend_util.computeConv2DInfo([batch, s.inSize, s.inSize, s.inC], [s.k, s.k, s.inC, s.outC],

@@ -12,10 +12,9 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
 import { im2col, im2colTransposed, im2colTransposedFewChannels, transpose2d } from './layout.ts';
-import { alloc, f32, free, gemm, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
 
 export type FilterGradPath = 'colsT' | 'dyT';
-export const PACK_NS = 7.5;
 /** Below this many input channels the transposed im2col walks channel planes instead of channel runs. */
 const FEW_CHANNELS = 4;
 

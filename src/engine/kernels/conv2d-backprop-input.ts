@@ -9,9 +9,8 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
-import { PACK_NS } from './conv2d-backprop-filter.ts';
 import { col2im, col2imTransposed, flipAndSwapFilter, transpose2d } from './layout.ts';
-import { alloc, conv2d, f32, free, gemm, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { alloc, conv2d, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
 
 export type InputGradPath = 'conv' | 'gemmWT' | 'gemmW';
 

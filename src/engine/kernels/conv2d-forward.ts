@@ -11,9 +11,8 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
-import { PACK_NS } from './conv2d-backprop-filter.ts';
 import { im2col, im2colTransposed, transpose2d } from './layout.ts';
-import { alloc, f32, free, gemm, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
 
 export type ForwardPath = 'xnnpack' | 'gemm' | 'gemmT';
 export type Epilogue = 'linear' | 'relu' | 'relu6';

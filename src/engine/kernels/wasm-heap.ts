@@ -85,6 +85,12 @@ export function free(backend: WasmBackend, ...tensors: TensorInfo[]): void {
 
 const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
 
+/**
+ * What gemm() pays per float of `b` to pack it, in ns (measured here through TF.js: ~6.5, whatever the shape); the
+ * gradient and forward kernels weigh their formulations with it.
+ */
+export const PACK_NS = 7.5;
+
 /** out[M,N] = a[M,K] · b[K,N] on XNNPACK. b is packed by XNNPACK (a cost ∝ K·N), a is streamed as it is. */
 export function gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo {
   const out = alloc(backend, [m, n]);
