@@ -18,6 +18,8 @@ export interface CellConfig {
   strategy: { id: string; params: Record<string, unknown> };
   epochs: number;
   lr: number;
+  /** Set when `lr` is one candidate of an LR grid: the report keeps, per group, the candidate best on validation. */
+  lrCandidate?: true;
   seed: number;
   train: TrainConfig;
 }
@@ -47,7 +49,7 @@ function datasetName(data: string): string {
   return basename(data).replace(/\.(npz|csv|tsv)$/i, '');
 }
 
-/** Expands the spec into cells in a stable order (dataset, model, strategy, seed); `source` names the file in errors. */
+/** Expands the spec into cells in a stable order (dataset, model, strategy, LR, seed); `source` names the file in errors. */
 export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
   const at = (field: string, fn: () => void) => {
     try {
@@ -67,14 +69,16 @@ export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
     return { name: o.name, weights: weights === 'none' ? null : weights, inputSize: o.inputSize ?? spec.inputSize ?? null, dropout: o.dropout ?? spec.dropout };
   });
   const strategies = spec.strategies.map((s, i) => {
-    const o = typeof s === 'string' ? { id: s, params: {}, lr: undefined } : s;
+    const o = typeof s === 'string' ? { id: s, params: {}, lr: undefined, lrGrid: undefined } : s;
     let params: Record<string, unknown> = {};
-    const lr = o.lr ?? spec.lr;
+    // The strategy's own lr or grid, else the experiment's grid, else its lr.
+    const grid = o.lrGrid ?? (o.lr == null ? spec.lrGrid : undefined);
+    const lrs = grid ?? [o.lr ?? spec.lr];
     at(`strategies[${i}] (${o.id})`, () => {
       params = resolveParams(o.id, o.params ?? {});
-      buildPlan(o.id, { blocks: ['stem', 'head'], epochs: spec.epochs, lr }, o.params ?? {});
+      for (const lr of lrs) buildPlan(o.id, { blocks: ['stem', 'head'], epochs: spec.epochs, lr }, o.params ?? {});
     });
-    return { id: o.id, params, lr };
+    return { id: o.id, params, lrs, lrCandidate: grid ? (true as const) : undefined };
   });
   const names = new Set<string>();
   for (const d of datasets) {
@@ -86,14 +90,16 @@ export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
   for (const dataset of datasets) {
     for (const model of models) {
       for (const s of strategies) {
-        for (const seed of spec.seeds) {
-          let train!: TrainConfig;
-          at('train', () => { train = resolveTrainConfig({ ...spec.train, seed }); });
-          const config: CellConfig = { dataset, model, strategy: { id: s.id, params: s.params }, epochs: spec.epochs, lr: s.lr, seed, train };
-          const id = cellId(config);
-          if (seen.has(id)) throw new InputError(`${source}: strategies: the same cell appears twice (${dataset.name} × ${model.name} × ${s.id} × seed ${seed}); remove the duplicate`);
-          seen.add(id);
-          cells.push({ id, caseName: `${dataset.name} × ${model.name}`, config });
+        for (const lr of s.lrs) {
+          for (const seed of spec.seeds) {
+            let train!: TrainConfig;
+            at('train', () => { train = resolveTrainConfig({ ...spec.train, seed }); });
+            const config: CellConfig = { dataset, model, strategy: { id: s.id, params: s.params }, epochs: spec.epochs, lr, lrCandidate: s.lrCandidate, seed, train };
+            const id = cellId(config);
+            if (seen.has(id)) throw new InputError(`${source}: strategies: the same cell appears twice (${dataset.name} × ${model.name} × ${s.id} × lr ${lr} × seed ${seed}); remove the duplicate`);
+            seen.add(id);
+            cells.push({ id, caseName: `${dataset.name} × ${model.name}`, config });
+          }
         }
       }
     }

@@ -37,15 +37,24 @@ const modelSchema = z.union([
   }).strict(),
 ]);
 
+/** Candidate base LRs, one cell each; the report keeps the one with the best validation metric (fair tuning). */
+const lrGridSchema = z.array(z.number().positive('every LR must be > 0')).min(1, 'an empty grid: give at least one LR')
+  .superRefine((grid, ctx) => {
+    const dup = grid.find((lr, i) => grid.indexOf(lr) !== i);
+    if (dup != null) ctx.addIssue({ code: 'custom', message: `LR ${dup} appears twice; each candidate once` });
+  });
+
 const strategySchema = z.union([
   z.string().min(1),
   z.object({
     id: z.string().min(1),
     /** Strategy hyper-parameters (see `medft strategies`), checked against the strategy's own schema. */
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-    /** Base LR for this strategy (default: the experiment's `lr`). */
+    /** Base LR for this strategy (default: the experiment's `lr`, or its `lrGrid`). */
     lr: z.number().positive().optional(),
-  }).strict(),
+    /** LR candidates for this strategy (overrides the experiment's `lr` and `lrGrid`). */
+    lrGrid: lrGridSchema.optional(),
+  }).strict().refine((s) => s.lr == null || s.lrGrid == null, { message: 'give either lr or lrGrid, not both', path: ['lrGrid'] }),
 ]);
 
 const trainSchema = trainConfigSchema.omit({ seed: true });
@@ -59,6 +68,8 @@ export const experimentSchema = z.object({
   seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
   epochs: z.number().int().positive().default(10),
   lr: z.number().positive().default(1e-4),
+  /** LR candidates for every strategy without its own `lr` or `lrGrid` (replaces `lr`). */
+  lrGrid: lrGridSchema.optional(),
   /** Input size in pixels for every model (default: each model's own). */
   inputSize: z.number().int().positive().optional(),
   /** 'imagenet' (default), 'none', or a path to weights. */
@@ -85,6 +96,9 @@ function issuePath(path: PropertyKey[]): string {
 
 /** Validates an already-parsed document; `source` names the file in messages. */
 export function parseExperiment(doc: unknown, source: string): ExperimentSpec {
+  // Checked on the document: the parsed `lr` always has a value (its default).
+  const d = doc as { lr?: unknown; lrGrid?: unknown } | null;
+  if (d && typeof d === 'object' && d.lr !== undefined && d.lrGrid !== undefined) throw new InputError(`${source}: lrGrid: give either lr or lrGrid, not both`);
   const r = experimentSchema.safeParse(doc);
   if (!r.success) {
     const first = r.error.issues.slice(0, 5).map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ');

@@ -86,6 +86,35 @@ describe('experiment spec → cells', () => {
     assert.throws(() => loadExperiment(join(dir, 'missing.yaml')), /missing\.yaml: cannot read the experiment file/);
   });
 
+  it('expands an LR grid into one cell per candidate: top-level grid for every strategy, a strategy\'s own grid or lr overrides it', () => {
+    const doc = { ...base, datasets: ['breastmnist'], models: ['tiny_cnn'], seeds: [0], lrGrid: [1e-4, 1e-3],
+      strategies: ['ft', { id: 'lp', lrGrid: [3e-4, 3e-3, 3e-2] }, { id: 'l2-sp', lr: 0.01 }] };
+    const cells = expandCells(parseExperiment(doc, 'g.yaml'), 'g.yaml');
+    const lrsOf = (id: string) => cells.filter((c) => c.config.strategy.id === id).map((c) => c.config.lr);
+    assert.deepEqual(lrsOf('ft'), [1e-4, 1e-3]);
+    assert.deepEqual(lrsOf('lp'), [3e-4, 3e-3, 3e-2]);
+    assert.deepEqual(lrsOf('l2-sp'), [0.01]);
+    assert.equal(new Set(cells.map((c) => c.id)).size, 6);
+    for (const c of cells) assert.equal(c.config.lrCandidate, c.config.strategy.id === 'l2-sp' ? undefined : true);
+    // A cell outside any grid keeps the id it had before grids existed (the marker is absent, not false).
+    const plain = expandCells(parseExperiment({ ...doc, lrGrid: undefined }, 'p.yaml'), 'p.yaml').find((c) => c.config.strategy.id === 'l2-sp')!;
+    assert.equal(plain.id, cells.find((c) => c.config.strategy.id === 'l2-sp')!.id);
+    assert.equal(plain.id, cellId(JSON.parse(JSON.stringify(plain.config))));
+  });
+
+  it('rejects a bad LR grid with the file and the field', () => {
+    const bad = (doc: unknown, re: RegExp) => assert.throws(() => parseExperiment(doc, 'exp.yaml'), (e: Error) => {
+      assert.ok(e instanceof InputError, e.message);
+      assert.match(e.message, re);
+      return true;
+    });
+    bad({ ...base, lrGrid: [] }, /^exp\.yaml: lrGrid: an empty grid/);
+    bad({ ...base, lrGrid: [1e-3, -1e-3] }, /^exp\.yaml: lrGrid\[1\]: every LR must be > 0/);
+    bad({ ...base, strategies: [{ id: 'ft', lrGrid: [1e-3, 3e-4, 1e-3] }] }, /^exp\.yaml: strategies\[0\]\.lrGrid: LR 0\.001 appears twice/);
+    bad({ ...base, strategies: [{ id: 'ft', lr: 1e-3, lrGrid: [1e-3] }] }, /^exp\.yaml: strategies\[0\]\.lrGrid: give either lr or lrGrid, not both/);
+    bad({ ...base, lr: 1e-3, lrGrid: [1e-3] }, /^exp\.yaml: lrGrid: give either lr or lrGrid, not both/);
+  });
+
   it('takes a stratified head: class shares kept by largest remainders, file order inside each class', () => {
     const labels = [0, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1];
     const idx = stratifiedHead(labels, 6);
