@@ -8,8 +8,9 @@ import { calibrationSpec, confusionSpec, gainHeatmapSpec, learningCurvesSpec, ra
 import { resultsCsv } from './csv.ts';
 import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
+import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
-import { cellsTable, improvementTable, mainTable, metadataTable, pairedTable, rankTable, type Table } from './tables.ts';
+import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedTable, rankTable, type Table } from './tables.ts';
 
 export { loadReportData, type ReportData } from './load.ts';
 export { computeStats } from './stats.ts';
@@ -38,11 +39,14 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   const data: ReportData = loadReportData(dir);
   const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string };
   const metric = spec.metric ?? 'accuracy';
-  const stats = computeStats(data.cells, metric, spec.baseline ?? 'ft');
-  const byCase = groupByCase(data.cells);
+  // LR-grid candidates are reduced to the one chosen on validation before any statistic (all cells stay in the CSV).
+  const { cells: analysed, choices } = selectLr(data.cells, metric);
+  const stats = computeStats(analysed, metric, spec.baseline ?? 'ft');
+  const byCase = groupByCase(analysed);
+  const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : null;
 
-  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats)].filter((x): x is Table => x != null);
-  const tail = [cellsTable(data), metadataTable(data)];
+  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric)].filter((x): x is Table => x != null);
+  const tail = [cellsTable({ ...data, cells: analysed }), metadataTable({ ...data, cells: analysed })];
   const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');
 
   const heat = await figure(gainHeatmapSpec(stats), `gain of each strategy over ${stats.baseline} per case, in points of ${metric} (blue = better)`);
@@ -67,7 +71,7 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
 <h1>${esc(title)}</h1>
 ${spec.description ? `<p>${esc(spec.description)}</p>` : ''}
 <p>${esc(status)} · metric: test ${esc(metricName)} · baseline: ${esc(stats.baseline)}</p>
-${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}
+${rule ? `<p>${esc(rule)}</p>\n` : ''}${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}
 ${stats.headline.length ? `<h2>Headline</h2><ul class="headline">${stats.headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Results</h2>
 ${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
@@ -78,6 +82,7 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
 </body></html>
 `;
   const md = [`# ${title}`, '', spec.description ?? '', '', `${status} · metric: test ${metricName} · baseline: ${stats.baseline}`, '',
+    ...(rule ? [rule, ''] : []),
     ...(stats.note ? [`> ${stats.note}`, ''] : []),
     ...(stats.headline.length ? ['## Headline', '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
     ...[...statTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),

@@ -8,7 +8,7 @@ import { ResultsStore, type CellRow } from '../experiment/store.ts';
 import type { EpochRecord } from '../train/loop.ts';
 
 export interface ReportCell extends CellRow {
-  /** Strategy label in tables: the id, or id#n when the grid holds the same strategy with different parameters. */
+  /** Strategy label in tables: the id, or id#n when the grid holds the same strategy with different parameters or LRs. */
   label: string;
   test: ClassificationReport | null;
   val: ClassificationReport | null;
@@ -23,6 +23,9 @@ export interface ReportData {
   cells: ReportCell[];
 }
 
+/** What tells two variants of a strategy apart: its params and LR, or for LR-grid candidates the params alone. */
+const variantKey = (r: CellRow) => canonicalJson([r.config.strategy.params, r.config.lrCandidate ? 'lrGrid' : r.config.lr]);
+
 export function loadReportData(dir: string): ReportData {
   const db = join(resolve(dir), 'results.db');
   if (!existsSync(db)) throw new InputError(`${dir}: no results.db here; point at the --out folder of a 'medft run'`);
@@ -33,14 +36,14 @@ export function loadReportData(dir: string): ReportData {
     const rows = store.cells(experiment.id);
     const variants = new Map<string, string[]>();
     for (const r of rows) {
-      const key = canonicalJson([r.config.strategy.params, r.config.lr]);
+      const key = variantKey(r);
       const list = variants.get(r.strategy) ?? [];
       if (!list.includes(key)) list.push(key);
       variants.set(r.strategy, list);
     }
     const cells = rows.map((r): ReportCell => {
       const list = variants.get(r.strategy)!;
-      const i = list.indexOf(canonicalJson([r.config.strategy.params, r.config.lr]));
+      const i = list.indexOf(variantKey(r));
       return {
         ...r,
         label: list.length > 1 ? `${r.strategy}#${i + 1}` : r.strategy,

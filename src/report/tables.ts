@@ -3,6 +3,7 @@
  * case in bold), improvements over the baseline, paired tests, ranks, per-cell results and run metadata.
  */
 import type { ReportData, ReportCell } from './load.ts';
+import type { LrChoice } from './select-lr.ts';
 import { METRIC_LABELS, type Stats } from './stats.ts';
 
 export interface TCell {
@@ -108,6 +109,22 @@ export function rankTable(stats: Stats): Table | null {
   };
 }
 
+export function lrTable(choices: LrChoice[], metric: string): Table | null {
+  if (choices.length === 0) return null;
+  const name = METRIC_LABELS[metric] ?? metric;
+  return {
+    id: 'lr',
+    title: 'LR chosen on validation',
+    note: `per group the candidate with the best validation ${name} (ties → the smaller LR); test metrics are not looked at`,
+    columns: ['case', 'strategy', 'seed', `candidates (validation ${name})`, 'chosen LR'],
+    rows: choices.map((c) => [
+      t(c.caseName), t(c.strategy), t(String(c.seed)),
+      t(c.candidates.map((x) => `${x.lr}: ${x.val != null ? f3(x.val) : x.status}`).join(' · ')),
+      t(c.chosen != null ? String(c.chosen) : '– (no candidate done)', { data: { case: c.caseName, strategy: c.strategy, seed: c.seed, lr: c.chosen ?? '' } }),
+    ]),
+  };
+}
+
 export function cellsTable(data: ReportData): Table {
   return {
     id: 'cells',
@@ -145,6 +162,6 @@ export function metadataTable(data: ReportData): Table {
     }
   }
   const cfg = data.cells[0]?.config;
-  if (cfg) add('loop', `${cfg.epochs} epochs, base lr ${cfg.lr}, ${JSON.stringify(cfg.train)}`);
+  if (cfg) add('loop', `${cfg.epochs} epochs, base lr ${data.cells.some((c) => c.config.lrCandidate) ? 'from the LR grid (see LR chosen on validation)' : cfg.lr}, ${JSON.stringify(cfg.train)}`);
   return { id: 'metadata', title: 'Run metadata', columns: ['what', 'value'], rows };
 }
