@@ -25,6 +25,8 @@ export interface ModelBenchOptions {
   steps: number;
   torch: boolean;
   torchThreads: number;
+  /** Stop measuring once this many seconds have passed since the start (after at least one measured step). */
+  budgetSeconds?: number;
 }
 
 export interface ModelBenchResult {
@@ -70,6 +72,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
 
   const forwardMs: number[] = [];
   const stepMs: number[] = [];
+  const tStart = performance.now();
   for (let i = 0; i < o.steps + 1; i++) {
     if (i === 1) takeKernelTimes(); // step 0 warms up code paths and allocations
     const t0 = performance.now();
@@ -88,8 +91,10 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
       stepMs.push(dt);
     }
     log(`medft ${o.model} ${o.size}px batch ${o.batch}: step ${i}/${o.steps}${i === 0 ? ' (warm-up)' : ''} ${dt.toFixed(0)} ms`);
+    if (i > 0 && o.budgetSeconds != null && performance.now() - tStart > 1000 * o.budgetSeconds) break;
   }
-  const kernels = takeKernelTimes().map((k) => ({ kernel: k.kernel, ms: k.ms / o.steps }));
+  const steps = stepMs.length;
+  const kernels = takeKernelTimes().map((k) => ({ kernel: k.kernel, ms: k.ms / steps }));
   const step = median(stepMs);
   const fwd = median(forwardMs);
   const kernelTotal = kernels.reduce((a, k) => a + k.ms, 0);
@@ -105,7 +110,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     model: o.model,
     size: o.size,
     batch: o.batch,
-    steps: o.steps,
+    steps,
     forwardImagesPerSec: (o.batch * 1000) / fwd,
     trainImagesPerSec: (o.batch * 1000) / step,
     forwardGflopsPerSec: flopsForward / fwd / 1e6,

@@ -32,7 +32,7 @@ const tsxLoader = import.meta.resolve('tsx');
  * The oneDNN accelerator (when built) runs each worker's convolutions on MEDFT_ACCELERATOR_THREADS threads, all cores
  * by default: with several workers that oversubscribes the cores, so each worker gets its share unless the user chose.
  */
-function workerEnv(workers: number): NodeJS.ProcessEnv {
+export function workerEnv(workers: number): NodeJS.ProcessEnv {
   if (process.env.MEDFT_ACCELERATOR_THREADS) return process.env;
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   return { ...process.env, MEDFT_ACCELERATOR_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, workers)))) };

@@ -2,8 +2,8 @@
  * `medft run` end to end on real BreastMNIST (a few dozen images, tiny_cnn at 16 px, 1 epoch, from fixed starting
  * weights so that every cell is reproducible): an uninterrupted run; a run killed with SIGKILL mid-way and rerun,
  * which must end with the same cells, each once, and bit-identical metrics; a failing cell recorded with its error,
- * skipped on rerun and retried only with --retry-failed, without stopping the other cells; --dry-run; and the
- * one-line message when the dataset is missing.
+ * skipped on rerun and retried only with --retry-failed, without stopping the other cells; --dry-run, with and
+ * without the probe's time estimate; and the one-line message when the dataset is missing.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -69,7 +69,7 @@ describe('medft run', () => {
 
   it('lists the cells with --dry-run without creating anything', () => {
     const out = join(dir, 'dry');
-    const r = medft(['run', grid('dry', strategies), '--out', out, '--dry-run']);
+    const r = medft(['run', grid('dry', strategies), '--out', out, '--dry-run', '--no-probe']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^dry: 8 cells \(1 dataset\(s\) × 1 model\(s\) × 4 strategies × 2 seed\(s\)\), 1 epochs each/);
     assert.equal(r.stdout.trim().split('\n').length, 2 + 8);
@@ -98,7 +98,8 @@ describe('medft run', () => {
     assert.match(again.stderr, /8 done already, 0 failed earlier \(not retried\), 0 to run/);
     assert.deepEqual(rows(out), reference, 'a rerun of a finished grid changes nothing');
     const dry = medft(['run', grid('full', strategies), '--out', out, '--dry-run']);
-    assert.equal((dry.stdout.match(/ done$/gm) ?? []).length, 8);
+    assert.equal((dry.stdout.match(/ done +–$/gm) ?? []).length, 8, 'done cells need no time');
+    assert.match(dry.stdout, /^estimated 0\.0 s for 0 cell\(s\)/m);
   });
 
   it('after SIGKILL mid-way, a rerun completes the grid: no duplicate or missing cell, metrics identical to the uninterrupted run', async () => {
@@ -152,6 +153,26 @@ describe('medft run', () => {
     const after2 = rows(out);
     for (const c of after2.filter((x) => x.status === 'failed')) assert.equal(c.attempts, 2);
     assert.deepEqual(after2.filter((c) => c.status === 'done'), first.filter((c) => c.status === 'done'), 'the done cells were not rerun');
+  });
+
+  it('estimates the run time with --dry-run from a short probe of the real train step, running no cell', () => {
+    const out = join(dir, 'probe');
+    const r = medft(['run', grid('probe', '[ft, lp]'), '--out', out, '--dry-run', '--workers', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /probing tiny_cnn 16px b16 on backend \w+/);
+    const m = /^estimated ([\d.]+) s for 4 cell\(s\) to run on 2 worker\(s\) \(probe: tiny_cnn 16px b16 ([\d.]+) s\/step, ([\d.]+) ms\/image forward, probe took ([\d.]+) s; measured now; ±30%\)$/m.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[2]) > 0 && Number(m[3]) > 0 && Number(m[4]) > 0, 'the probe measured something');
+    assert.match(r.stdout, /frozen \(LP\) phases counted as full train steps, an upper bound/);
+    assert.equal((r.stdout.match(/ new +[\d.]+ s$/gm) ?? []).length, 4, 'an estimate on every cell line');
+    assert.ok(!existsSync(out), 'no cell ran: no results.db, no folder');
+    // Only the cells a run would start count: on the failing grid's store, 2 done and 2 failed.
+    const failing = grid('failing', '[ft, { id: l2-sp, lr: 1e30, params: { beta: 1e38 } }]');
+    const none = medft(['run', failing, '--out', join(dir, 'failing'), '--dry-run']);
+    assert.match(none.stdout, /^estimated 0\.0 s for 0 cell\(s\)/m);
+    const retry = medft(['run', failing, '--out', join(dir, 'failing'), '--dry-run', '--retry-failed']);
+    assert.match(retry.stdout, /^estimated [\d.]+ s for 2 cell\(s\)/m);
+    assert.equal(rows(join(dir, 'failing')).filter((c) => c.status === 'done').length, 2, 'still 2 done: nothing ran');
   });
 
   it('says in one line how to point at the data when the dataset is missing', () => {

@@ -1,6 +1,8 @@
 import { type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
+import { estimateRun, type RunEstimate } from '../../experiment/estimate.ts';
+import { measureSplitSizes, probeStepTimes, type Probe } from '../../experiment/probe.ts';
 import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan } from '../../experiment/runner.ts';
 import { writeReport } from '../../report/index.ts';
 import { backendOption } from '../options.ts';
@@ -9,6 +11,7 @@ interface RunCliOptions {
   out: string;
   workers?: string;
   dryRun?: boolean;
+  probe: boolean;
   retryFailed?: boolean;
   download?: boolean;
   progress: boolean;
@@ -16,14 +19,36 @@ interface RunCliOptions {
   backend?: string;
 }
 
-function printDryRun(plan: Plan, status: Map<string, string>): void {
+const duration = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
+
+/** The cells a run with these options would start: not done, and failed ones only with --retry-failed. */
+const toRun = (plan: Plan, status: Map<string, string>, retryFailed: boolean) =>
+  plan.cells.filter((c) => status.get(c.id) !== 'done' && (status.get(c.id) !== 'failed' || retryFailed));
+
+async function estimate(plan: Plan, status: Map<string, string>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
+  const todo = toRun(plan, status, !!opts.retryFailed);
+  const sizes = await measureSplitSizes(todo, !!opts.download);
+  const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
+  return { run: estimateRun(todo, sizes, probes, workers), probes: [...probes.values()] };
+}
+
+function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEstimate; probes: Probe[] } | null): void {
   const w = (s: string, n: number) => s.padEnd(n);
-  process.stdout.write(`${plan.spec.name}: ${plan.cells.length} cells (${plan.spec.datasets.length} dataset(s) × ${plan.spec.models.length} model(s) × ${plan.spec.strategies.length} strategies × ${plan.spec.seeds.length} seed(s)), ${plan.spec.epochs} epochs each\n`);
-  process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}${w('lr', 10)}status\n`);
+  const pairs = plan.cells.length / (plan.spec.datasets.length * plan.spec.models.length * plan.spec.seeds.length);
+  const strategies = plan.cells.some((c) => c.config.lrCandidate) ? `${pairs} (strategy, LR) pairs from LR grids` : `${plan.spec.strategies.length} strategies`;
+  process.stdout.write(`${plan.spec.name}: ${plan.cells.length} cells (${plan.spec.datasets.length} dataset(s) × ${plan.spec.models.length} model(s) × ${strategies} × ${plan.spec.seeds.length} seed(s)), ${plan.spec.epochs} epochs each\n`);
+  const secs = new Map(est?.run.cells.map((x) => [x.id, x.seconds]));
+  process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}${w('lr', 10)}${est ? `${w('status', 9)}estimate` : 'status'}\n`);
   for (const c of plan.cells) {
     const k = c.config;
-    process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${w(String(k.lr), 10)}${status.get(c.id) ?? 'new'}\n`);
+    const st = status.get(c.id) ?? 'new';
+    const time = secs.has(c.id) ? duration(secs.get(c.id)!) : '–';
+    process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${w(String(k.lr), 10)}${est ? `${w(st, 9)}${time}` : st}\n`);
   }
+  if (!est) return;
+  const probes = est.probes.map((p) => `${p.key} ${p.stepSeconds.toFixed(p.stepSeconds < 0.1 ? 4 : 2)} s/step, ${(1000 * p.forwardSecondsPerImage).toFixed(2)} ms/image forward, probe took ${p.seconds.toFixed(1)} s`).join('; ');
+  process.stdout.write(`estimated ${duration(est.run.seconds)} for ${est.run.cells.length} cell(s) to run on ${est.run.workers} worker(s) (probe: ${probes}; measured now; ±30%)\n`);
+  process.stdout.write('per cell: epochs × train images ÷ batch × step time + (epochs + 1) × val images + test images × forward time; frozen (LP) phases counted as full train steps, an upper bound; early stopping only shortens a cell\n');
 }
 
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
@@ -58,7 +83,8 @@ export function registerRun(program: Command): void {
     .argument('<file>', 'experiment file (YAML; see docs/experiments.md)')
     .requiredOption('--out <dir>', 'output folder: results.db, cells/<id>/, logs/, report/')
     .option('--workers <n>', 'worker processes, one engine each (default: one per core)')
-    .option('--dry-run', 'list the cells and their status in --out (new, pending, running, done, failed) without running anything')
+    .option('--dry-run', 'list the cells and their status in --out (new, pending, running, done, failed) and estimate the run time from a short probe, without running any cell')
+    .option('--no-probe', 'with --dry-run: list the cells only (no probe, no time estimate)')
     .option('--retry-failed', 'run again the cells that failed in an earlier run')
     .option('--download', 'download MedMNIST datasets that are not found locally')
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
@@ -80,7 +106,11 @@ Examples:
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
       const plan = planExperiment(file);
-      if (opts.dryRun) { printDryRun(plan, cellStatuses(opts.out, plan.cells)); return; }
+      if (opts.dryRun) {
+        const status = cellStatuses(opts.out, plan.cells);
+        printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
+        return;
+      }
       const view = progressView(opts.progress, workers);
       const t0 = performance.now();
       let finished = 0;
