@@ -1,6 +1,6 @@
 /**
- * The grid: every dataset × model × strategy × seed becomes a cell whose config is fully resolved (strategy and loop
- * defaults filled in). The cell id is a hash of that config, so the same cell in any file or any run has the same id.
+ * The grid: every dataset × model × strategy (× LR candidate, with an LR grid) × seed becomes a cell whose config is
+ * fully resolved (strategy and loop defaults filled in). The cell id is a hash of that config, so the same cell in any file or any run has the same id.
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
