@@ -2,12 +2,12 @@
   "targets": [
     {
       "target_name": "medft_onednn",
-      "sources": ["src/medft_onednn.cc"],
+      "sources": ["src/medft_onednn.cc", "src/optimizer_update.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-fopenmp", "-ffp-contract=off"],
       "libraries": ["-ldnnl", "-lgomp", "-fopenmp"]
     }
   ]

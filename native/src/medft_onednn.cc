@@ -14,6 +14,8 @@
 #endif
 #include <omp.h>
 
+#include "optimizer_update.h"
+
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -373,6 +375,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cacheStats", Napi::Function::New(env, CacheStats));
   exports.Set("setWeightCacheBytes", Napi::Function::New(env, SetWeightCacheBytes));
   exports.Set("clearCaches", Napi::Function::New(env, ClearCaches));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
   return exports;
 }
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
 import { type AcceleratorName, resolveAccelerator } from './native/onednn.ts';
+import { setNativeOptimizerUpdates } from './optimizer-update.ts';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -50,6 +51,7 @@ async function loadWasmBackend(): Promise<{ accelerator: AcceleratorName; accele
   // the oneDNN addon, when built and not switched off by MEDFT_ACCELERATOR=none, runs the convolutions natively
   const addon = resolveAccelerator();
   registerWasmTrainingKernels(addon);
+  setNativeOptimizerUpdates(addon);
   return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads() } : { accelerator: 'none', acceleratorThreads: 0 };
 }
 

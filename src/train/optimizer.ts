@@ -1,12 +1,14 @@
 /**
  * Adam, AdamW and SGD with momentum, with a learning-rate multiplier per variable that lives in the optimizer.
  * (Scaling a gradient does not scale an Adam step — Adam normalises it away — so per-layer learning rates must be
- * applied to the update itself, as here.) Updates run as one JS loop per variable over zero-copy views: on wasm
- * ~10 TF.js ops per variable become one pass, and the moment buffers live outside the 4 GiB wasm heap.
+ * applied to the update itself, as here.) Updates run as one pass per variable over zero-copy views
+ * (src/engine/optimizer-update.ts: native with the oneDNN addon, else JS): on wasm ~10 TF.js ops per variable become
+ * one pass, and the moment buffers live outside the 4 GiB wasm heap.
  * Each update writes the new weights into a new tensor: XNNPACK caches packed weights by tensor identity, so an
  * in-place update would leave stale packed copies behind.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamUpdate, sgdUpdate } from '../engine/optimizer-update.ts';
 import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
 
 export interface OptimizerConfig {
@@ -106,27 +108,15 @@ export class Optimizer {
 
   private update(out: Float32Array, w: Float32Array, g: Float32Array, slot: Slot, rate: number): void {
     const { beta1, beta2, epsilon, weightDecay, momentum, kind } = this.config;
-    const m = slot.m;
-    const n = out.length;
     if (kind === 'sgd') {
-      for (let i = 0; i < n; i++) {
-        const b = momentum * m[i] + g[i];
-        m[i] = b;
-        out[i] = w[i] - rate * b;
-      }
+      sgdUpdate(out, w, g, slot.m, momentum, rate);
       return;
     }
-    const v = slot.v!;
-    const c1 = 1 - beta1 ** slot.t;
-    const c2 = 1 - beta2 ** slot.t;
-    const decay = kind === 'adamw' ? rate * weightDecay : 0;
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const mi = beta1 * m[i] + (1 - beta1) * gi;
-      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      out[i] = w[i] - rate * (mi / c1) / (Math.sqrt(vi / c2) + epsilon) - decay * w[i];
-    }
+    adamUpdate(out, w, g, slot.m, slot.v!, {
+      beta1, beta2, epsilon,
+      stepScale: rate / (1 - beta1 ** slot.t),
+      invC2: 1 / (1 - beta2 ** slot.t),
+      decay: kind === 'adamw' ? rate * weightDecay : 0,
+    });
   }
 }

@@ -25,6 +25,9 @@ export interface OneDnnAddon {
   cacheStats(): { primitives: number; weightBytes: number; weightEntries: number; weightHits: number; weightMisses: number };
   setWeightCacheBytes(bytes: number): void;
   clearCaches(): void;
+  adamUpdate(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number,
+    beta2: number, stepScale: number, invC2: number, epsilon: number, decay: number): void;
+  sgdUpdate(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, momentum: number, lr: number): void;
 }
 
 export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.node', import.meta.url);
