@@ -2,12 +2,13 @@
  * The BatchNormalization layer every backbone uses: tfjs-layers' own, with two changes in `call`.
  *  - Training mode uses the fused op (src/engine/ops/batch-norm-training.ts): same numbers, far faster on wasm.
  *  - A frozen layer (trainable = false) runs in inference mode even when the model trains, so its moving statistics
- *    never move. This is Keras 2's rule and what LP and gradual unfreezing need; tfjs-layers itself keeps
+ *    never move; its gradient is dx = dy·γ/σ only (src/engine/ops/batch-norm-frozen.ts), not TF.js's tiled one. This is Keras 2's rule and what LP and gradual unfreezing need; tfjs-layers itself keeps
  *    normalising with batch statistics and updating the moving averages of frozen layers.
  * The class name stays 'BatchNormalization', so saved models load in any TF.js or Keras tool.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormFrozen } from '../engine/ops/batch-norm-frozen.ts';
 import { batchNormTraining } from '../engine/ops/batch-norm-training.ts';
 
 interface LayerVariableLike {
@@ -36,6 +37,10 @@ export class BatchNormalization extends StockBatchNormalization {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const self = this as unknown as BatchNormInternals;
     const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    if (kwargs.training && !this.trainable && lastAxis) {
+      return batchNormFrozen(x, self.movingMean.read() as tf.Tensor1D, self.movingVariance.read() as tf.Tensor1D,
+        (self.beta?.read() ?? null) as tf.Tensor1D | null, (self.gamma?.read() ?? null) as tf.Tensor1D | null, self.epsilon);
+    }
     if (!kwargs.training || !this.trainable || !lastAxis || !self.gamma || !self.beta) {
       return super.call(inputs, { ...kwargs, training: kwargs.training && this.trainable });
     }
