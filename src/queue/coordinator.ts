@@ -10,7 +10,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Cell } from '../experiment/cells.ts';
 import { longestFirst } from '../experiment/order.ts';
 import { openRun, summarize, type Plan, type RunOptions, type RunSummary } from '../experiment/runner.ts';
-import { parseRedisUrl, QUEUE_NAME } from './connection.ts';
+import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { checkQueueable } from './job-paths.ts';
 import { isEpochProgress, makeCellJob, type CellJobResult } from './payload.ts';
 
@@ -29,6 +29,7 @@ const sleep = (ms: number, wake: { now?: () => void }) => new Promise<void>((r) 
 export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSummary> {
   checkQueueable(plan.cells, plan.file);
   const connection = parseRedisUrl(o.url);
+  await assertReachable(o.url);
   const run = openRun(plan, resolve(o.out), !!o.retryFailed);
   const { store, todo } = run;
   const queue = new Queue<unknown, CellJobResult>(QUEUE_NAME, { connection });

@@ -1,7 +1,7 @@
 /** `medft status --queue`: how many cells wait, run, are done or failed, and why the failed ones failed. */
 import { Queue } from 'bullmq';
 import { ResourceError } from '../errors.ts';
-import { parseRedisUrl, QUEUE_NAME, redactUrl } from './connection.ts';
+import { assertReachable, parseRedisUrl, QUEUE_NAME, redactUrl } from './connection.ts';
 
 export interface QueueStatus {
   waiting: number;
@@ -15,6 +15,7 @@ export interface QueueStatus {
 }
 
 export async function queueStatus(url: string, maxFailures = 20): Promise<QueueStatus> {
+  await assertReachable(url);
   const queue = new Queue(QUEUE_NAME, { connection: parseRedisUrl(url, { waitForever: false }) });
   queue.on('error', () => {});
   try {

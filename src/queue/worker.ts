@@ -14,7 +14,7 @@ import { prepareDataset } from '../experiment/data.ts';
 import type { FromWorker, RunTask, ToWorker } from '../experiment/messages.ts';
 import { forkCellProcess } from '../experiment/pool.ts';
 import type { CellResult } from '../experiment/store.ts';
-import { parseRedisUrl, QUEUE_NAME } from './connection.ts';
+import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { jobDataPath, jobWeights } from './job-paths.ts';
 import { medftVersion, parseCellJob, type CellJob, type CellJobResult } from './payload.ts';
 
@@ -147,6 +147,7 @@ async function processJob(bull: Job, procs: CellProcesses, o: QueueWorkerOptions
 
 /** Starts taking jobs; resolves with a close function (which lets the cells in progress finish). */
 export async function startWorker(o: QueueWorkerOptions): Promise<{ close(): Promise<void>; banner: string }> {
+  await assertReachable(o.url);
   const dataDir = resolve(o.dataDir);
   const workDir = resolve(o.workDir);
   // Dataset look-ups by MedMNIST name search this folder and nothing the job names.
@@ -160,7 +161,6 @@ export async function startWorker(o: QueueWorkerOptions): Promise<{ close(): Pro
     lockDuration: o.lockMs,
     stalledInterval: o.stalledMs,
     maxStalledCount: o.maxStalled,
-    autorun: true,
   });
   worker.on('completed', (job) => o.events?.onEnd?.(job.id!, 'done', `${job.returnvalue?.result.timings.total?.toFixed(1) ?? '?'} s`));
   worker.on('failed', (job, err) => { if (job) o.events?.onEnd?.(job.id!, 'failed', err.message); });

@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const redisMissing: string | false = spawnSync('redis-server', ['--version']).error
-  ? 'redis-server is not installed (apt-get install redis-server): the queue tests skip'
+export const redisMissing: string | false = spawnSync('redis-server', ['--version']).error || spawnSync('redis-cli', ['--version']).error
+  ? 'redis-server (with redis-cli) is not installed (apt-get install redis-server): the queue tests skip'
   : false;
 
 function freePort(): Promise<number> {

@@ -125,6 +125,16 @@ describe('medft run --queue with medft workers', { skip: redisMissing }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a wrong password or a database the server lacks in one line, without printing the password', () => {
+    const wrong = medft(['status', '--queue', `redis://:not-it@127.0.0.1:${redis.port}`]);
+    assert.equal(wrong.status, 4);
+    assert.match(wrong.stderr, /^medft: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/);
+    assert.ok(!wrong.stderr.includes('not-it'));
+    const db = medft(['worker', '--queue', redis.url(999)]);
+    assert.equal(db.status, 4);
+    assert.match(db.stderr, /cannot reach Redis at .*: ERR DB index is out of range/);
+  });
+
   it('runs 12 cells on 3 workers, one SIGKILLed mid-cell and restarted: each cell once, metrics equal to the local run', async () => {
     const out = join(dir, 'q-main');
     const coordinator = background(['run', grid('main', '[ft, lp, gu-lf, l2-sp]', '[0, 1, 2]'), '--out', out, '--queue', redis.url(1), '--no-report', '--no-progress']);
