@@ -101,8 +101,10 @@ async function writeSubset(file: string, subset: Subset, dir: string): Promise<s
     }
     if (Object.keys(entries).length === 0) throw new InputError(`${file}: subset needs train_/val_/test_ images and labels arrays`);
     mkdirSync(join(dir, key), { recursive: true });
-    writeFileSync(`${target}.tmp`, zipSync(entries, { level: 0 }));
-    renameSync(`${target}.tmp`, target);
+    // A temp name of its own: two processes sharing the folder (queue workers on one host) may write the same subset.
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, zipSync(entries, { level: 0 }));
+    renameSync(tmp, target);
     return target;
   } finally {
     await npz.close();

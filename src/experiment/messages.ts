@@ -16,7 +16,7 @@ export type ToWorker =
   | ({ type: 'run' } & RunTask);
 
 export type FromWorker =
-  | { type: 'ready'; banner: string }
+  | { type: 'ready'; banner: string; backend: string }
   | { type: 'init-failed'; error: string }
   | { type: 'epoch-start'; cellId: string; epoch: number; batches: number }
   | { type: 'batch'; cellId: string; epoch: number; batch: number; batches: number }

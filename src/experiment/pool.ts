@@ -38,6 +38,18 @@ export function workerEnv(workers: number): NodeJS.ProcessEnv {
   return { ...process.env, MEDFT_ACCELERATOR_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, workers)))) };
 }
 
+/** One cell process (./worker.ts), its stdout and stderr appended to `logFile`; `siblings` processes share the cores. */
+export function forkCellProcess(logFile: string, siblings: number): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return fork(workerFile, [], {
+      execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
   const queue = [...tasks];
   if (queue.length === 0) return;
@@ -50,11 +62,7 @@ export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
     const finish = () => { if (live.size === 0) resolveAll(); };
 
     const start = (n: number) => {
-      const fd = openSync(join(o.logDir, `worker-${n}.log`), 'a');
-      const child = fork(workerFile, [], {
-        execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(o.workers),
-      });
-      closeSync(fd);
+      const child = forkCellProcess(join(o.logDir, `worker-${n}.log`), o.workers);
       live.add(child);
       let current: RunTask | null = null;
       const next = () => {

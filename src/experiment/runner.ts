@@ -68,6 +68,48 @@ export function cellStatuses(out: string, cells: Cell[]): Map<string, string> {
 
 export const defaultWorkers = () => Math.max(1, cpus().length);
 
+/** An opened run: the store with the experiment registered, and its cells split by what is left to do. */
+export interface OpenRun {
+  store: ResultsStore;
+  dbPath: string;
+  done: Cell[];
+  failedBefore: Cell[];
+  /** Pending, interrupted (running) and, with retryFailed, failed cells, in the file's order. */
+  todo: Cell[];
+}
+
+/** Opens `<out>/results.db` (local pool and queue coordinator alike) and registers the experiment's cells. */
+export function openRun(plan: Plan, out: string, retryFailed: boolean): OpenRun {
+  mkdirSync(out, { recursive: true });
+  const dbPath = join(out, 'results.db');
+  const store = new ResultsStore(dbPath);
+  store.registerExperiment(plan.experimentId, plan.spec.name, resolve(plan.file), plan.spec, plan.cells);
+  const status = new Map(store.cells(plan.experimentId).map((r) => [r.id, r.status]));
+  const todo = plan.cells.filter((c) => {
+    const s = status.get(c.id) ?? 'pending';
+    return s === 'pending' || s === 'running' || (s === 'failed' && retryFailed);
+  });
+  return {
+    store, dbPath, todo,
+    done: plan.cells.filter((c) => status.get(c.id) === 'done'),
+    failedBefore: plan.cells.filter((c) => status.get(c.id) === 'failed'),
+  };
+}
+
+export function summarize(plan: Plan, run: OpenRun, ran: number, failed: { cell: Cell; error: string }[], retryFailed: boolean): RunSummary {
+  const final = run.store.cells(plan.experimentId);
+  return {
+    experimentId: plan.experimentId,
+    total: plan.cells.length,
+    skipped: run.done.length,
+    ran,
+    done: final.filter((r) => r.status === 'done').length,
+    failed,
+    previouslyFailed: retryFailed ? 0 : run.failedBefore.length,
+    dbPath: run.dbPath,
+  };
+}
+
 export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
   // Resolve every dataset (and write its subset) before anything else: a missing dataset is one message, no files.
@@ -77,19 +119,10 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const key = canonicalJson([d.data, d.subset]);
     if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
   }
-  mkdirSync(out, { recursive: true });
-  const dbPath = join(out, 'results.db');
-  const store = new ResultsStore(dbPath);
+  const run = openRun(plan, out, !!o.retryFailed);
+  const { store, todo } = run;
   try {
-    store.registerExperiment(plan.experimentId, plan.spec.name, resolve(plan.file), plan.spec, plan.cells);
-    const status = new Map(store.cells(plan.experimentId).map((r) => [r.id, r]));
-    const done = plan.cells.filter((c) => status.get(c.id)?.status === 'done');
-    const failedBefore = plan.cells.filter((c) => status.get(c.id)?.status === 'failed');
-    const todo = plan.cells.filter((c) => {
-      const s = status.get(c.id)?.status ?? 'pending';
-      return s === 'pending' || s === 'running' || (s === 'failed' && o.retryFailed);
-    });
-    o.events?.onPlan?.({ total: plan.cells.length, done: done.length, failed: o.retryFailed ? 0 : failedBefore.length, todo });
+    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, todo });
 
     const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
       cell,
@@ -120,17 +153,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
         },
       },
     });
-    const final = store.cells(plan.experimentId);
-    return {
-      experimentId: plan.experimentId,
-      total: plan.cells.length,
-      skipped: done.length,
-      ran,
-      done: final.filter((r) => r.status === 'done').length,
-      failed,
-      previouslyFailed: o.retryFailed ? 0 : failedBefore.length,
-      dbPath,
-    };
+    return summarize(plan, run, ran, failed, !!o.retryFailed);
   } finally {
     store.close();
   }

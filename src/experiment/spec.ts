@@ -9,7 +9,7 @@ import { InputError } from '../errors.ts';
 import { trainConfigSchema } from '../train/config.ts';
 
 /** Per-split caps on the number of images (a stratified, deterministic subset, for quick runs). */
-const subsetSchema = z.object({
+export const subsetSchema = z.object({
   train: z.number().int().positive().optional(),
   val: z.number().int().positive().optional(),
   test: z.number().int().positive().optional(),

@@ -125,9 +125,14 @@ export class ResultsStore {
         r.val?.macroF1 ?? null, r.val?.auc ?? null, r.lrStart, r.lrEnd, r.best ? 1 : 0, r.seconds, JSON.stringify(r));
   }
 
-  /** A finished cell: status, metrics, confusion matrices, reports, full history, timings and environment, at once. */
-  recordDone(id: string, res: CellResult): void {
-    this.db.transaction(() => {
+  /**
+   * A finished cell: status, metrics, confusion matrices, reports, full history, timings and environment, at once.
+   * A cell already done keeps its first result (false): a queue coordinator restarted mid-run may collect the same
+   * finished job twice.
+   */
+  recordDone(id: string, res: CellResult): boolean {
+    return this.db.transaction(() => {
+      if (this.cell(id)?.status === 'done') return false;
       this.db.prepare('DELETE FROM epochs WHERE cell_id = ? AND epoch > ?').run(id, res.history.length);
       for (const r of res.history) this.recordEpoch(id, r);
       const m = this.db.prepare('INSERT OR REPLACE INTO metrics (cell_id, split, metric, value) VALUES (?, ?, ?, ?)');
@@ -145,6 +150,7 @@ export class ResultsStore {
       this.db.prepare('INSERT OR REPLACE INTO environment (cell_id, info) VALUES (?, ?)').run(id, JSON.stringify(res.environment));
       this.db.prepare(`UPDATE cells SET status = 'done', error = NULL, finished_at = ?, seconds = ? WHERE id = ?`)
         .run(now(), res.timings.total ?? null, id);
+      return true;
     })();
   }
 

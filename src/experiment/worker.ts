@@ -14,7 +14,7 @@ process.on('message', async (msg: ToWorker) => {
   if (msg.type === 'init') {
     try {
       const info = await initEngine(msg.backend);
-      await send({ type: 'ready', banner: engineBanner(info) });
+      await send({ type: 'ready', banner: engineBanner(info), backend: info.backend });
     } catch (e) {
       await send({ type: 'init-failed', error: errorLine(e) });
       process.exit(1);

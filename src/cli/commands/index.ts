@@ -7,7 +7,9 @@ import { registerModels } from './models.ts';
 import { registerPredict } from './predict.ts';
 import { registerReport } from './report.ts';
 import { registerRun } from './run.ts';
+import { registerStatus } from './status.ts';
 import { registerStrategies } from './strategies.ts';
+import { registerWorker } from './worker.ts';
 
 /** One line per command; each command lives in its own file. */
 export function registerCommands(program: Command): void {
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerStrategies(program);
   registerRun(program);
   registerReport(program);
+  registerWorker(program);
+  registerStatus(program);
 }

@@ -3,7 +3,9 @@ import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
 import { estimateRun, type RunEstimate } from '../../experiment/estimate.ts';
 import { measureSplitSizes, probeStepTimes, type Probe } from '../../experiment/probe.ts';
-import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan } from '../../experiment/runner.ts';
+import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan, type RunOptions } from '../../experiment/runner.ts';
+import { redactUrl } from '../../queue/connection.ts';
+import { runQueued } from '../../queue/coordinator.ts';
 import { writeReport } from '../../report/index.ts';
 import { backendOption } from '../options.ts';
 
@@ -17,6 +19,7 @@ interface RunCliOptions {
   progress: boolean;
   report: boolean;
   backend?: string;
+  queue?: string;
 }
 
 const duration = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
@@ -89,6 +92,7 @@ export function registerRun(program: Command): void {
     .option('--download', 'download MedMNIST datasets that are not found locally')
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
     .option('--no-report', 'do not write the report at the end')
+    .option('--queue <url>', 'put the cells on a Redis queue for `medft worker`s on any machine instead of a local pool (docs/distributed.md)')
     .addOption(backendOption())
     .addHelpText('after', `
 Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
@@ -111,17 +115,18 @@ Examples:
         printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
         return;
       }
-      const view = progressView(opts.progress, workers);
+      const view = progressView(opts.progress, opts.queue ? 0 : workers);
       const t0 = performance.now();
       let finished = 0;
       let total = 0;
       const labels = new Map<number, string>();
-      const summary = await runExperiment(plan, {
+      const run = (o: RunOptions) => (opts.queue ? runQueued(plan, { ...o, url: opts.queue }) : runExperiment(plan, o));
+      const summary = await run({
         out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
         events: {
           onPlan: (p) => {
             total = p.todo.length;
-            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)\n`);
+            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run ${opts.queue ? `on the queue ${redactUrl(opts.queue)}` : `on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)`}\n`);
             view.start(p.total, p.done);
           },
           onReady: (n, banner) => { if (n === 1) view.log(banner); },

@@ -1,0 +1,173 @@
+/**
+ * `medft worker`: takes cells from the queue and runs each in a child process (the local pool's
+ * ../experiment/worker.ts, kept from one cell to the next like the pool's), so a cell that crashes its process fails
+ * that job and the worker goes on with a fresh process. The parent only waits on its children, which keeps its event
+ * loop free to renew the jobs' locks; a worker killed outright stops renewing them (and its children exit with it),
+ * and BullMQ's stalled-job check hands its cells to other workers.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { prepareDataset } from '../experiment/data.ts';
+import type { FromWorker, RunTask, ToWorker } from '../experiment/messages.ts';
+import { forkCellProcess } from '../experiment/pool.ts';
+import type { CellResult } from '../experiment/store.ts';
+import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
+import { jobDataPath, jobWeights } from './job-paths.ts';
+import { medftVersion, parseCellJob, type CellJob, type CellJobResult } from './payload.ts';
+
+export interface QueueWorkerOptions {
+  url: string;
+  concurrency: number;
+  /** Datasets and weights a job may name, relative to this folder. */
+  dataDir: string;
+  /** Subsets, cell folders and logs. */
+  workDir: string;
+  backend?: string;
+  /** How long a job's lock lasts without renewal (the worker renews it every half of that). */
+  lockMs: number;
+  /** How often the stalled-job check runs. */
+  stalledMs: number;
+  /** How many times a cell may be handed over after its worker vanished before it fails. */
+  maxStalled: number;
+  events?: {
+    onStart?(job: CellJob): void;
+    onEnd?(cellId: string, status: 'done' | 'failed', detail: string): void;
+    /** Redis unreachable and the like: BullMQ retries for ever, the CLI says what is going on. */
+    onError?(message: string): void;
+  };
+}
+
+/** A cell process (the local pool's ../experiment/worker.ts) kept between cells, with the engine it started. */
+interface CellProcess {
+  child: ChildProcess;
+  /** The --backend it was started with ('' for the default). */
+  key: string;
+  /** The backend its engine runs, once ready. */
+  backend: Promise<string>;
+  log: string;
+  /** The job it runs now receives its messages and its death. */
+  onMessage?: (m: FromWorker) => void;
+  onExit?: (why: string) => void;
+}
+
+/** Up to `concurrency` cell processes; one that dies is dropped, the next cell gets a fresh one. */
+class CellProcesses {
+  private idle: CellProcess[] = [];
+  private started = 0;
+
+  constructor(private readonly o: QueueWorkerOptions) {}
+
+  acquire(key: string): CellProcess {
+    const i = this.idle.findIndex((p) => p.key === key);
+    if (i >= 0) return this.idle.splice(i, 1)[0];
+    // An idle process started for another backend makes room for this one.
+    if (this.idle.length > 0) this.idle.shift()!.child.disconnect();
+    const log = join(this.o.workDir, 'logs', `worker-${process.pid}-${++this.started}.log`);
+    const child = forkCellProcess(log, this.o.concurrency);
+    let ready!: (b: string) => void;
+    let failed!: (e: Error) => void;
+    const p: CellProcess = { child, key, log, backend: new Promise((res, rej) => { ready = res; failed = rej; }) };
+    p.backend.catch(() => {});
+    child.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') ready(m.backend);
+      else if (m.type === 'init-failed') failed(new Error(m.error));
+      else p.onMessage?.(m);
+    });
+    child.on('exit', (code, signal) => {
+      this.idle = this.idle.filter((x) => x !== p);
+      const why = `cell process died (${signal ?? `exit code ${code}`}); see ${log} on ${hostname()}`;
+      failed(new Error(why));
+      p.onExit?.(why);
+    });
+    child.send({ type: 'init', backend: key || undefined } satisfies ToWorker);
+    return p;
+  }
+
+  release(p: CellProcess): void {
+    p.onMessage = p.onExit = undefined;
+    if (p.child.connected) this.idle.push(p);
+  }
+
+  closeAll(): void {
+    for (const p of this.idle.splice(0)) p.child.disconnect();
+  }
+}
+
+/** Runs one cell in a cell process and resolves with its result; epoch records go to the job's progress. */
+async function runInProcess(task: RunTask, job: CellJob, bull: Job, procs: CellProcesses, o: QueueWorkerOptions): Promise<CellResult> {
+  const p = procs.acquire(o.backend ?? job.backend ?? '');
+  let backend: string;
+  try {
+    backend = await p.backend;
+  } catch (e) {
+    throw new UnrecoverableError(`the worker could not start its engine: ${(e as Error).message}`);
+  }
+  if (job.backend && backend !== job.backend) {
+    procs.release(p);
+    throw new UnrecoverableError(`backend mismatch: the job asks for ${job.backend}, this worker runs ${backend} (start it with --backend ${job.backend})`);
+  }
+  return new Promise((resolveCell, reject) => {
+    p.onExit = (why) => reject(new UnrecoverableError(why));
+    p.onMessage = (m) => {
+      if (m.type === 'epoch') void bull.updateProgress({ epoch: m.record }).catch(() => {});
+      else if (m.type === 'done') { procs.release(p); resolveCell(m.result); }
+      else if (m.type === 'failed') { procs.release(p); reject(new UnrecoverableError(m.error)); }
+    };
+    p.child.send({ type: 'run', ...task } satisfies ToWorker);
+  });
+}
+
+async function processJob(bull: Job, procs: CellProcesses, o: QueueWorkerOptions): Promise<CellJobResult> {
+  const parsed = parseCellJob(bull.data);
+  if ('error' in parsed) throw new UnrecoverableError(parsed.error);
+  const job = parsed.job;
+  if (job.medftVersion !== medftVersion) {
+    throw new UnrecoverableError(`medft version mismatch: the job was queued by medft ${job.medftVersion}, this worker runs medft ${medftVersion}; run the same version everywhere`);
+  }
+  o.events?.onStart?.(job);
+  const { cell } = job;
+  const d = cell.config.dataset;
+  let dataPath: string;
+  let weights: string | null;
+  try {
+    weights = jobWeights(cell.config.model.weights, o.dataDir);
+    // The same deterministic subset rule as a local run, written under this worker's own work dir.
+    dataPath = await prepareDataset(await jobDataPath(d.data, o.dataDir), d.subset, o.workDir, false);
+  } catch (e) {
+    throw new UnrecoverableError((e as Error).message);
+  }
+  const cellDir = join(o.workDir, 'cells', cell.id);
+  const task: RunTask = { cell: { ...cell, config: { ...cell.config, model: { ...cell.config.model, weights } } }, dataPath, cellDir, keepModel: job.keepModel };
+  const result = await runInProcess(task, job, bull, procs, o);
+  return { result, artefacts: { host: hostname(), cellDir } };
+}
+
+/** Starts taking jobs; resolves with a close function (which lets the cells in progress finish). */
+export async function startWorker(o: QueueWorkerOptions): Promise<{ close(): Promise<void>; banner: string }> {
+  await assertReachable(o.url);
+  const dataDir = resolve(o.dataDir);
+  const workDir = resolve(o.workDir);
+  // Dataset look-ups by MedMNIST name search this folder and nothing the job names.
+  process.env.MEDFT_DATA_DIR = dataDir;
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  const opts = { ...o, dataDir, workDir };
+  const procs = new CellProcesses(opts);
+  const worker = new Worker<unknown, CellJobResult>(QUEUE_NAME, (job) => processJob(job, procs, opts), {
+    connection: parseRedisUrl(o.url),
+    concurrency: o.concurrency,
+    lockDuration: o.lockMs,
+    stalledInterval: o.stalledMs,
+    maxStalledCount: o.maxStalled,
+  });
+  worker.on('completed', (job) => o.events?.onEnd?.(job.id!, 'done', `${job.returnvalue?.result.timings.total?.toFixed(1) ?? '?'} s`));
+  worker.on('failed', (job, err) => { if (job) o.events?.onEnd?.(job.id!, 'failed', err.message); });
+  worker.on('error', (e) => o.events?.onError?.(e.message));
+  await worker.waitUntilReady();
+  return {
+    banner: `medft ${medftVersion} worker on ${hostname()}: ${o.concurrency} cell(s) at a time; data dir ${dataDir}; work dir ${workDir}`,
+    close: async () => { await worker.close(); procs.closeAll(); },
+  };
+}
