@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { sharedDataDir, tempDir } from '../data/fixtures.ts';
+import { writeTinyGrid } from '../helpers/tiny-grid.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 const dir = tempDir('medft-run-');
@@ -21,21 +22,7 @@ const medft = (args: string[], extraEnv: Record<string, string> = {}) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 120_000 });
 
 const init = join(dir, 'init');
-const grid = (name: string, strategies: string) => {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}
-datasets: [breastmnist]
-models: [{ name: tiny_cnn, weights: ${init} }]
-strategies: ${strategies}
-seeds: [0, 1]
-epochs: 1
-lr: 0.001
-inputSize: 16
-subset: { train: 32, val: 16, test: 24 }
-train: { batchSize: 16 }
-`);
-  return file;
-};
+const grid = (name: string, strategies: string) => writeTinyGrid(dir, name, { strategies, seeds: '[0, 1]', weights: init });
 
 interface Row { id: string; status: string; error: string | null; attempts: number; accuracy: number | null; nll: number | null; epochs: number }
 function rows(out: string): Row[] {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { parseRedisUrl, QUEUE_NAME } from '../../src/queue/connection.ts';
 import { makeCellJob, type CellJobResult } from '../../src/queue/payload.ts';
 import { sharedDataDir, tempDir } from '../data/fixtures.ts';
 import { RedisServer, redisMissing } from '../helpers/redis-server.ts';
+import { writeTinyGrid } from '../helpers/tiny-grid.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 const dir = tempDir('medft-queue-');
@@ -30,21 +31,7 @@ const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Cell ids in a grid file are hashes of their configs (not of the file's name), so equal cells match across files. */
-const grid = (name: string, strategies: string, seeds: string) => {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}
-datasets: [breastmnist]
-models: [{ name: tiny_cnn, weights: init }]
-strategies: ${strategies}
-seeds: ${seeds}
-epochs: 1
-lr: 0.001
-inputSize: 16
-subset: { train: 32, val: 16, test: 24 }
-train: { batchSize: 16 }
-`);
-  return file;
-};
+const grid = (name: string, strategies: string, seeds: string) => writeTinyGrid(dir, name, { strategies, seeds, weights: 'init' });
 
 const METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc', 'ece', 'nll'];
 interface Row { id: string; status: string; attempts: number; epochs: number; metrics: string; env: string | null }
