@@ -25,8 +25,9 @@ function fail(err: unknown): never {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
       process.exit(0);
     }
+    // a usage error, whatever commander's own code: exit 2 like medft's other usage errors
     process.stderr.write(`medft: ${err.message.replace(/^error: /, '')} (see 'medft --help')\n`);
-    process.exit(err.exitCode || 2);
+    process.exit(2);
   }
   if (err instanceof MedftError) {
     process.stderr.write(`medft: ${err.message}\n`);

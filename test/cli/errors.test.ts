@@ -19,6 +19,11 @@ function assertOneLineError(r: ReturnType<typeof medft>, mentions: RegExp) {
 
 describe('medft CLI errors', () => {
   it('unknown flag', () => assertOneLineError(medft(['bench', '--kernels', '--bogus']), /unknown option '--bogus'/));
+  it('missing required option exits 2 (usage)', () => {
+    const r = medft(['worker']);
+    assertOneLineError(r, /required option '--queue <url>'/);
+    assert.equal(r.status, 2);
+  });
   it('unknown command', () => assertOneLineError(medft(['frobnicate']), /unknown command 'frobnicate'/));
   it('unknown backend flag', () => assertOneLineError(medft(['bench', '--kernels', '--backend', 'tpu']), /'tpu'.*tensorflow, wasm, cpu/));
   it('unknown backend in MEDFT_BACKEND', () =>
