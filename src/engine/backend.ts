@@ -111,5 +111,5 @@ export function engineInfo(): EngineInfo {
 /** The one line every run prints first. */
 export function engineBanner(info: EngineInfo): string {
   const pkg = require('../../package.json') as { version: string };
-  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} threads)` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
+  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} thread${info.acceleratorThreads === 1 ? '' : 's'})` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
 }
