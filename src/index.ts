@@ -1,0 +1,48 @@
+/**
+ * medft's library API: the same jobs as the CLI commands, for use from TypeScript or JavaScript.
+ *
+ *   import { initEngine, finetune, buildPlan, planExperiment, runExperiment, writeReport } from 'medft';
+ *
+ * Call `initEngine()` once before anything that touches tensors (finetune, benchModel, createModel, …); the
+ * experiment runner and the queue worker start their own engines in their worker processes.
+ */
+
+// engine (banner, backend choice) — every command's first line
+export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/backend.ts';
+export { MedftError, UsageError, InputError, ResourceError, TrainingError } from './errors.ts';
+
+// `medft datasets`
+export * from './data/index.ts';
+
+// `medft models`
+export * from './models/index.ts';
+
+// `medft strategies`
+export { STRATEGIES, STUDY_STRATEGIES, buildPlan, getStrategy, resolveParams, strategyIds, type Strategy, type StrategyContext } from './strategies/index.ts';
+
+// `medft finetune / evaluate / predict`
+export { finetune, type FinetuneOptions, type FinetuneResult } from './train/finetune.ts';
+export { loadFinetuned, readFinetunedMeta, type FinetunedMeta } from './train/saved-model.ts';
+export { predictDataset, probabilitiesOf } from './train/predict.ts';
+export { Optimizer, type OptimizerConfig } from './train/optimizer.ts';
+
+// metrics and statistics
+export * from './eval/index.ts';
+
+// `medft run / report`
+export { loadExperiment, parseExperiment, experimentSchema, type ExperimentSpec, type ExperimentInput } from './experiment/spec.ts';
+export { expandCells, cellId, type Cell, type CellConfig } from './experiment/cells.ts';
+export { planExperiment, runExperiment, cellStatuses, type Plan, type RunOptions, type RunSummary } from './experiment/runner.ts';
+export { estimateRun, type RunEstimate } from './experiment/estimate.ts';
+export { ResultsStore } from './experiment/store.ts';
+export { writeReport, loadReportData, computeStats, type ReportData } from './report/index.ts';
+
+// `medft bench`
+export { benchModel, type ModelBenchOptions, type ModelBenchResult } from './bench/model-bench.ts';
+export { findMaxBatch } from './bench/max-batch.ts';
+export { benchKernels, type KernelBenchRow } from './engine/kernel-bench.ts';
+
+// `medft run --queue / worker / status`
+export { runQueued, type QueueRunOptions } from './queue/coordinator.ts';
+export { startWorker, type QueueWorkerOptions } from './queue/worker.ts';
+export { queueStatus, type QueueStatus } from './queue/status.ts';
