@@ -29,13 +29,14 @@ export { Optimizer, type OptimizerConfig } from './train/optimizer.ts';
 // metrics and statistics
 export * from './eval/index.ts';
 
-// `medft run / report`
+// `medft run / report / export`
 export { loadExperiment, parseExperiment, experimentSchema, type ExperimentSpec, type ExperimentInput } from './experiment/spec.ts';
 export { expandCells, cellId, type Cell, type CellConfig } from './experiment/cells.ts';
 export { planExperiment, runExperiment, cellStatuses, type Plan, type RunOptions, type RunSummary } from './experiment/runner.ts';
 export { estimateRun, type RunEstimate } from './experiment/estimate.ts';
 export { ResultsStore } from './experiment/store.ts';
 export { writeReport, loadReportData, computeStats, type ReportData } from './report/index.ts';
+export { chooseBest, exportBestModels, type BestChoice, type ExportedModel } from './report/best-model.ts';
 
 // `medft bench`
 export { benchModel, type ModelBenchOptions, type ModelBenchResult } from './bench/model-bench.ts';

@@ -23,6 +23,7 @@ describe('library API (src/index.ts)', () => {
       predict: ['predictDataset'],
       run: ['planExperiment', 'runExperiment'],
       report: ['writeReport'],
+      export: ['exportBestModels', 'chooseBest'],
       bench: ['benchModel', 'benchKernels', 'findMaxBatch'],
       queue: ['runQueued', 'startWorker', 'queueStatus'],
     };

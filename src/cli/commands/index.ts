@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
 import { registerDatasets } from './datasets.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerExport } from './export.ts';
 import { registerFinetune } from './finetune.ts';
 import { registerModels } from './models.ts';
 import { registerPredict } from './predict.ts';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerStrategies(program);
   registerRun(program);
   registerReport(program);
+  registerExport(program);
   registerWorker(program);
   registerStatus(program);
 }

@@ -152,6 +152,7 @@ Examples:
       if (opts.report) {
         const r = await writeReport(opts.out);
         process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\n`);
+        process.stdout.write(`best model per case (chosen on validation): medft export ${opts.out} --out <dir>\n`);
       }
       if (summary.failed.length > 0) process.exitCode = 1;
     });

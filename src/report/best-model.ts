@@ -1,0 +1,120 @@
+/**
+ * `medft export`: the best fine-tuned model of each case of a run, as a saved model folder (model.json + weights.bin
+ * + medft.json, which `medft evaluate` and `medft predict` take).
+ *
+ * "Best" is decided on the validation split only, never on test: per case, the strategy with the best mean validation
+ * value of the experiment's metric over its seeds (ties → the first strategy of the experiment file; LR grids reduced
+ * first as in the report), then that strategy's seed with the best validation value (ties → the smaller seed).
+ * A run that kept its models (`keepModels: true`) gives the cell's saved model; otherwise the cell is trained again
+ * from its stored config — a cell is a pure function of its config, so with the same backend and thread count the
+ * model is the one the run measured, and the reproduced test metric is compared with the stored one.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { initEngine, parseBackendName } from '../engine/backend.ts';
+import { InputError } from '../errors.ts';
+import type { Cell } from '../experiment/cells.ts';
+import { prepareDataset } from '../experiment/data.ts';
+import { runCell, type CellEvents } from '../experiment/run-cell.ts';
+import { loadReportData, type ReportCell } from './load.ts';
+import { selectLr } from './select-lr.ts';
+
+export interface BestChoice {
+  caseName: string;
+  /** Strategy label as in the report's tables. */
+  strategy: string;
+  /** Mean validation value of the metric over the strategy's done seeds, and how many there were. */
+  meanVal: number;
+  seeds: number;
+  cell: ReportCell;
+  /** The chosen cell's validation value. */
+  val: number;
+}
+
+const metricOf = (r: ReportCell['val'], metric: string): number | null => {
+  const v = r ? (r as unknown as Record<string, unknown>)[metric] : null;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+
+/** Per case, in the order cases first appear: the best strategy on validation and its best seed. */
+export function chooseBest(cells: ReportCell[], metric: string): BestChoice[] {
+  const cases = new Map<string, Map<string, ReportCell[]>>();
+  for (const c of cells) {
+    if (c.status !== 'done' || metricOf(c.val, metric) == null) continue;
+    const byStrategy = cases.get(c.caseName) ?? new Map<string, ReportCell[]>();
+    byStrategy.set(c.label, [...(byStrategy.get(c.label) ?? []), c]);
+    cases.set(c.caseName, byStrategy);
+  }
+  const out: BestChoice[] = [];
+  for (const [caseName, byStrategy] of cases) {
+    let best: BestChoice | null = null;
+    for (const [strategy, group] of byStrategy) {
+      const meanVal = group.reduce((a, c) => a + metricOf(c.val, metric)!, 0) / group.length;
+      if (best && meanVal <= best.meanVal) continue;
+      const cell = [...group].sort((a, b) => metricOf(b.val, metric)! - metricOf(a.val, metric)! || a.seed - b.seed)[0];
+      best = { caseName, strategy, meanVal, seeds: group.length, cell, val: metricOf(cell.val, metric)! };
+    }
+    out.push(best!);
+  }
+  return out;
+}
+
+export interface ExportOptions {
+  out: string;
+  /** Only this case (as named in the report, e.g. "breastmnist × resnet50"). */
+  caseName?: string;
+  download?: boolean;
+  log?: (line: string) => void;
+  events?: CellEvents;
+}
+
+export interface ExportedModel extends BestChoice {
+  dir: string;
+  source: 'kept' | 'retrained';
+  metric: string;
+  storedTest: number | null;
+  /** The retrained model's test value (null when the kept model was copied). */
+  reproducedTest: number | null;
+}
+
+const slug = (s: string) => s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
+const MODEL_FILES = ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv'];
+
+export async function exportBestModels(runDir: string, o: ExportOptions): Promise<ExportedModel[]> {
+  const data = loadReportData(runDir);
+  const metric = (data.experiment.spec as { metric?: string }).metric ?? 'accuracy';
+  let choices = chooseBest(selectLr(data.cells, metric).cells, metric);
+  if (o.caseName) {
+    const names = choices.map((c) => `'${c.caseName}'`).join(', ');
+    choices = choices.filter((c) => c.caseName === o.caseName);
+    if (!choices.length) throw new InputError(`${runDir}: no finished case named '${o.caseName}' (finished: ${names || 'none'})`);
+  }
+  if (!choices.length) throw new InputError(`${runDir}: no finished cell with validation metrics yet; nothing to export`);
+  const log = o.log ?? (() => {});
+  const exported: ExportedModel[] = [];
+  for (const choice of choices) {
+    const dir = join(o.out, slug(choice.caseName));
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new InputError(`${dir}: exists and is not empty; choose another --out or remove it`);
+    mkdirSync(dir, { recursive: true });
+    const { cell } = choice;
+    const storedTest = metricOf(cell.test, metric);
+    log(`${choice.caseName}: best on validation ${metric}: ${choice.strategy} (mean ${choice.meanVal.toFixed(3)} over ${choice.seeds} seed(s)); seed ${cell.seed} (val ${choice.val.toFixed(3)}, stored test ${storedTest?.toFixed(3) ?? '–'})`);
+    const kept = join(data.dir, 'cells', cell.id);
+    if (existsSync(join(kept, 'model.json'))) {
+      for (const f of MODEL_FILES) if (existsSync(join(kept, f))) copyFileSync(join(kept, f), join(dir, f));
+      exported.push({ ...choice, dir, source: 'kept', metric, storedTest, reproducedTest: null });
+      continue;
+    }
+    // Reproduce the cell on the engine it ran on: the backend, and the accelerator's thread count (which changes
+    // the last bits of native convolutions).
+    const engine = (cell.environment?.engine ?? {}) as { backend?: string; acceleratorThreads?: number };
+    if (engine.acceleratorThreads && !process.env.MEDFT_ACCELERATOR_THREADS) process.env.MEDFT_ACCELERATOR_THREADS = String(engine.acceleratorThreads);
+    await initEngine(engine.backend ? parseBackendName(engine.backend, `${runDir} (the cell's recorded backend)`) : undefined);
+    log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);
+    const c = cell.config;
+    const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download);
+    const result = await runCell({ id: cell.id, caseName: cell.caseName, config: c } satisfies Cell, dataPath, dir, true, o.events);
+    exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricOf(result.test, metric) });
+  }
+  return exported;
+}
