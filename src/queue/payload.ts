@@ -23,6 +23,7 @@ const cellConfigSchema = z.object({
   strategy: z.object({ id: z.string().min(1), params: z.record(z.string(), z.unknown()) }).strict(),
   epochs: z.number().int().positive(),
   lr: z.number().positive(),
+  lrCandidate: z.literal(true).optional(),
   seed: z.number().int().nonnegative(),
   train: trainConfigSchema,
 }).strict();

@@ -1,7 +1,8 @@
 /** The queue's pure parts: Redis URLs (password, TLS, database), the paths a job may name, and payload checks. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cellId, type Cell } from '../../src/experiment/cells.ts';
+import { cellId, expandCells, type Cell } from '../../src/experiment/cells.ts';
+import { parseExperiment } from '../../src/experiment/spec.ts';
 import { parseRedisUrl, redactUrl } from '../../src/queue/connection.ts';
 import { insideDir, unsafeJobPath } from '../../src/queue/job-paths.ts';
 import { makeCellJob, parseCellJob } from '../../src/queue/payload.ts';
@@ -57,6 +58,16 @@ describe('job payload', () => {
     const r = parseCellJob(roundTrip(makeCellJob(cell, false, null)));
     assert.ok('job' in r, JSON.stringify(r));
     assert.deepEqual(r.job.cell, cell);
+  });
+
+  it('accepts every cell an experiment file expands to, LR-grid candidates included', () => {
+    const spec = parseExperiment({ name: 'g', datasets: ['breastmnist'], models: ['tiny_cnn'], strategies: ['ft', { id: 'l2-sp', lrGrid: [1e-4, 1e-3] }], subset: { train: 8 } }, 'g.yaml');
+    const cells = expandCells(spec, 'g.yaml');
+    assert.ok(cells.some((c) => c.config.lrCandidate), 'the grid holds LR candidates');
+    for (const c of cells) {
+      const r = parseCellJob(roundTrip(makeCellJob(c, false, null)));
+      assert.ok('job' in r, `${c.config.strategy.id} lr ${c.config.lr}: ${JSON.stringify(r)}`);
+    }
   });
 
   it('names the wrong field, and refuses a config that no longer matches its id', () => {
