@@ -1,9 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { MedftError } from '../errors.ts';
 import { registerCommands } from './commands/index.ts';
+import { MEDFT_VERSION } from '../version.ts';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 // `medft … | head` closes stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -13,7 +12,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const program = new Command('medft')
   .description('Compare fine-tuning strategies for ImageNet-pretrained CNNs on medical images.')
-  .version(pkg.version)
+  .version(MEDFT_VERSION)
   .showSuggestionAfterError(true)
   .exitOverride()
   .configureOutput({ outputError: () => {} });

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node bundle registers no gradient functions; tfjs-layers' bundle registers all of them on import
 // (tfjs-core's own register_all_gradients module cannot be imported from Node ESM).
 import '@tensorflow/tfjs-layers';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
 import { type AcceleratorName, resolveAccelerator } from './native/onednn.ts';
 import { setNativeOptimizerUpdates } from './optimizer-update.ts';
+import { MEDFT_VERSION } from '../version.ts';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -26,7 +26,6 @@ export interface EngineInfo {
   acceleratorThreads: number;
 }
 
-const require = createRequire(import.meta.url);
 let current: EngineInfo | undefined;
 
 export function parseBackendName(value: string, source: string): BackendName {
@@ -110,6 +109,5 @@ export function engineInfo(): EngineInfo {
 
 /** The one line every run prints first. */
 export function engineBanner(info: EngineInfo): string {
-  const pkg = require('../../package.json') as { version: string };
-  return `medft ${pkg.version} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} thread${info.acceleratorThreads === 1 ? '' : 's'})` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
+  return `medft ${MEDFT_VERSION} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} thread${info.acceleratorThreads === 1 ? '' : 's'})` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
 }

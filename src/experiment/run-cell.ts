@@ -3,7 +3,6 @@
  * folder's checkpoint when an earlier run was killed mid-cell, and return everything the store keeps.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/backend.ts';
 import { buildPlan } from '../strategies/index.ts';
@@ -11,6 +10,7 @@ import { finetune } from '../train/finetune.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';
+import { MEDFT_VERSION } from '../version.ts';
 
 export interface CellEvents {
   onEpochStart?(epoch: number, batches: number): void;
@@ -44,7 +44,6 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
   // Sizes, class counts and a hash of the sample ids per split (the ids themselves stay in split.json).
   const split = { method: record.method, seed: record.seed, splits: Object.fromEntries(Object.entries(record.splits).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) };
   if (!keepModel) for (const f of ['model.json', 'weights.bin']) if (existsSync(join(cellDir, f))) rmSync(join(cellDir, f));
-  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
   const total = (performance.now() - t0) / 1000;
   return {
     val: res.metrics?.val ?? null,
@@ -58,7 +57,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
       epochs: res.training.history.reduce((a, r) => a + r.seconds, 0),
     },
     environment: {
-      medftVersion: pkg.version,
+      medftVersion: MEDFT_VERSION,
       engine: engineInfo(),
       platform: `${process.platform}-${process.arch}`,
       model: { name: res.spec.name, inputSize: res.spec.inputSize, params: res.spec.params },

@@ -3,14 +3,12 @@
  * cell's result and where its files are). Workers validate every payload, because anyone who can write to the
  * queue can put anything there.
  */
-import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { cellId, type Cell } from '../experiment/cells.ts';
 import { subsetSchema } from '../experiment/spec.ts';
 import type { CellResult } from '../experiment/store.ts';
 import { trainConfigSchema } from '../train/config.ts';
-
-export const medftVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+import { MEDFT_VERSION } from '../version.ts';
 
 const cellConfigSchema = z.object({
   dataset: z.object({ name: z.string().min(1), data: z.string().min(1), subset: subsetSchema.nullable() }).strict(),
@@ -52,7 +50,7 @@ export const isEpochProgress = (p: unknown): p is CellJobProgress =>
   !!p && typeof p === 'object' && 'epoch' in p && !!(p as CellJobProgress).epoch && typeof (p as CellJobProgress).epoch.epoch === 'number';
 
 export function makeCellJob(cell: Cell, keepModel: boolean, backend: string | null): CellJob {
-  return { cell, keepModel, medftVersion, backend };
+  return { cell, keepModel, medftVersion: MEDFT_VERSION, backend };
 }
 
 /** The job's data, validated, or one line saying which field is wrong. */

@@ -16,7 +16,8 @@ import { forkCellProcess } from '../experiment/pool.ts';
 import type { CellResult } from '../experiment/store.ts';
 import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { jobDataPath, jobWeights } from './job-paths.ts';
-import { medftVersion, parseCellJob, type CellJob, type CellJobResult } from './payload.ts';
+import { parseCellJob, type CellJob, type CellJobResult } from './payload.ts';
+import { MEDFT_VERSION } from '../version.ts';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -124,8 +125,8 @@ async function processJob(bull: Job, procs: CellProcesses, o: QueueWorkerOptions
   const parsed = parseCellJob(bull.data);
   if ('error' in parsed) throw new UnrecoverableError(parsed.error);
   const job = parsed.job;
-  if (job.medftVersion !== medftVersion) {
-    throw new UnrecoverableError(`medft version mismatch: the job was queued by medft ${job.medftVersion}, this worker runs medft ${medftVersion}; run the same version everywhere`);
+  if (job.medftVersion !== MEDFT_VERSION) {
+    throw new UnrecoverableError(`medft version mismatch: the job was queued by medft ${job.medftVersion}, this worker runs medft ${MEDFT_VERSION}; run the same version everywhere`);
   }
   o.events?.onStart?.(job);
   const { cell } = job;
@@ -167,7 +168,7 @@ export async function startWorker(o: QueueWorkerOptions): Promise<{ close(): Pro
   worker.on('error', (e) => o.events?.onError?.(e.message));
   await worker.waitUntilReady();
   return {
-    banner: `medft ${medftVersion} worker on ${hostname()}: ${o.concurrency} cell(s) at a time; data dir ${dataDir}; work dir ${workDir}`,
+    banner: `medft ${MEDFT_VERSION} worker on ${hostname()}: ${o.concurrency} cell(s) at a time; data dir ${dataDir}; work dir ${workDir}`,
     close: async () => { await worker.close(); procs.closeAll(); },
   };
 }

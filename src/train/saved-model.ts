@@ -4,7 +4,6 @@
  * options to rebuild it, the preprocessing, the class names — and the record of how it was made.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -14,8 +13,8 @@ import { InputError } from '../errors.ts';
 import { createModel, type CreatedModel } from '../models/index.ts';
 import type { TrainConfig } from './config.ts';
 import type { TrainPlan } from './plan.ts';
+import { MEDFT_VERSION } from '../version.ts';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface FinetunedMeta {
   format: 'medft-finetuned';
@@ -41,14 +40,14 @@ export async function saveFinetuned(dir: string, model: tfl.LayersModel, meta: O
     const json = {
       modelTopology: artifacts.modelTopology,
       format: 'layers-model',
-      generatedBy: `medft ${pkg.version}`,
+      generatedBy: `medft ${MEDFT_VERSION}`,
       convertedBy: null,
       weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
     };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }));
-  const full: FinetunedMeta = { format: 'medft-finetuned', version: 1, medftVersion: pkg.version, createdAt: new Date().toISOString(), ...meta };
+  const full: FinetunedMeta = { format: 'medft-finetuned', version: 1, medftVersion: MEDFT_VERSION, createdAt: new Date().toISOString(), ...meta };
   writeFileSync(join(dir, 'medft.json'), `${JSON.stringify(full, null, 2)}\n`);
 }
 
