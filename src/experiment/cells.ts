@@ -41,6 +41,9 @@ export function canonicalJson(x: unknown): string {
   return JSON.stringify(x ?? null);
 }
 
+/** The dataset a cell trains on (source and subset): cells with equal keys share one prepared dataset. */
+export const dataKey = (c: Cell) => canonicalJson([c.config.dataset.data, c.config.dataset.subset]);
+
 export function cellId(config: CellConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
 }

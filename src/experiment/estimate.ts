@@ -4,7 +4,7 @@
  * Frozen phases (LP) count as full train steps, an upper bound; early stopping can only shorten a cell.
  */
 import { getFamily } from '../models/index.ts';
-import { canonicalJson, type Cell } from './cells.ts';
+import { dataKey, type Cell } from './cells.ts';
 
 export interface SplitSizes { train: number; val: number; test: number }
 /** One probe's measurements: a full train step of one batch, and a forward pass per image. */
@@ -16,8 +16,6 @@ export const probeShape = (c: Cell): ProbeShape => ({
   model: c.config.model.name, inputSize: c.config.model.inputSize ?? getFamily(c.config.model.name).defaultInputSize, batchSize: c.config.train.batchSize,
 });
 export const probeKey = (p: ProbeShape) => `${p.model} ${p.inputSize}px b${p.batchSize}`;
-/** The dataset a cell trains on, as the runner keys it (source and subset). */
-export const dataKey = (c: Cell) => canonicalJson([c.config.dataset.data, c.config.dataset.subset]);
 
 export interface RunEstimate {
   cells: { id: string; seconds: number }[];

@@ -6,9 +6,9 @@
 import { makeSplits, openDataset } from '../data/index.ts';
 import { benchModel } from '../bench/model-bench.ts';
 import { engineInfo, initEngine } from '../engine/backend.ts';
-import type { Cell } from './cells.ts';
+import { dataKey, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
-import { dataKey, probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
+import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
 import { workerEnv } from './pool.ts';
 
 export async function measureSplitSizes(cells: Cell[], download: boolean): Promise<Map<string, SplitSizes>> {

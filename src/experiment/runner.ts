@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { canonicalJson, expandCells, type Cell } from './cells.ts';
+import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
 import type { RunTask } from './messages.ts';
 import { longestFirst } from './order.ts';
@@ -116,8 +116,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
   const paths = new Map<string, string>();
   for (const c of plan.cells) {
     const d = c.config.dataset;
-    const key = canonicalJson([d.data, d.subset]);
-    if (!paths.has(key)) paths.set(key, await prepareDataset(d.data, d.subset, out, !!o.download));
+    if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
   const run = openRun(plan, out, !!o.retryFailed);
   const { store, todo } = run;
@@ -126,7 +125,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
 
     const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
       cell,
-      dataPath: paths.get(canonicalJson([cell.config.dataset.data, cell.config.dataset.subset]))!,
+      dataPath: paths.get(dataKey(cell))!,
       cellDir: join(out, 'cells', cell.id),
       keepModel: plan.spec.keepModels,
     }));

@@ -16,7 +16,7 @@ import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { prepareDataset } from '../experiment/data.ts';
 import { runCell, type CellEvents } from '../experiment/run-cell.ts';
-import { loadReportData, type ReportCell } from './load.ts';
+import { loadReportData, metricValue, type ReportCell } from './load.ts';
 import { selectLr } from './select-lr.ts';
 
 export interface BestChoice {
@@ -31,16 +31,11 @@ export interface BestChoice {
   val: number;
 }
 
-const metricOf = (r: ReportCell['val'], metric: string): number | null => {
-  const v = r ? (r as unknown as Record<string, unknown>)[metric] : null;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-};
-
 /** Per case, in the order cases first appear: the best strategy on validation and its best seed. */
 export function chooseBest(cells: ReportCell[], metric: string): BestChoice[] {
   const cases = new Map<string, Map<string, ReportCell[]>>();
   for (const c of cells) {
-    if (c.status !== 'done' || metricOf(c.val, metric) == null) continue;
+    if (metricValue(c, 'val', metric) == null) continue;
     const byStrategy = cases.get(c.caseName) ?? new Map<string, ReportCell[]>();
     byStrategy.set(c.label, [...(byStrategy.get(c.label) ?? []), c]);
     cases.set(c.caseName, byStrategy);
@@ -49,10 +44,10 @@ export function chooseBest(cells: ReportCell[], metric: string): BestChoice[] {
   for (const [caseName, byStrategy] of cases) {
     let best: BestChoice | null = null;
     for (const [strategy, group] of byStrategy) {
-      const meanVal = group.reduce((a, c) => a + metricOf(c.val, metric)!, 0) / group.length;
+      const meanVal = group.reduce((a, c) => a + metricValue(c, 'val', metric)!, 0) / group.length;
       if (best && meanVal <= best.meanVal) continue;
-      const cell = [...group].sort((a, b) => metricOf(b.val, metric)! - metricOf(a.val, metric)! || a.seed - b.seed)[0];
-      best = { caseName, strategy, meanVal, seeds: group.length, cell, val: metricOf(cell.val, metric)! };
+      const cell = [...group].sort((a, b) => metricValue(b, 'val', metric)! - metricValue(a, 'val', metric)! || a.seed - b.seed)[0];
+      best = { caseName, strategy, meanVal, seeds: group.length, cell, val: metricValue(cell, 'val', metric)! };
     }
     out.push(best!);
   }
@@ -97,7 +92,7 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new InputError(`${dir}: exists and is not empty; choose another --out or remove it`);
     mkdirSync(dir, { recursive: true });
     const { cell } = choice;
-    const storedTest = metricOf(cell.test, metric);
+    const storedTest = metricValue(cell, 'test', metric);
     log(`${choice.caseName}: best on validation ${metric}: ${choice.strategy} (mean ${choice.meanVal.toFixed(3)} over ${choice.seeds} seed(s)); seed ${cell.seed} (val ${choice.val.toFixed(3)}, stored test ${storedTest?.toFixed(3) ?? '–'})`);
     const kept = join(data.dir, 'cells', cell.id);
     if (existsSync(join(kept, 'model.json'))) {
@@ -114,7 +109,7 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
     const c = cell.config;
     const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download);
     const result = await runCell({ id: cell.id, caseName: cell.caseName, config: c } satisfies Cell, dataPath, dir, true, o.events);
-    exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricOf(result.test, metric) });
+    exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricValue({ ...cell, test: result.test }, 'test', metric) });
   }
   return exported;
 }

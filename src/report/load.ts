@@ -17,6 +17,13 @@ export interface ReportCell extends CellRow {
   environment: Record<string, unknown> | null;
 }
 
+/** A finished cell's value of `metric` on a split, or null (not done, no such metric, not a finite number). */
+export function metricValue(c: ReportCell, split: 'val' | 'test', metric: string): number | null {
+  const report = c[split] as unknown as Record<string, unknown> | null;
+  const v = report ? report[metric] : null;
+  return c.status === 'done' && typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
 export interface ReportData {
   dir: string;
   experiment: { id: string; name: string; file: string; spec: Record<string, unknown>; createdAt: string; updatedAt: string };

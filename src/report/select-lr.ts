@@ -4,7 +4,7 @@
  * leave the analysis, so every table, test and chart sees one cell per group. Test metrics play no part in the choice.
  */
 import { canonicalJson } from '../experiment/cells.ts';
-import type { ReportCell } from './load.ts';
+import { metricValue, type ReportCell } from './load.ts';
 
 export interface LrChoice {
   caseName: string;
@@ -18,10 +18,7 @@ export interface LrChoice {
 
 export const LR_RULE = 'the LR of each (dataset, model, strategy, seed) is the grid candidate with the best validation METRIC (ties → the smaller LR); only that cell\'s test metrics enter the tables, tests and charts, and the test split plays no part in the choice';
 
-const valueOf = (c: ReportCell, metric: string): number | null => {
-  const v = c.val ? (c.val as unknown as Record<string, number | null>)[metric] : null;
-  return c.status === 'done' && typeof v === 'number' && Number.isFinite(v) ? v : null;
-};
+const valueOf = (c: ReportCell, metric: string) => metricValue(c, 'val', metric);
 
 /** The cells the analysis uses (grid groups reduced to their chosen cell, other cells as they are) and the choices. */
 export function selectLr(cells: ReportCell[], metric: string): { cells: ReportCell[]; choices: LrChoice[] } {

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expandCells } from '../../src/experiment/cells.ts';
-import { dataKey, estimateRun, probeKey, probeShape, type SplitSizes, type StepTimes } from '../../src/experiment/estimate.ts';
+import { dataKey, expandCells } from '../../src/experiment/cells.ts';
+import { estimateRun, probeKey, probeShape, type SplitSizes, type StepTimes } from '../../src/experiment/estimate.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';
 
 const cells = expandCells(parseExperiment({
