@@ -1,7 +1,7 @@
 /**
  * `medft bench --model M --size S --max-batch`: the largest batch whose train step fits the wasm heap, found by
  * running single steps in child processes (a wasm heap that runs out aborts its process, so each try needs its own):
- * doubling until a step fails, then bisecting.
+ * doubling until a step fails, then bisecting. With replicas, each engine holds its share of the batch.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,19 +15,19 @@ export interface BatchTrial {
   trainImagesPerSec: number | null;
 }
 
-function tryBatch(model: string, size: number, batch: number): BatchTrial {
+function tryBatch(model: string, size: number, replicas: number, batch: number): BatchTrial {
   const r = spawnSync(process.execPath, [bin, 'bench', '--model', model, '--size', String(size), '--batch', String(batch),
-    '--steps', '1', '--no-torch', '--json', '--backend', 'wasm'],
+    '--steps', '1', '--no-torch', '--json', '--backend', 'wasm', '--replicas', String(replicas)],
   { encoding: 'utf8', env: { ...process.env, MEDFT_SKIP_MEMORY_CHECK: '1' }, maxBuffer: 1 << 26 });
   if (r.status !== 0) return { batch, fits: false, wasmHeapBytes: null, trainImagesPerSec: null };
   const out = JSON.parse(r.stdout) as { wasmHeapBytes: number; trainImagesPerSec: number };
   return { batch, fits: true, wasmHeapBytes: out.wasmHeapBytes, trainImagesPerSec: out.trainImagesPerSec };
 }
 
-export function findMaxBatch(model: string, size: number, log: (t: BatchTrial) => void): { maxBatch: number; trials: BatchTrial[] } {
+export function findMaxBatch(model: string, size: number, replicas: number, log: (t: BatchTrial) => void): { maxBatch: number; trials: BatchTrial[] } {
   const trials: BatchTrial[] = [];
   const run = (b: number) => {
-    const t = tryBatch(model, size, b);
+    const t = tryBatch(model, size, replicas, b);
     trials.push(t);
     log(t);
     return t.fits;

@@ -5,7 +5,9 @@
  * the same run (after medft's, never concurrently) for a ratio.
  *
  * The step is the training loop's own: variableGrads of the softmax cross-entropy of model.apply(x, training)
- * and medft's Optimizer. The forward figure is the forward part of those same steps, timed inside them.
+ * and medft's Optimizer — with `replicas` > 1, the batch split over that many engines in worker threads
+ * (src/train/replicas.ts), as `medft finetune --replicas` trains. The forward figure is the forward part of those
+ * same steps, timed inside them (on rank 0, whose forward waits for the others' at every BatchNorm).
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,7 +17,9 @@ import { installKernelProfiler, takeKernelTimes } from '../engine/kernel-profile
 import { assertTrainingFits, wasmHeapBytes } from '../engine/memory.ts';
 import { forwardFlopsPerImage, trainFlopsPerImage } from '../engine/model-flops.ts';
 import { buildModel } from '../models/index.ts';
+import { crossEntropy } from '../train/loss.ts';
 import { Optimizer } from '../train/optimizer.ts';
+import { ReplicaGroup } from '../train/replicas.ts';
 import { findTorchPython, runTorchReference, TORCH_MODELS } from './torch-reference.ts';
 
 export interface ModelBenchOptions {
@@ -27,6 +31,8 @@ export interface ModelBenchOptions {
   torchThreads: number;
   /** Stop measuring once this many seconds have passed since the start (after at least one measured step). */
   budgetSeconds?: number;
+  /** Data-parallel engines in this process (pure wasm only; default 1). */
+  replicas?: number;
 }
 
 export interface ModelBenchResult {
@@ -34,6 +40,8 @@ export interface ModelBenchResult {
   /** "onednn" when the native addon ran the convolutions, "none" for the pure-wasm kernels. */
   accelerator: 'onednn' | 'none';
   acceleratorThreads: number;
+  /** Engines the batch was split over (worker threads of one process). */
+  replicas: number;
   model: string;
   size: number;
   batch: number;
@@ -44,7 +52,7 @@ export interface ModelBenchResult {
   trainGflopsPerSec: number;
   /** Median train step ÷ median forward part of the same steps (a balanced engine is near 3). */
   stepOverForward: number;
-  /** Milliseconds per step by kernel (top-level), plus 'other' for JS work outside kernels. */
+  /** Milliseconds per step by kernel (top-level, rank 0's), plus 'other' for JS work outside kernels (and waits). */
   breakdown: Array<{ kernel: string; ms: number }>;
   wasmHeapBytes: number;
   torchTrainImagesPerSec: number | null;
@@ -56,8 +64,8 @@ export interface ModelBenchResult {
 
 export async function benchModel(o: ModelBenchOptions, log: (line: string) => void = () => {}): Promise<ModelBenchResult> {
   const info = engineInfo();
-  const { model } = buildModel(o.model, { numClasses: 2, inputSize: o.size });
-  assertTrainingFits(model, o.batch, `${o.model} at ${o.size}×${o.size}`);
+  const { model, spec } = buildModel(o.model, { numClasses: 2, inputSize: o.size });
+  assertTrainingFits(model, Math.ceil(o.batch / (o.replicas ?? 1)), `${o.model} at ${o.size}×${o.size}`);
   const variables: Record<string, tf.Variable> = {};
   for (const w of model.trainableWeights) {
     const v = w.read() as tf.Variable;
@@ -66,8 +74,12 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const flopsForward = forwardFlopsPerImage(model) * o.batch;
   const flopsTrain = trainFlopsPerImage(model) * o.batch;
   const optimizer = new Optimizer({ kind: 'adam', lr: 1e-4 });
-  const x = tf.randomUniform([o.batch, o.size, o.size, 3], -1, 1);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: o.batch }, (_, i) => i % 2), 'int32'), 2);
+  const xData = Float32Array.from({ length: o.batch * o.size * o.size * 3 }, () => Math.random() * 2 - 1);
+  const shape = [o.batch, o.size, o.size, 3];
+  const y = Int32Array.from({ length: o.batch }, (_, i) => i % 2);
+  const replicas = o.replicas ?? 1;
+  const group = replicas > 1 ? await ReplicaGroup.start(model, spec, replicas) : null;
+  const x = tf.tensor(xData, shape);
   installKernelProfiler(info.backend);
 
   const forwardMs: number[] = [];
@@ -77,15 +89,23 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     if (i === 1) takeKernelTimes(); // step 0 warms up code paths and allocations
     const t0 = performance.now();
     let tForward = 0;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.apply(x, { training: true }) as tf.Tensor;
-      tForward = performance.now() - t0;
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-    }, Object.values(variables));
+    const onForward = () => { tForward = performance.now() - t0; };
+    let grads: tf.NamedTensorMap;
+    if (group) {
+      grads = group.gradients(Object.values(variables), { x: xData, shape, y }, 2, undefined, onForward)!.grads;
+    } else {
+      const r = tf.variableGrads(() => {
+        const logits = model.apply(x, { training: true }) as tf.Tensor;
+        onForward();
+        return crossEntropy(logits, y, 2);
+      }, Object.values(variables));
+      r.value.dataSync();
+      r.value.dispose();
+      grads = r.grads;
+    }
     optimizer.step(grads, variables);
-    value.dataSync();
     const dt = performance.now() - t0;
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose(Object.values(grads));
     if (i > 0) {
       forwardMs.push(tForward);
       stepMs.push(dt);
@@ -100,13 +120,15 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const kernelTotal = kernels.reduce((a, k) => a + k.ms, 0);
   const breakdown = [...kernels, { kernel: 'other (JS: tape, BatchNorm sums, optimizer)', ms: Math.max(0, step - kernelTotal) }];
   const heap = wasmHeapBytes();
-  tf.dispose([x, labels]);
+  await group?.close();
+  x.dispose();
   model.dispose();
 
   const result: ModelBenchResult = {
     backend: info.backend,
     accelerator: info.accelerator,
     acceleratorThreads: info.acceleratorThreads,
+    replicas,
     model: o.model,
     size: o.size,
     batch: o.batch,

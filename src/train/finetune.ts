@@ -14,6 +14,7 @@ import type { TrainConfig } from './config.ts';
 import { train, type TrainArgs, type TrainEvents, type TrainResult } from './loop.ts';
 import type { TrainPlan } from './plan.ts';
 import { predictDataset } from './predict.ts';
+import { ReplicaGroup } from './replicas.ts';
 import { curvesCsv } from './progress.ts';
 import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
 
@@ -37,6 +38,8 @@ export interface FinetuneOptions {
   stopAfterEpoch?: number;
   /** Frozen-prefix feature caching (default: on; see loop.ts). */
   featureCache?: TrainArgs['featureCache'];
+  /** Split each batch over this many pure-wasm engines in worker threads (default 1; see replicas.ts). */
+  replicas?: number;
   events?: TrainEvents & { onMessage?(line: string): void; onEvalBatch?(split: string, done: number, total: number): void };
 }
 
@@ -65,10 +68,17 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');
-      const training = await train({
-        model, spec, plan, config: o.config, dataset: ds, split: splits, checkpointDir, resume: o.resume,
-        stopAfterEpoch: o.stopAfterEpoch, featureCache: o.featureCache, events: o.events,
-      });
+      const replicas = (o.replicas ?? 1) > 1 ? await ReplicaGroup.start(model, spec, o.replicas!, o.config.seed) : undefined;
+      if (replicas) say(`data-parallel: each batch split over ${replicas.ranks} wasm engines (worker threads), BatchNorm synchronised`);
+      let training: TrainResult;
+      try {
+        training = await train({
+          model, spec, plan, config: o.config, dataset: ds, split: splits, checkpointDir, resume: o.resume,
+          stopAfterEpoch: o.stopAfterEpoch, featureCache: o.featureCache, events: o.events, replicas,
+        });
+      } finally {
+        await replicas?.close();
+      }
       if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${checkpointDir}`);
       if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, outDir: o.out };
       if (training.restoredBest) say(`restored the weights of epoch ${training.bestEpoch} (best ${o.config.earlyStopping.monitor})`);

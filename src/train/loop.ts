@@ -19,6 +19,7 @@ import { clipGlobalNorm } from './clip.ts';
 import { cacheForPhase, DEFAULT_FEATURE_CACHE_BYTES, type FeatureCache, type FeatureCacheOptions } from './feature-cache.ts';
 import { crossEntropy } from './loss.ts';
 import { Optimizer } from './optimizer.ts';
+import type { ReplicaGroup } from './replicas.ts';
 import { applyPenalty, StartingPoint } from './penalty.ts';
 import { phaseAt, planEpochs, type Phase, type TrainPlan } from './plan.ts';
 import { outputClasses, predictDataset } from './predict.ts';
@@ -94,6 +95,8 @@ export interface TrainArgs {
   events?: TrainEvents;
   /** Frozen-prefix feature caching (default: on, 1 GiB). Same weights either way, up to float rounding. */
   featureCache?: Partial<FeatureCacheOptions>;
+  /** Data-parallel replicas of `model` (src/train/replicas.ts): steps over the whole model split each batch over them. */
+  replicas?: ReplicaGroup;
 }
 
 /** What one step trains on: images for the whole model, or cached features for the suffix. */
@@ -184,11 +187,16 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   let cacheOffReason: string | null = null;
   /** Data-loss gradients of the trainable variables, keyed by variable key; `net` is the model or the cache's suffix. */
   const gradients = (vars: TrainVar[], b: StepInput, where: string, net: tfl.LayersModel): { loss: number; grads: Record<string, tf.Tensor> } => {
-    const x = tf.tensor(b.x, b.shape);
-    const { value, grads: raw } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }) as tf.Tensor, b.y, k, cw), vars.map((v) => v.variable));
-    x.dispose();
-    const loss = value.dataSync()[0];
-    value.dispose();
+    const variables = vars.map((v) => v.variable);
+    let step = net === model ? args.replicas?.gradients(variables, b, k, cw) ?? null : null;
+    if (!step) {
+      const x = tf.tensor(b.x, b.shape);
+      const { value, grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }) as tf.Tensor, b.y, k, cw), variables);
+      x.dispose();
+      step = { loss: value.dataSync()[0], grads };
+      value.dispose();
+    }
+    const { loss, grads: raw } = step;
     if (!Number.isFinite(loss)) {
       tf.dispose(Object.values(raw));
       throw new TrainingError(`the loss became ${loss} at ${where}; lower the learning rate (--lr) or clip gradients (--clip-norm)`);

@@ -19,6 +19,7 @@ interface BenchOptions {
   torch: boolean;
   torchThreads?: string;
   maxBatch?: boolean;
+  replicas: string;
   json?: boolean;
   backend?: string;
 }
@@ -35,7 +36,7 @@ function printKernelRow(r: KernelBenchRow): void {
 
 function printModelResult(r: ModelBenchResult): void {
   const lines = [
-    `${r.model} ${r.size}×${r.size} batch ${r.batch}, median of ${r.steps} steps (backend ${r.backend}, accelerator ${r.accelerator})`,
+    `${r.model} ${r.size}×${r.size} batch ${r.batch}, median of ${r.steps} steps (backend ${r.backend}, accelerator ${r.accelerator}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''})`,
     `  forward     ${fmt(r.forwardImagesPerSec).padStart(7)} img/s  ${fmt(r.forwardGflopsPerSec).padStart(6)} GFLOP/s`,
     `  train step  ${fmt(r.trainImagesPerSec).padStart(7)} img/s  ${fmt(r.trainGflopsPerSec).padStart(6)} GFLOP/s  (step = ${fmt(r.stepOverForward, 2)}× forward)`,
   ];
@@ -72,17 +73,18 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const batch = positiveInt(opts.batch, '--batch');
   const steps = positiveInt(opts.steps, '--steps');
   const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
+  const replicas = positiveInt(opts.replicas, '--replicas');
   const info = await initEngine(opts.backend);
   process.stderr.write(`${engineBanner(info)}\n`);
   if (opts.maxBatch) {
     if (info.backend !== 'wasm') throw new UsageError('--max-batch probes the wasm heap; use it with the wasm backend');
-    const { maxBatch, trials } = findMaxBatch(model, size, (t) =>
+    const { maxBatch, trials } = findMaxBatch(model, size, replicas, (t) =>
       process.stderr.write(`batch ${t.batch}: ${t.fits ? `fits (${fmt(t.trainImagesPerSec)} img/s, heap ${fmt((t.wasmHeapBytes ?? 0) / 2 ** 30, 2)} GiB)` : 'does not fit'}\n`));
-    if (opts.json) process.stdout.write(`${JSON.stringify({ model, size, maxBatch, trials }, null, 2)}\n`);
-    else process.stdout.write(`${model} at ${size}×${size}: the largest batch whose train step fits the wasm heap is ${maxBatch}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ model, size, replicas, maxBatch, trials }, null, 2)}\n`);
+    else process.stdout.write(`${model} at ${size}×${size}: the largest batch whose train step fits the wasm heap${replicas > 1 ? `s of ${replicas} replicas` : ''} is ${maxBatch}\n`);
     return;
   }
-  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printModelResult(result);
 }
@@ -102,6 +104,7 @@ export function registerBench(program: Command): void {
     .option('--no-torch', 'with --model: skip the PyTorch comparison')
     .option('--torch-threads <n>', 'with --model: PyTorch threads (default: all cores)')
     .option('--max-batch', 'with --model: find the largest batch whose train step fits the wasm heap')
+    .option('--replicas <n>', 'with --model: split each batch over n pure-wasm engines in worker threads of this process (as finetune --replicas)', '1')
     .option('--json', 'print JSON instead of a table')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -117,6 +120,7 @@ layers (2 per multiply-add); a train step counts 3× the forward.
 Examples:
   medft bench --kernels --sizes 64 --json > kernels.json
   medft bench --model resnet50 --size 64 --batch 16 --steps 5
+  MEDFT_ACCELERATOR=none medft bench --model vgg19 --size 64 --batch 16 --replicas 2
   medft bench --model resnet50 --size 224 --max-batch`)
     .action(async (opts: BenchOptions) => {
       if (!!opts.kernels === !!opts.model) throw new UsageError("say what to measure: 'medft bench --kernels' or 'medft bench --model <name>'");

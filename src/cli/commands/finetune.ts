@@ -6,6 +6,7 @@ import { getFamily } from '../../models/index.ts';
 import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
 import { MONITORS, resolveTrainConfig } from '../../train/config.ts';
 import { finetune } from '../../train/finetune.ts';
+import { resolveReplicas } from '../../train/replicas.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
 import { formatEpochLine } from '../../train/progress.ts';
@@ -39,6 +40,7 @@ interface FinetuneCliOptions {
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
+  replicas: string;
   json?: boolean;
   backend?: string;
 }
@@ -92,6 +94,7 @@ export function registerFinetune(program: Command): void {
     .option('--resume', 'continue from the checkpoint in <out>/checkpoint')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
+    .option('--replicas <n>', "split each batch over n pure-wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
     .option('--no-progress', 'no progress bar within epochs')
     .option('--json', 'print the final metrics as JSON on stdout')
     .addOption(backendOption())
@@ -129,11 +132,12 @@ Examples:
 
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
+      const replicas = resolveReplicas(opts.replicas, info);
       const bar = batchBar(opts.progress);
       let total = epochs;
       const result = await finetune({
         data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache },
+        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
         stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
         makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
         events: {

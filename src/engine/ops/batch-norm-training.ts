@@ -7,6 +7,8 @@
  * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
  * On wasm the channel sums are single passes over the heap; on other backends they are tf.sum.
+ * Under data-parallel replicas (src/train/replicas.ts) the channel sums are summed over the ranks first, so every
+ * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumsAndDots } from '../kernels/channel-reductions.ts';
@@ -34,10 +36,30 @@ function sumsAndDots(a: tf.Tensor, b: tf.Tensor): [Float64Array, Float64Array] {
 
 const vec = (v: Float64Array) => tf.tensor1d(Float32Array.from(v));
 
+/** Sums per-channel statistics over data-parallel ranks, in place; set only while the replicas compute one batch. */
+export interface CrossReplicaSums {
+  ranks: number;
+  allReduce(parts: Float64Array[]): void;
+}
+let crossReplica: CrossReplicaSums | null = null;
+
+export function setCrossReplicaSums(sums: CrossReplicaSums | null): void {
+  crossReplica = sums;
+}
+
+/** The channel sums of this rank's rows → those of the whole batch, and the whole batch's row count. */
+function overRanks(parts: Float64Array[], rows: number): number {
+  if (!crossReplica) return rows;
+  const n = Float64Array.of(rows);
+  crossReplica.allReduce([...parts, n]);
+  return n[0];
+}
+
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
   const C = x.shape[x.shape.length - 1];
-  const n = x.size / C;
   const [sum, sumSq] = sumsAndDots(x, x);
+  const sync = crossReplica;
+  const n = overRanks([sum, sumSq], x.size / C);
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
   const rstd = new Float64Array(C);
@@ -63,6 +85,7 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, gs] = saved;
         const [sumDy, sumDyX] = sumsAndDots(dy as tf.Tensor, xs);
+        if (sync) sync.allReduce([sumDy, sumDyX]);
         const gSaved = gs.dataSync();
         const dGamma = new Float64Array(C);
         const A = new Float64Array(C);
@@ -75,6 +98,8 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
           K[c] = -A[c] * sumDy[c] / n - B[c] * mean[c];
         }
         const dx = tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
+        // Every rank holds the whole batch's dγ and dβ; the replicas' gradients are summed, so each gives its share.
+        if (sync) for (let c = 0; c < C; c++) { dGamma[c] /= sync.ranks; sumDy[c] /= sync.ranks; }
         return [dx, vec(dGamma), vec(sumDy)];
       },
     };

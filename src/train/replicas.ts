@@ -1,0 +1,184 @@
+/**
+ * Data parallelism inside one process, for the pure-wasm engine, which runs on one thread: the batch's rows are
+ * split over `ranks` engines — this thread (rank 0) and ranks − 1 worker threads, each with its own wasm heap and
+ * a copy of the model — and their gradients are summed, so two cores train about twice as fast.
+ *
+ * The step is the same computation as on one engine, up to float rounding: each rank's loss is its rows' share of
+ * the batch's (divided by the whole batch's count), BatchNorm normalises with the whole batch's statistics (channel
+ * sums added over the ranks, src/engine/ops/batch-norm-training.ts), and the gradients are added. Only rank 0 keeps
+ * optimizer state; before each step it publishes every weight, which the replicas copy in. Dropout masks are drawn
+ * by each rank, so a model with dropout trains on different (equally random) masks than on one engine.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ResourceError, UsageError } from '../errors.ts';
+import { engineInfo, type EngineInfo } from '../engine/backend.ts';
+import { createChannelBuffers, SharedChannel } from '../engine/replicas/shared-channel.ts';
+import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import type { ModelSpec } from '../models/index.ts';
+import type { FromReplica, ReplicaInit, ReplicaStepMessage } from './replica-thread.ts';
+import { modelVariables, publishWeights, shardGradients, type Shard } from './replica-step.ts';
+
+/** Room for the channel sums of the widest BatchNorm (2 × channels + 1). */
+const SMALL_REDUCE_CAPACITY = 2 * 4096 + 1;
+
+export interface ReplicaBatch {
+  x: Float32Array;
+  shape: number[];
+  y: Int32Array;
+}
+
+function dropoutRate(model: tfl.LayersModel): number {
+  const layer = model.layers.find((l) => l.getClassName() === 'Dropout');
+  return layer ? ((layer.getConfig().rate as number | undefined) ?? 0) : 0;
+}
+
+/**
+ * `--replicas`: a count, or `auto` — every core for the pure-wasm engine (which runs one thread), 1 for engines
+ * that already use every core (the oneDNN accelerator, tfjs-node) and for the cpu backend.
+ */
+export function resolveReplicas(value: string, engine: EngineInfo, source = '--replicas'): number {
+  if (value === 'auto') return engine.backend === 'wasm' && engine.accelerator === 'none' ? os.availableParallelism() : 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${source} must be 'auto' or a whole number ≥ 1 (got '${value}')`);
+  return n;
+}
+
+/** Row ranges [start, end) per rank, as even as possible, rank 0 first. */
+export function shardRows(rows: number, ranks: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let r = 0; r < ranks; r++) {
+    const n = Math.floor(rows / ranks) + (r < rows % ranks ? 1 : 0);
+    out.push([start, start + n]);
+    start += n;
+  }
+  return out;
+}
+
+export class ReplicaGroup {
+  private readonly variables: tf.Variable[];
+  private readonly indexOf: Map<tf.Variable, number>;
+  private closed = false;
+  private failure: string | null = null;
+
+  private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[]) {
+    this.variables = modelVariables(model);
+    this.indexOf = new Map(this.variables.map((v, i) => [v, i]));
+    for (const w of workers) {
+      w.on('message', (m: FromReplica) => { if (m.type === 'error') this.failure ??= m.message; });
+      w.on('error', (e) => { this.failure ??= e.message; channel.abort(); });
+    }
+  }
+
+  get ranks(): number {
+    return this.channel.ranks;
+  }
+
+  /**
+   * Starts ranks − 1 replica threads, each building `spec`'s model; rank 0 is the caller with `model`. `seed` seeds
+   * the replicas' dropout masks (each rank its own).
+   */
+  static async start(model: tfl.LayersModel, spec: ModelSpec, ranks: number, seed = 0): Promise<ReplicaGroup> {
+    if (!Number.isInteger(ranks) || ranks < 2) throw new UsageError(`replicas must be an integer ≥ 2 (got ${ranks})`);
+    const engine = engineInfo();
+    if (engine.backend !== 'wasm' || engine.accelerator !== 'none') {
+      throw new UsageError(`data-parallel replicas are for the pure-wasm engine (here: backend ${engine.backend}, accelerator ${engine.accelerator}, which already use every core)`);
+    }
+    const variables = modelVariables(model);
+    const floats = variables.reduce((a, v) => a + v.size, 0);
+    const buffers = createChannelBuffers(ranks, floats, floats, SMALL_REDUCE_CAPACITY);
+    const channel = new SharedChannel(buffers, 0);
+    const api = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./replica-thread.ts', import.meta.url).href;
+    // The worker registers tsx itself: a --import in a worker's execArgv comes too late for its entry module.
+    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
+    const options = { numClasses: spec.numClasses, inputSize: spec.inputSize, includeTop: spec.includeTop, alpha: spec.alpha, dropout: dropoutRate(model) };
+    const workers: Worker[] = [];
+    const ready: Promise<void>[] = [];
+    for (let rank = 1; rank < ranks; rank++) {
+      const init: ReplicaInit = { rank, buffers, model: spec.name, options: { ...options, seed: seed + 1000 * rank }, weights };
+      const w = new Worker(boot, { eval: true, workerData: init, env: { ...process.env, MEDFT_ACCELERATOR: 'none' } });
+      w.unref();
+      workers.push(w);
+      ready.push(new Promise((resolve, reject) => {
+        w.once('message', (m: FromReplica) => (m.type === 'ready' ? resolve() : reject(new ResourceError(`replica ${rank} did not start: ${m.message}`))));
+        w.once('error', (e) => reject(new ResourceError(`replica ${rank} did not start: ${e.message}`)));
+      }));
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new ReplicaGroup(model, channel, workers);
+  }
+
+  /**
+   * Loss and summed gradients of `batch` over all ranks, for `variables` (variables of the group's model).
+   * A batch with fewer rows than ranks gives null: run it on rank 0 alone. `onForward` is called when rank 0's
+   * forward pass is done (the benchmark's forward time).
+   */
+  gradients(variables: tf.Variable[], batch: ReplicaBatch, numClasses: number, classWeights?: readonly number[], onForward?: () => void): { loss: number; grads: tf.NamedTensorMap } | null {
+    if (this.closed) throw new Error('the replica group is closed');
+    if (this.failure) throw new ResourceError(`a data-parallel replica failed: ${this.failure}`);
+    const rows = batch.shape[0];
+    if (rows < this.ranks) return null;
+    const pixels = batch.x.length / rows;
+    const cw = classWeights ? [...classWeights] : undefined;
+    let denominator = rows;
+    if (cw) { denominator = 0; for (const y of batch.y) denominator += cw[y]; }
+    const shard = ([a, b]: [number, number]): Shard => ({
+      x: batch.x.slice(a * pixels, b * pixels), shape: [b - a, ...batch.shape.slice(1)], y: batch.y.slice(a, b),
+      numClasses, classWeights: cw, denominator,
+    });
+    const ranges = shardRows(rows, this.ranks);
+    publishWeights(this.variables, this.channel.weights);
+    const trainable = this.model.layers.map((l) => l.trainable);
+    const indices = variables.map((v) => {
+      const i = this.indexOf.get(v);
+      if (i == null) throw new Error(`variable ${v.name} is not a weight of the replicated model`);
+      return i;
+    });
+    this.workers.forEach((w, i) => w.postMessage({ type: 'step', shard: shard(ranges[i + 1]), trainable, variables: indices } satisfies ReplicaStepMessage));
+    let mine: { loss: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      mine = shardGradients(this.model, variables, shard(ranges[0]), this.channel, onForward);
+      this.channel.barrier();
+    } catch (e) {
+      this.channel.abort();
+      if (this.failure) throw new ResourceError(`a data-parallel replica failed: ${this.failure}`);
+      throw e;
+    }
+    // The replicas' gradients are added to rank 0's, in rank order, into new tensors (a gradient tensor may share
+    // its data with another tensor of the tape, so it is not written in place).
+    let loss = mine.loss.dataSync()[0];
+    const areas = Array.from({ length: this.ranks - 1 }, (_, i) => this.channel.gradArea(i + 1));
+    for (const area of areas) loss += area[area.length - 1];
+    let o = 0;
+    for (const v of variables) {
+      const g = mine.grads[v.name];
+      if (g) {
+        const from = o;
+        mine.grads[v.name] = tensorFromFill(g.shape, (sum) => {
+          sum.set(floatsOf(g));
+          for (const area of areas) for (let i = 0; i < sum.length; i++) sum[i] += area[from + i];
+        });
+        g.dispose();
+      }
+      o += v.size;
+    }
+    mine.loss.dispose();
+    return { loss, grads: mine.grads };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
