@@ -29,13 +29,14 @@ const workerFile = new URL('./worker.ts', import.meta.url);
 const tsxLoader = import.meta.resolve('tsx');
 
 /**
- * The oneDNN accelerator (when built) runs each worker's convolutions on MEDFT_ACCELERATOR_THREADS threads, all cores
- * by default: with several workers that oversubscribes the cores, so each worker gets its share unless the user chose.
+ * Each cell process gets its share of the cores (MEDFT_CORE_SHARE): the oneDNN accelerator (when built) runs its
+ * convolutions on that many threads (MEDFT_ACCELERATOR_THREADS, unless the user chose), and on pure wasm a cell
+ * splits its batches over that many data-parallel replicas. Several workers would otherwise oversubscribe the cores.
  */
 export function workerEnv(workers: number): NodeJS.ProcessEnv {
-  if (process.env.MEDFT_ACCELERATOR_THREADS) return process.env;
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  return { ...process.env, MEDFT_ACCELERATOR_THREADS: String(Math.max(1, Math.floor(cores / Math.max(1, workers)))) };
+  const share = String(Math.max(1, Math.floor(cores / Math.max(1, workers))));
+  return { ...process.env, MEDFT_CORE_SHARE: share, MEDFT_ACCELERATOR_THREADS: process.env.MEDFT_ACCELERATOR_THREADS ?? share };
 }
 
 /** One cell process (./worker.ts), its stdout and stderr appended to `logFile`; `siblings` processes share the cores. */

@@ -10,6 +10,7 @@ import { dataKey, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
 import { workerEnv } from './pool.ts';
+import { cellReplicas } from './run-cell.ts';
 
 export async function measureSplitSizes(cells: Cell[], download: boolean): Promise<Map<string, SplitSizes>> {
   const out = new Map<string, SplitSizes>();
@@ -34,8 +35,10 @@ export interface Probe extends StepTimes { key: string; seconds: number }
 
 /** Times warm-up + 2 train steps per shape (fewer when a step is slow: each probe stops after ~10 s). */
 export async function probeStepTimes(cells: Cell[], workers: number, backend: string | undefined, log: (s: string) => void): Promise<Map<string, Probe>> {
-  // Each worker's accelerator gets its share of the cores; the probe runs with the same share.
-  process.env.MEDFT_ACCELERATOR_THREADS = workerEnv(workers).MEDFT_ACCELERATOR_THREADS;
+  // Each worker gets its share of the cores (accelerator threads or replicas); the probe runs with the same share.
+  const env = workerEnv(workers);
+  process.env.MEDFT_ACCELERATOR_THREADS = env.MEDFT_ACCELERATOR_THREADS;
+  process.env.MEDFT_CORE_SHARE = env.MEDFT_CORE_SHARE;
   await initEngine(backend);
   const out = new Map<string, Probe>();
   for (const c of cells) {
@@ -44,7 +47,7 @@ export async function probeStepTimes(cells: Cell[], workers: number, backend: st
     if (out.has(key)) continue;
     log(`probing ${key} on backend ${engineInfo().backend} (accelerator ${engineInfo().accelerator}): warm-up + 2 train steps`);
     const t0 = performance.now();
-    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10 });
+    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10, replicas: cellReplicas() });
     out.set(key, {
       key,
       stepSeconds: shape.batchSize / r.trainImagesPerSec,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { engineInfo } from '../engine/backend.ts';
 import { buildPlan } from '../strategies/index.ts';
 import { finetune } from '../train/finetune.ts';
+import { resolveReplicas } from '../train/replicas.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';
@@ -18,10 +19,16 @@ export interface CellEvents {
   onEpochEnd?(record: EpochRecord): void;
 }
 
+/** Pure wasm: the process's share of the cores (set by the pool) as data-parallel replicas; otherwise one engine. */
+export function cellReplicas(): number {
+  return resolveReplicas('auto', engineInfo(), Number(process.env.MEDFT_CORE_SHARE ?? 1));
+}
+
 export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}): Promise<CellResult> {
   const c = cell.config;
   const t0 = performance.now();
   let tTrain = 0;
+  const replicas = cellReplicas();
   const res = await finetune({
     data: dataPath,
     model: c.model.name,
@@ -34,6 +41,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     config: c.train,
     out: cellDir,
     resume: true,
+    replicas,
     events: {
       onEpochStart: (i) => { if (tTrain === 0) tTrain = performance.now(); events.onEpochStart?.(i.epoch, i.batches); },
       onBatch: (b) => events.onBatch?.(b.epoch, b.batch, b.batches),
@@ -58,7 +66,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     },
     environment: {
       medftVersion: MEDFT_VERSION,
-      engine: engineInfo(),
+      engine: { ...engineInfo(), replicas },
       platform: `${process.platform}-${process.arch}`,
       model: { name: res.spec.name, inputSize: res.spec.inputSize, params: res.spec.params },
       plan: res.plan,

@@ -99,7 +99,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
         task: ds.task,
         strategy: plan,
         run: { epochs: o.epochs, lr: o.lr, config: o.config },
-        engine: engineInfo(),
+        engine: { ...engineInfo(), replicas: o.replicas ?? 1 },
         data: { ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) },
       };
       await saveFinetuned(o.out, model, meta);

@@ -39,8 +39,8 @@ function dropoutRate(model: tfl.LayersModel): number {
  * `--replicas`: a count, or `auto` — every core for the pure-wasm engine (which runs one thread), 1 for engines
  * that already use every core (the oneDNN accelerator, tfjs-node) and for the cpu backend.
  */
-export function resolveReplicas(value: string, engine: EngineInfo, source = '--replicas'): number {
-  if (value === 'auto') return engine.backend === 'wasm' && engine.accelerator === 'none' ? os.availableParallelism() : 1;
+export function resolveReplicas(value: string, engine: EngineInfo, cores = os.availableParallelism(), source = '--replicas'): number {
+  if (value === 'auto') return engine.backend === 'wasm' && engine.accelerator === 'none' ? Math.max(1, cores) : 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${source} must be 'auto' or a whole number ≥ 1 (got '${value}')`);
   return n;

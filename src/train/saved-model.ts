@@ -27,7 +27,8 @@ export interface FinetunedMeta {
   task: Task;
   strategy: TrainPlan;
   run: { epochs: number; lr: number; config: TrainConfig };
-  engine: EngineInfo;
+  /** The engine it trained on; replicas: data-parallel engines (absent: 1). */
+  engine: EngineInfo & { replicas?: number };
   data: Omit<SplitRecord, 'splits'> & { splits: Record<string, { size: number; classCounts: number[]; sha256: string }> };
 }
 

@@ -1,6 +1,7 @@
 /** `medft bench --model`: the train step's figures are self-consistent, and PyTorch is timed when installed. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { findTorchPython } from '../../src/bench/torch-reference.ts';
@@ -19,6 +20,7 @@ describe('medft bench --model', () => {
     const out = JSON.parse(r.stdout);
     assert.equal(out.backend, 'wasm');
     assert.equal(out.accelerator, accelerator);
+    assert.equal(out.replicas, accelerator === 'none' ? os.availableParallelism() : 1, '--replicas auto');
     assert.ok(out.trainImagesPerSec > 0 && out.forwardImagesPerSec > out.trainImagesPerSec, 'forward is faster than a step');
     assert.ok(Math.abs(out.stepOverForward - out.forwardImagesPerSec / out.trainImagesPerSec) < 1e-9);
     // a step is 3× the forward's FLOPs: GFLOP/s ratios follow from images/s ratios

@@ -9,10 +9,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 import { png, sharedDataDir, tempDir, write } from '../data/fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MEDFT_DATA_DIR: sharedDataDir() }, timeout: 300_000 });
+const accelerator = process.env.MEDFT_ACCELERATOR !== 'none' && tryLoadOneDnn().addon ? 'onednn' : 'none';
 const dir = tempDir('medft-finetune-');
 const out = join(dir, 'run');
 const common = ['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--size', '16', '--strategy', 'lp-ft', '--epochs', '2', '--batch', '32', '--lr', '1e-3', '--out', out];
@@ -33,6 +36,10 @@ describe('medft finetune / evaluate / predict', () => {
     assert.match(second.stderr, /resumed after epoch 1/);
     assert.doesNotMatch(second.stderr, /epoch 1\/2/);
     assert.match(second.stderr, /epoch 2\/2 \[ft\]/);
+    // --replicas auto: every core on pure wasm, one engine with the accelerator
+    const replicas = accelerator === 'none' ? os.availableParallelism() : 1;
+    if (replicas > 1) assert.match(second.stderr, new RegExp(`data-parallel: each batch split over ${replicas} wasm engines`));
+    else assert.doesNotMatch(second.stderr, /data-parallel/);
     assert.match(second.stdout, /^test \(n = 156\): accuracy [\d.]+ · balanced accuracy/);
     for (const f of ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv']) assert.ok(existsSync(join(out, f)), f);
     assert.ok(!existsSync(join(out, 'checkpoint')), 'checkpoint removed after a finished run');
@@ -44,6 +51,7 @@ describe('medft finetune / evaluate / predict', () => {
     assert.deepEqual(meta.strategy.phases.map((p: { name: string; lr: number }) => [p.name, p.lr]), [['lp', 1e-2], ['ft', 1e-3]]);
     assert.equal(meta.run.config.batchSize, 32);
     assert.equal(meta.engine.backend, 'wasm');
+    assert.equal(meta.engine.replicas, replicas);
     assert.equal(meta.data.splits.test.size, 156);
     const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
     assert.equal(curves.length, 3);

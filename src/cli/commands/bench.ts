@@ -5,6 +5,7 @@ import { benchKernels, type KernelBenchRow } from '../../engine/kernel-bench.ts'
 import { findMaxBatch } from '../../bench/max-batch.ts';
 import { benchModel, defaultTorchThreads, type ModelBenchResult } from '../../bench/model-bench.ts';
 import { modelNames } from '../../models/index.ts';
+import { resolveReplicas } from '../../train/replicas.ts';
 import { backendOption, positiveInt } from '../options.ts';
 
 interface BenchOptions {
@@ -73,9 +74,9 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const batch = positiveInt(opts.batch, '--batch');
   const steps = positiveInt(opts.steps, '--steps');
   const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
-  const replicas = positiveInt(opts.replicas, '--replicas');
   const info = await initEngine(opts.backend);
   process.stderr.write(`${engineBanner(info)}\n`);
+  const replicas = resolveReplicas(opts.replicas, info);
   if (opts.maxBatch) {
     if (info.backend !== 'wasm') throw new UsageError('--max-batch probes the wasm heap; use it with the wasm backend');
     const { maxBatch, trials } = findMaxBatch(model, size, replicas, (t) =>
@@ -104,7 +105,7 @@ export function registerBench(program: Command): void {
     .option('--no-torch', 'with --model: skip the PyTorch comparison')
     .option('--torch-threads <n>', 'with --model: PyTorch threads (default: all cores)')
     .option('--max-batch', 'with --model: find the largest batch whose train step fits the wasm heap')
-    .option('--replicas <n>', 'with --model: split each batch over n pure-wasm engines in worker threads of this process (as finetune --replicas)', '1')
+    .option('--replicas <n>', "with --model: split each batch over n pure-wasm engines in worker threads of this process, as finetune does (auto: every core on pure wasm, 1 with the accelerator; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
     .option('--json', 'print JSON instead of a table')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -120,7 +121,7 @@ layers (2 per multiply-add); a train step counts 3× the forward.
 Examples:
   medft bench --kernels --sizes 64 --json > kernels.json
   medft bench --model resnet50 --size 64 --batch 16 --steps 5
-  MEDFT_ACCELERATOR=none medft bench --model vgg19 --size 64 --batch 16 --replicas 2
+  MEDFT_ACCELERATOR=none medft bench --model vgg19 --size 64 --batch 16 --replicas 1
   medft bench --model resnet50 --size 224 --max-batch`)
     .action(async (opts: BenchOptions) => {
       if (!!opts.kernels === !!opts.model) throw new UsageError("say what to measure: 'medft bench --kernels' or 'medft bench --model <name>'");
