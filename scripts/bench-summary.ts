@@ -20,17 +20,17 @@ for (let i = 0; i < kernels.length; i += 3) {
 const models = readdirSync(dir).filter((n) => n.endsWith('.json') && n !== 'kernels.json' && !n.includes('max-batch'))
   .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as ModelBenchResult);
 console.log('\n## Train step vs PyTorch (same run, medians)\n');
-console.log('| model | size | batch | accelerator | fwd img/s | train img/s | train GFLOP/s | step/fwd | PyTorch train img/s | ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| model | size | batch | accelerator | replicas | fwd img/s | train img/s | train GFLOP/s | step/fwd | PyTorch train img/s | ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of models) {
-  console.log(`| ${r.model} | ${r.size} | ${r.batch} | ${r.accelerator} | ${f(r.forwardImagesPerSec)} | ${f(r.trainImagesPerSec, 2)} | ${f(r.trainGflopsPerSec)} | ` +
+  console.log(`| ${r.model} | ${r.size} | ${r.batch} | ${r.accelerator} | ${r.replicas ?? 1} | ${f(r.forwardImagesPerSec)} | ${f(r.trainImagesPerSec, 2)} | ${f(r.trainGflopsPerSec)} | ` +
     `${f(r.stepOverForward, 2)} | ${f(r.torchTrainImagesPerSec, 2)} | ${f(r.ratioVsTorch, 2)} |`);
 }
 for (const r of models) {
-  console.log(`\n${r.model} ${r.size}px batch ${r.batch} (${r.accelerator}), where a step goes (ms): ` +
+  console.log(`\n${r.model} ${r.size}px batch ${r.batch} (${r.accelerator}, ${r.replicas ?? 1} replica${(r.replicas ?? 1) > 1 ? 's; rank 0\'s kernels' : ''}), where a step goes (ms): ` +
     r.breakdown.slice(0, 8).map((b) => `${b.kernel} ${f(b.ms, 0)}`).join(', '));
 }
 for (const n of readdirSync(dir).filter((x) => x.includes('max-batch'))) {
-  const m = JSON.parse(readFileSync(join(dir, n), 'utf8')) as { model: string; size: number; maxBatch: number };
-  console.log(`\nLargest batch whose train step fits the wasm heap: ${m.model} at ${m.size} px → ${m.maxBatch}`);
+  const m = JSON.parse(readFileSync(join(dir, n), 'utf8')) as { model: string; size: number; maxBatch: number; replicas?: number };
+  console.log(`\nLargest batch whose train step fits the wasm heap${(m.replicas ?? 1) > 1 ? `s of ${m.replicas} replicas` : ''}: ${m.model} at ${m.size} px → ${m.maxBatch}`);
 }
