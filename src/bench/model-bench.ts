@@ -84,6 +84,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
 
   const forwardMs: number[] = [];
   const stepMs: number[] = [];
+  const sync = { publish: 0, wait: 0, sum: 0 };
   const tStart = performance.now();
   for (let i = 0; i < o.steps + 1; i++) {
     if (i === 1) takeKernelTimes(); // step 0 warms up code paths and allocations
@@ -93,6 +94,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     let grads: tf.NamedTensorMap;
     if (group) {
       grads = group.gradients(Object.values(variables), { x: xData, shape, y }, 2, undefined, onForward)!.grads;
+      if (i > 0) for (const k of Object.keys(sync) as Array<keyof typeof sync>) sync[k] += group.lastStep[k];
     } else {
       const r = tf.variableGrads(() => {
         const logits = model.apply(x, { training: true }) as tf.Tensor;
@@ -117,8 +119,14 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const kernels = takeKernelTimes().map((k) => ({ kernel: k.kernel, ms: k.ms / steps }));
   const step = median(stepMs);
   const fwd = median(forwardMs);
-  const kernelTotal = kernels.reduce((a, k) => a + k.ms, 0);
-  const breakdown = [...kernels, { kernel: 'other (JS: tape, BatchNorm sums, optimizer)', ms: Math.max(0, step - kernelTotal) }];
+  const replicaRows = group ? [
+    { kernel: 'replicas: publish weights', ms: sync.publish / steps },
+    { kernel: 'replicas: wait for the others', ms: sync.wait / steps },
+    { kernel: 'replicas: sum gradients', ms: sync.sum / steps },
+  ] : [];
+  const kernelTotal = [...kernels, ...replicaRows].reduce((a, k) => a + k.ms, 0);
+  const breakdown = [...kernels, ...replicaRows, { kernel: 'other (JS: tape, BatchNorm sums, optimizer)', ms: Math.max(0, step - kernelTotal) }]
+    .sort((a, b) => b.ms - a.ms);
   const heap = wasmHeapBytes();
   await group?.close();
   x.dispose();

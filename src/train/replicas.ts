@@ -63,6 +63,8 @@ export class ReplicaGroup {
   private readonly indexOf: Map<tf.Variable, number>;
   private closed = false;
   private failure: string | null = null;
+  /** Milliseconds of the last step on rank 0: publishing weights, its own rows, waiting for the replicas, summing. */
+  lastStep = { publish: 0, compute: 0, wait: 0, sum: 0 };
 
   private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[]) {
     this.variables = modelVariables(model);
@@ -137,6 +139,7 @@ export class ReplicaGroup {
       numClasses, classWeights: cw, denominator,
     });
     const ranges = shardRows(rows, this.ranks);
+    const t0 = performance.now();
     publishWeights(this.variables, this.channel.weights);
     const trainable = this.model.layers.map((l) => l.trainable);
     const indices = variables.map((v) => {
@@ -146,8 +149,11 @@ export class ReplicaGroup {
     });
     this.workers.forEach((w, i) => w.postMessage({ type: 'step', shard: shard(ranges[i + 1]), trainable, variables: indices } satisfies ReplicaStepMessage));
     let mine: { loss: tf.Scalar; grads: tf.NamedTensorMap };
+    const t1 = performance.now();
+    let t2 = t1;
     try {
       mine = shardGradients(this.model, variables, shard(ranges[0]), this.channel, onForward);
+      t2 = performance.now();
       this.channel.barrier();
     } catch (e) {
       this.channel.abort();
@@ -156,6 +162,7 @@ export class ReplicaGroup {
     }
     // The replicas' gradients are added to rank 0's, in rank order, into new tensors (a gradient tensor may share
     // its data with another tensor of the tape, so it is not written in place).
+    const t3 = performance.now();
     let loss = mine.loss.dataSync()[0];
     const areas = Array.from({ length: this.ranks - 1 }, (_, i) => this.channel.gradArea(i + 1));
     for (const area of areas) loss += area[area.length - 1];
@@ -165,14 +172,17 @@ export class ReplicaGroup {
       if (g) {
         const from = o;
         mine.grads[v.name] = tensorFromFill(g.shape, (sum) => {
-          sum.set(floatsOf(g));
-          for (const area of areas) for (let i = 0; i < sum.length; i++) sum[i] += area[from + i];
+          const own = floatsOf(g);
+          const first = areas[0];
+          for (let i = 0; i < sum.length; i++) sum[i] = own[i] + first[from + i];
+          for (const area of areas.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += area[from + i];
         });
         g.dispose();
       }
       o += v.size;
     }
     mine.loss.dispose();
+    this.lastStep = { publish: t1 - t0, compute: t2 - t1, wait: t3 - t2, sum: performance.now() - t3 };
     return { loss, grads: mine.grads };
   }
 

@@ -27,6 +27,7 @@ describe('medft bench --model', () => {
     assert.ok(Math.abs(out.trainGflopsPerSec / out.forwardGflopsPerSec - 3 / out.stepOverForward) < 1e-9);
     const kernels: string[] = out.breakdown.map((b: { kernel: string }) => b.kernel);
     assert.ok(kernels.includes('Conv2DBackpropFilter'), `breakdown lists the gradient kernels: ${kernels}`);
+    if (out.replicas > 1) assert.ok(kernels.includes('replicas: sum gradients'), `breakdown lists the replicas' sync: ${kernels}`);
     assert.equal(out.torchTrainImagesPerSec, null);
     assert.equal(out.ratioVsTorch, null);
   });
