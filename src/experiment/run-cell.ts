@@ -19,9 +19,12 @@ export interface CellEvents {
   onEpochEnd?(record: EpochRecord): void;
 }
 
-/** Pure wasm: the process's share of the cores (set by the pool) as data-parallel replicas; otherwise one engine. */
+/**
+ * MEDFT_REPLICAS when the user set it, else on pure wasm the process's share of the cores (MEDFT_CORE_SHARE, set by
+ * the pool) as data-parallel replicas; one engine otherwise. Replica counts change the last bits of a cell's numbers.
+ */
 export function cellReplicas(): number {
-  return resolveReplicas('auto', engineInfo(), Number(process.env.MEDFT_CORE_SHARE ?? 1));
+  return resolveReplicas(process.env.MEDFT_REPLICAS ?? 'auto', engineInfo(), Number(process.env.MEDFT_CORE_SHARE ?? 1), 'MEDFT_REPLICAS');
 }
 
 export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}): Promise<CellResult> {

@@ -104,7 +104,7 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
     // last bits of native convolutions) and the data-parallel replicas (likewise, and the replicas' dropout masks).
     const engine = (cell.environment?.engine ?? {}) as { backend?: string; acceleratorThreads?: number; replicas?: number };
     if (engine.acceleratorThreads && !process.env.MEDFT_ACCELERATOR_THREADS) process.env.MEDFT_ACCELERATOR_THREADS = String(engine.acceleratorThreads);
-    process.env.MEDFT_CORE_SHARE = String(engine.replicas ?? 1);
+    process.env.MEDFT_REPLICAS = String(engine.replicas ?? 1);
     await initEngine(engine.backend ? parseBackendName(engine.backend, `${runDir} (the cell's recorded backend)`) : undefined);
     log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);
     const c = cell.config;

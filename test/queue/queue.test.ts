@@ -24,9 +24,10 @@ import { writeTinyGrid } from '../helpers/tiny-grid.ts';
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 const dir = tempDir('medft-queue-');
 const dataDir = join(dir, 'data');
-// One accelerator thread everywhere: the local pool splits the cores between its workers, a lone queue worker takes
-// them all, and sums over other thread counts round differently in the last bits.
-const env = { ...process.env, MEDFT_DATA_DIR: dataDir, MEDFT_CACHE_DIR: join(dir, 'cache'), MEDFT_ACCELERATOR_THREADS: '1' };
+// One accelerator thread and one engine (no data-parallel replicas) everywhere: the local pool splits the cores between
+// its workers, a lone queue worker takes them all, and sums over other thread or replica counts round differently in
+// the last bits.
+const env = { ...process.env, MEDFT_DATA_DIR: dataDir, MEDFT_CACHE_DIR: join(dir, 'cache'), MEDFT_ACCELERATOR_THREADS: '1', MEDFT_REPLICAS: '1' };
 const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd: dataDir, timeout: 150_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
