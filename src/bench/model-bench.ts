@@ -65,7 +65,7 @@ export interface ModelBenchResult {
 export async function benchModel(o: ModelBenchOptions, log: (line: string) => void = () => {}): Promise<ModelBenchResult> {
   const info = engineInfo();
   const { model, spec } = buildModel(o.model, { numClasses: 2, inputSize: o.size });
-  assertTrainingFits(model, Math.ceil(o.batch / (o.replicas ?? 1)), `${o.model} at ${o.size}×${o.size}`);
+  assertTrainingFits(model, o.batch, `${o.model} at ${o.size}×${o.size}`, o.replicas ?? 1);
   const variables: Record<string, tf.Variable> = {};
   for (const w of model.trainableWeights) {
     const v = w.read() as tf.Variable;

@@ -40,15 +40,20 @@ export function maxBatchEstimate(model: tfl.LayersModel): number {
   return Math.max(0, Math.floor((WASM_HEAP_MAX_BYTES - estimateTrainingHeapBytes(model, 0)) / perImage));
 }
 
-/** Throws a ResourceError before training when the wasm heap cannot hold a step at this batch size. */
-export function assertTrainingFits(model: tfl.LayersModel, batch: number, what: string): void {
+/**
+ * Throws a ResourceError before training when the wasm heap cannot hold a step at this batch size. With `engines`
+ * data-parallel replicas, each engine's heap holds its share of the batch.
+ */
+export function assertTrainingFits(model: tfl.LayersModel, batch: number, what: string, engines = 1): void {
   // MEDFT_SKIP_MEMORY_CHECK is for `bench --max-batch`, which probes the real limit in child processes.
   if (tf.getBackend() !== 'wasm' || process.env.MEDFT_SKIP_MEMORY_CHECK) return;
-  const need = estimateTrainingHeapBytes(model, batch);
+  const share = Math.ceil(batch / engines);
+  const need = estimateTrainingHeapBytes(model, share);
   if (need <= WASM_HEAP_MAX_BYTES) return;
   const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  const each = engines > 1 ? ` (${share} rows on each of ${engines} engines)` : '';
   throw new ResourceError(
-    `${what} at batch ${batch} needs about ${gib(need)} GiB of wasm memory, more than the 4 GiB the wasm backend can ` +
-      `address: use --batch ${maxBatchEstimate(model)} or less (or a smaller --size)`,
+    `${what} at batch ${batch}${each} needs about ${gib(need)} GiB of wasm memory per engine, more than the 4 GiB the ` +
+      `wasm backend can address: use --batch ${maxBatchEstimate(model) * engines} or less (or a smaller --size)`,
   );
 }

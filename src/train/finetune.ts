@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSplits, openDataset, splitRecord, type Dataset, type OpenDatasetOptions } from '../data/index.ts';
 import { engineInfo } from '../engine/backend.ts';
+import { assertTrainingFits } from '../engine/memory.ts';
 import { UsageError } from '../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../eval/index.ts';
 import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } from '../models/index.ts';
@@ -66,6 +67,8 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       say(`model ${spec.name} at ${spec.inputSize}px: ${spec.params.toLocaleString('en-US')} params; weights ${created.loadReport ? formatLoadReport(created.loadReport) : 'random initialisation'}`);
       const plan = o.makePlan(spec.blocks.map((b) => b.name));
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
+      // Fail now, not with an abort deep in wasm after minutes of data loading and epochs.
+      assertTrainingFits(model, o.config.batchSize, `${spec.name} at ${spec.inputSize}×${spec.inputSize}`, o.replicas ?? 1);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');
       const replicas = (o.replicas ?? 1) > 1 ? await ReplicaGroup.start(model, spec, o.replicas!, o.config.seed) : undefined;

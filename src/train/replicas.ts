@@ -40,11 +40,15 @@ function dropoutRate(model: tfl.LayersModel): number {
  * that already use every core (the oneDNN accelerator, tfjs-node) and for the cpu backend.
  */
 export function resolveReplicas(value: string, engine: EngineInfo, cores = os.availableParallelism(), source = '--replicas'): number {
-  if (value === 'auto') return engine.backend === 'wasm' && engine.accelerator === 'none' ? Math.max(1, cores) : 1;
+  const pureWasm = engine.backend === 'wasm' && engine.accelerator === 'none';
+  if (value === 'auto') return pureWasm ? Math.max(1, cores) : 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${source} must be 'auto' or a whole number ≥ 1 (got '${value}')`);
+  if (n > 1 && !pureWasm) throw notPureWasm(engine);
   return n;
 }
+
+const notPureWasm = (engine: EngineInfo) => new UsageError(`data-parallel replicas are for the pure-wasm engine (here: backend ${engine.backend}, accelerator ${engine.accelerator}, which already uses every core); use --replicas 1 or MEDFT_ACCELERATOR=none`);
 
 /** Row ranges [start, end) per rank, as even as possible, rank 0 first. */
 export function shardRows(rows: number, ranks: number): Array<[number, number]> {
@@ -86,9 +90,7 @@ export class ReplicaGroup {
   static async start(model: tfl.LayersModel, spec: ModelSpec, ranks: number, seed = 0): Promise<ReplicaGroup> {
     if (!Number.isInteger(ranks) || ranks < 2) throw new UsageError(`replicas must be an integer ≥ 2 (got ${ranks})`);
     const engine = engineInfo();
-    if (engine.backend !== 'wasm' || engine.accelerator !== 'none') {
-      throw new UsageError(`data-parallel replicas are for the pure-wasm engine (here: backend ${engine.backend}, accelerator ${engine.accelerator}, which already use every core)`);
-    }
+    if (engine.backend !== 'wasm' || engine.accelerator !== 'none') throw notPureWasm(engine);
     const variables = modelVariables(model);
     const floats = variables.reduce((a, v) => a + v.size, 0);
     const buffers = createChannelBuffers(ranks, floats, floats, SMALL_REDUCE_CAPACITY);

@@ -49,7 +49,10 @@ describe('data-parallel replicas', () => {
     const accel = { backend: 'wasm', accelerator: 'onednn' } as Parameters<typeof resolveReplicas>[1];
     assert.ok(resolveReplicas('auto', wasm) >= 1);
     assert.equal(resolveReplicas('auto', accel), 1);
-    assert.equal(resolveReplicas('3', accel), 3);
+    assert.equal(resolveReplicas('auto', wasm, 3), 3);
+    assert.equal(resolveReplicas('3', wasm), 3);
+    assert.equal(resolveReplicas('1', accel), 1);
+    assert.throws(() => resolveReplicas('2', accel), /for the pure-wasm engine.*use --replicas 1 or MEDFT_ACCELERATOR=none/);
     for (const bad of ['0', '-1', '1.5', 'two']) assert.throws(() => resolveReplicas(bad, wasm), UsageError);
   });
 
