@@ -68,14 +68,17 @@ export function im2col(h: Float32Array, x: number, cols: number, g: ConvGeometry
 }
 
 /**
- * Transposed im2col for inputs with few channels (the RGB stem): x is first split into channel planes, then each
- * row (kh, kw, c) of colsT is a strided walk over one plane — sequential writes, no per-pixel index arithmetic.
+ * Transposed im2col through channel planes: x is first transposed into planes[c, (n, ih, iw)] (one pass over x), then
+ * each row (kh, kw, c) of colsT is a walk along one plane — sequential writes and, at stride 1, sequential reads, no
+ * per-pixel index arithmetic. ~3× faster than gathering channel runs pixel by pixel (im2colTransposed) for a 3×3
+ * convolution with 128 channels.
  */
-export function im2colTransposedFewChannels(h: Float32Array, x: number, colsT: number, planes: number, g: ConvGeometry): void {
+export function im2colTransposedViaPlanes(h: Float32Array, x: number, colsT: number, planes: number, g: ConvGeometry): void {
   const { inH, inW, inC: C, kH, kW, outH, outW, strideH, strideW } = g;
   const P = g.batch * outH * outW;
   const planeSize = g.batch * inH * inW;
-  for (let i = 0; i < planeSize; i++) for (let c = 0; c < C; c++) h[planes + c * planeSize + i] = h[x + i * C + c];
+  transpose2d(h, x, planes, planeSize, C);
+  const samePlane = strideH === 1 && strideW === 1 && outH === inH && outW === inW;
   for (let kh = 0; kh < kH; kh++) {
     for (let kw = 0; kw < kW; kw++) {
       const dw = kw * g.dilationW - g.padLeft;
@@ -84,6 +87,10 @@ export function im2colTransposedFewChannels(h: Float32Array, x: number, colsT: n
       const owHi = Math.min(outW, Math.floor((inW - 1 - dw) / strideW) + 1);
       for (let c = 0; c < C; c++) {
         let d = colsT + ((kh * kW + kw) * C + c) * P;
+        if (samePlane) {
+          shiftedPlaneCopy(h, planes + c * planeSize, d, g, kh * g.dilationH - g.padTop, dw, owLo, owHi);
+          continue;
+        }
         for (let n = 0; n < g.batch; n++) {
           for (let oh = 0; oh < outH; oh++, d += outW) {
             const ih = oh * strideH + kh * g.dilationH - g.padTop;
@@ -93,11 +100,43 @@ export function im2colTransposedFewChannels(h: Float32Array, x: number, colsT: n
             }
             const row = planes + c * planeSize + (n * inH + ih) * inW + dw;
             for (let ow = 0; ow < owLo; ow++) h[d + ow] = 0;
-            for (let ow = owLo, s = row + owLo * strideW; ow < owHi; ow++, s += strideW) h[d + ow] = h[s];
+            if (strideW === 1) for (let ow = owLo; ow < owHi; ow++) h[d + ow] = h[row + ow];
+            else for (let ow = owLo, s = row + owLo * strideW; ow < owHi; ow++, s += strideW) h[d + ow] = h[s];
             for (let ow = owHi; ow < outW; ow++) h[d + ow] = 0;
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * One row of colsT when the output grid is the input grid (stride 1, "same" size): the plane shifted by
+ * (dh, dw) is one contiguous copy; the values it carries across image rows and images land exactly on the taps that
+ * fall outside the image (rows with ih out of range, columns outside [owLo, owHi)), which are then zeroed.
+ */
+function shiftedPlaneCopy(
+  h: Float32Array, plane: number, d: number, g: ConvGeometry, dh: number, dw: number, owLo: number, owHi: number,
+): void {
+  const { inH: H, inW: W } = g;
+  const P = g.batch * H * W;
+  const shift = dh * W + dw;
+  const lo = Math.max(0, -shift);
+  const hi = Math.min(P, P - shift);
+  if (lo > 0) h.fill(0, d, d + lo);
+  if (hi > lo) h.copyWithin(d + lo, plane + lo + shift, plane + hi + shift);
+  if (hi < P) h.fill(0, d + Math.max(hi, lo), d + P);
+  const ohLo = Math.max(0, -dh);
+  const ohHi = Math.min(H, H - dh);
+  for (let n = 0; n < g.batch; n++) {
+    const img = d + n * H * W;
+    for (let i = img, e = img + ohLo * W; i < e; i++) h[i] = 0;
+    for (let i = img + Math.max(ohHi, 0) * W, e = img + H * W; i < e; i++) h[i] = 0;
+    if (owLo === 0 && owHi === W) continue;
+    for (let oh = ohLo; oh < ohHi; oh++) {
+      const row = img + oh * W;
+      for (let ow = 0; ow < owLo; ow++) h[row + ow] = 0;
+      for (let ow = Math.max(owHi, 0); ow < W; ow++) h[row + ow] = 0;
     }
   }
 }

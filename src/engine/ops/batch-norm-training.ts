@@ -6,11 +6,11 @@
  * ResNet-50 train step in a prototype. Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a, and the
  * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
- * On wasm the channel sums are single passes over the heap; on other backends they are tf.sum.
+ * On wasm the channel sums are single SIMD passes over the heap; on other backends they are tf.sum.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumsAndDots } from '../kernels/channel-reductions.ts';
-import { f32, offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
+import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
   y: tf.Tensor;
@@ -25,7 +25,7 @@ function sumsAndDots(a: tf.Tensor, b: tf.Tensor): [Float64Array, Float64Array] {
   const rows = a.size / C;
   if (tf.getBackend() === 'wasm') {
     const backend = tf.backend() as unknown as WasmBackend;
-    return channelSumsAndDots(f32(backend), offsetOf(backend, a), offsetOf(backend, b), rows, C);
+    return channelSumsAndDots(backend, offsetOf(backend, a), offsetOf(backend, b), rows, C);
   }
   const axes = a.shape.slice(0, -1).map((_, i) => i);
   const [s, d] = tf.tidy(() => [tf.sum(a, axes).dataSync(), tf.sum(tf.mul(a, b), axes).dataSync()]);

@@ -1,0 +1,42 @@
+/**
+ * heap-simd.wat instantiated on the wasm backend's own memory: SIMD loops that read and write tensors in place.
+ * One instance per backend module; the imported memory is the backend's, so heap growth is seen without re-linking.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { alloc, free, type WasmBackend } from '../wasm-heap.ts';
+import { HEAP_SIMD_BASE64 } from './heap-simd-bytes.ts';
+
+interface HeapSimd {
+  sumsDots(a: number, b: number, rows: number, C: number, sum: number, dot: number): void;
+}
+
+let compiled: WebAssembly.Module | null = null;
+const instances = new WeakMap<object, HeapSimd>();
+
+function heapSimd(backend: WasmBackend): HeapSimd {
+  let inst = instances.get(backend.wasm);
+  if (!inst) {
+    compiled ??= new WebAssembly.Module(Buffer.from(HEAP_SIMD_BASE64, 'base64'));
+    const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+    inst = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as HeapSimd;
+    instances.set(backend.wasm, inst);
+  }
+  return inst;
+}
+
+const byteOffset = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset >>> 0;
+
+/**
+ * Σ_p a[p, c] and Σ_p a[p, c]·b[p, c] for each channel of [rows, C] blocks at float offsets a and b, accumulated in
+ * float64 (~0.3 ns per element against ~1.3–3.5 for the JS loop it replaced).
+ */
+export function simdSumsAndDots(backend: WasmBackend, a: number, b: number, rows: number, C: number): [Float64Array, Float64Array] {
+  const acc = alloc(backend, [4 * C]); // 2·C float64
+  const base = byteOffset(backend, acc);
+  heapSimd(backend).sumsDots(4 * a, 4 * b, rows, C, base, base + 8 * C);
+  const buffer = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
+  const sum = new Float64Array(buffer.slice(base, base + 8 * C));
+  const dot = new Float64Array(buffer.slice(base + 8 * C, base + 16 * C));
+  free(backend, acc);
+  return [sum, dot];
+}

@@ -1,0 +1,40 @@
+/** The SIMD heap module: its embedded bytes are the assembled WAT source, and its loops match float64 references. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
+import { simdSumsAndDots } from '../../src/engine/kernels/simd/heap-simd.ts';
+import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
+import { offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
+import { randomValues, useWasm } from '../helpers/backends.ts';
+// @ts-expect-error a plain .mjs script without types
+import { assembleHeapSimd } from '../../scripts/gen-heap-simd.mjs';
+
+describe('heap SIMD module', () => {
+  before(useWasm);
+
+  it('embeds exactly the assembled heap-simd.wat (rerun scripts/gen-heap-simd.mjs after editing it)', async () => {
+    assert.equal(await assembleHeapSimd(), HEAP_SIMD_BASE64);
+  });
+
+  for (const [rows, C] of [[37, 13], [5, 4], [64, 130], [1, 3]]) {
+    it(`sumsDots over [${rows}, ${C}] equals float64 sums and dot products`, () => {
+      const a = randomValues(rows * C, 1);
+      const b = randomValues(rows * C, 2);
+      const backend = tf.backend() as unknown as WasmBackend;
+      const [ta, tb] = [tf.tensor2d(a, [rows, C]), tf.tensor2d(b, [rows, C])];
+      const [sum, dot] = simdSumsAndDots(backend, offsetOf(backend, ta), offsetOf(backend, tb), rows, C);
+      tf.dispose([ta, tb]);
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        let d = 0;
+        for (let r = 0; r < rows; r++) {
+          s += a[r * C + c];
+          d += a[r * C + c] * b[r * C + c];
+        }
+        assert.ok(Math.abs(sum[c] - s) <= 1e-12 * rows, `sum[${c}] ${sum[c]} vs ${s}`);
+        assert.ok(Math.abs(dot[c] - d) <= 1e-12 * rows, `dot[${c}] ${dot[c]} vs ${d}`);
+      }
+    });
+  }
+});
