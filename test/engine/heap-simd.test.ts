@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
-import { simdSumsAndDots } from '../../src/engine/kernels/simd/heap-simd.ts';
+import { simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
-import { offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
+import { alloc, f32, free, offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
 import { randomValues, useWasm } from '../helpers/backends.ts';
 // @ts-expect-error a plain .mjs script without types
 import { assembleHeapSimd } from '../../scripts/gen-heap-simd.mjs';
@@ -35,6 +35,23 @@ describe('heap SIMD module', () => {
         assert.ok(Math.abs(sum[c] - s) <= 1e-12 * rows, `sum[${c}] ${sum[c]} vs ${s}`);
         assert.ok(Math.abs(dot[c] - d) <= 1e-12 * rows, `dot[${c}] ${dot[c]} vs ${d}`);
       }
+    });
+  }
+
+  for (const [rows, cols] of [[1, 1], [7, 5], [8, 300], [13, 517], [64, 4]]) {
+    it(`transpose of [${rows}, ${cols}] puts src[r, c] at dst[c, r]`, () => {
+      const backend = tf.backend() as unknown as WasmBackend;
+      const values = randomValues(rows * cols, 3);
+      const src = tf.tensor2d(values, [rows, cols]);
+      const dst = alloc(backend, [cols, rows]);
+      simdTranspose(backend, offsetOf(backend, src), offsetOf(backend, dst), rows, cols);
+      const h = f32(backend);
+      const d = offsetOf(backend, dst);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) assert.equal(h[d + c * rows + r], values[r * cols + c], `[${r}, ${c}]`);
+      }
+      src.dispose();
+      free(backend, dst);
     });
   }
 });

@@ -1,38 +1,17 @@
 /**
- * Data movement for the gradient kernels, as plain loops over the wasm heap (offsets are in floats).
- * TF.js's own wasm transpose / strided-slice / reverse kernels run at 7–300 Melem/s; these loops move contiguous
- * channel runs and keep the strided side of every transpose inside a small tile.
+ * Data movement for the gradient kernels over the wasm heap (offsets are in floats): transposes and shifted plane
+ * copies in WebAssembly SIMD (simd/heap-simd.wat), the rest as JS loops that move contiguous channel runs.
+ * TF.js's own wasm transpose / strided-slice / reverse kernels run at 7–300 Melem/s.
  */
 import type { ConvGeometry } from './conv-geometry.ts';
+import { simdShiftedPlanes, simdTranspose } from './simd/heap-simd.ts';
+import { f32, type WasmBackend } from './wasm-heap.ts';
 
 const TILE = 32;
-const COL_BLOCK = 256;
 
-/**
- * dst[c·rows + r] = src[r·cols + c]. Eight source rows at a time (eight contiguous writes per column) and columns in
- * blocks, so both sides stay in cache: ~0.9–1.3 Gelem/s here against ~0.25 for a plain tiled loop.
- */
-export function transpose2d(h: Float32Array, src: number, dst: number, rows: number, cols: number): void {
-  for (let c0 = 0; c0 < cols; c0 += COL_BLOCK) {
-    const c1 = Math.min(cols, c0 + COL_BLOCK);
-    let r = 0;
-    for (; r + 8 <= rows; r += 8) {
-      const s0 = src + r * cols;
-      for (let c = c0; c < c1; c++) {
-        const d = dst + c * rows + r;
-        const s = s0 + c;
-        h[d] = h[s];
-        h[d + 1] = h[s + cols];
-        h[d + 2] = h[s + 2 * cols];
-        h[d + 3] = h[s + 3 * cols];
-        h[d + 4] = h[s + 4 * cols];
-        h[d + 5] = h[s + 5 * cols];
-        h[d + 6] = h[s + 6 * cols];
-        h[d + 7] = h[s + 7 * cols];
-      }
-    }
-    for (; r < rows; r++) for (let c = c0; c < c1; c++) h[dst + c * rows + r] = h[src + r * cols + c];
-  }
+/** dst[c·rows + r] = src[r·cols + c], in WebAssembly SIMD (4×4 register transposes, ~0.3 ns per float). */
+export function transpose2d(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
+  simdTranspose(backend, src, dst, rows, cols);
 }
 
 /**
@@ -73,12 +52,16 @@ export function im2col(h: Float32Array, x: number, cols: number, g: ConvGeometry
  * per-pixel index arithmetic. ~3× faster than gathering channel runs pixel by pixel (im2colTransposed) for a 3×3
  * convolution with 128 channels.
  */
-export function im2colTransposedViaPlanes(h: Float32Array, x: number, colsT: number, planes: number, g: ConvGeometry): void {
+export function im2colTransposedViaPlanes(backend: WasmBackend, x: number, colsT: number, planes: number, g: ConvGeometry): void {
   const { inH, inW, inC: C, kH, kW, outH, outW, strideH, strideW } = g;
   const P = g.batch * outH * outW;
   const planeSize = g.batch * inH * inW;
-  transpose2d(h, x, planes, planeSize, C);
-  const samePlane = strideH === 1 && strideW === 1 && outH === inH && outW === inW;
+  transpose2d(backend, x, planes, planeSize, C);
+  if (strideH === 1 && strideW === 1 && outH === inH && outW === inW) {
+    simdShiftedPlanes(backend, planes, colsT, g);
+    return;
+  }
+  const h = f32(backend);
   for (let kh = 0; kh < kH; kh++) {
     for (let kw = 0; kw < kW; kw++) {
       const dw = kw * g.dilationW - g.padLeft;
@@ -87,10 +70,6 @@ export function im2colTransposedViaPlanes(h: Float32Array, x: number, colsT: num
       const owHi = Math.min(outW, Math.floor((inW - 1 - dw) / strideW) + 1);
       for (let c = 0; c < C; c++) {
         let d = colsT + ((kh * kW + kw) * C + c) * P;
-        if (samePlane) {
-          shiftedPlaneCopy(h, planes + c * planeSize, d, g, kh * g.dilationH - g.padTop, dw, owLo, owHi);
-          continue;
-        }
         for (let n = 0; n < g.batch; n++) {
           for (let oh = 0; oh < outH; oh++, d += outW) {
             const ih = oh * strideH + kh * g.dilationH - g.padTop;
@@ -100,8 +79,7 @@ export function im2colTransposedViaPlanes(h: Float32Array, x: number, colsT: num
             }
             const row = planes + c * planeSize + (n * inH + ih) * inW + dw;
             for (let ow = 0; ow < owLo; ow++) h[d + ow] = 0;
-            if (strideW === 1) for (let ow = owLo; ow < owHi; ow++) h[d + ow] = h[row + ow];
-            else for (let ow = owLo, s = row + owLo * strideW; ow < owHi; ow++, s += strideW) h[d + ow] = h[s];
+            for (let ow = owLo, s = row + owLo * strideW; ow < owHi; ow++, s += strideW) h[d + ow] = h[s];
             for (let ow = owHi; ow < outW; ow++) h[d + ow] = 0;
           }
         }
@@ -111,39 +89,8 @@ export function im2colTransposedViaPlanes(h: Float32Array, x: number, colsT: num
 }
 
 /**
- * One row of colsT when the output grid is the input grid (stride 1, "same" size): the plane shifted by
- * (dh, dw) is one contiguous copy; the values it carries across image rows and images land exactly on the taps that
- * fall outside the image (rows with ih out of range, columns outside [owLo, owHi)), which are then zeroed.
- */
-function shiftedPlaneCopy(
-  h: Float32Array, plane: number, d: number, g: ConvGeometry, dh: number, dw: number, owLo: number, owHi: number,
-): void {
-  const { inH: H, inW: W } = g;
-  const P = g.batch * H * W;
-  const shift = dh * W + dw;
-  const lo = Math.max(0, -shift);
-  const hi = Math.min(P, P - shift);
-  if (lo > 0) h.fill(0, d, d + lo);
-  if (hi > lo) h.copyWithin(d + lo, plane + lo + shift, plane + hi + shift);
-  if (hi < P) h.fill(0, d + Math.max(hi, lo), d + P);
-  const ohLo = Math.max(0, -dh);
-  const ohHi = Math.min(H, H - dh);
-  for (let n = 0; n < g.batch; n++) {
-    const img = d + n * H * W;
-    for (let i = img, e = img + ohLo * W; i < e; i++) h[i] = 0;
-    for (let i = img + Math.max(ohHi, 0) * W, e = img + H * W; i < e; i++) h[i] = 0;
-    if (owLo === 0 && owHi === W) continue;
-    for (let oh = ohLo; oh < ohHi; oh++) {
-      const row = img + oh * W;
-      for (let ow = 0; ow < owLo; ow++) h[row + ow] = 0;
-      for (let ow = Math.max(owHi, 0); ow < W; ow++) h[row + ow] = 0;
-    }
-  }
-}
-
-/**
  * Transposed im2col in one pass: colsT[(kh, kw, c), p] = cols[p, (kh, kw, c)]. Eight output pixels at a time, so
- * each channel's eight values are written contiguously (the same trick as transpose2d).
+ * each channel's eight values are written contiguously.
  */
 export function im2colTransposed(h: Float32Array, x: number, colsT: number, g: ConvGeometry): void {
   const { inH, inW, inC: C, kH, kW, outH, outW } = g;
@@ -249,11 +196,11 @@ export function col2imTransposed(h: Float32Array, colsT: number, dx: number, g: 
 }
 
 /** W'[kh, kw, oc, c] = W[kH−1−kh, kW−1−kw, c, oc]: the filter of the transposed convolution. */
-export function flipAndSwapFilter(h: Float32Array, w: number, dst: number, kH: number, kW: number, C: number, OC: number): void {
+export function flipAndSwapFilter(backend: WasmBackend, w: number, dst: number, kH: number, kW: number, C: number, OC: number): void {
   for (let kh = 0; kh < kH; kh++) {
     for (let kw = 0; kw < kW; kw++) {
       const src = w + ((kH - 1 - kh) * kW + (kW - 1 - kw)) * C * OC;
-      transpose2d(h, src, dst + (kh * kW + kw) * OC * C, C, OC);
+      transpose2d(backend, src, dst + (kh * kW + kw) * OC * C, C, OC);
     }
   }
 }

@@ -3,11 +3,15 @@
  * One instance per backend module; the imported memory is the backend's, so heap growth is seen without re-linking.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { ConvGeometry } from '../conv-geometry.ts';
 import { alloc, free, type WasmBackend } from '../wasm-heap.ts';
 import { HEAP_SIMD_BASE64 } from './heap-simd-bytes.ts';
 
 interface HeapSimd {
   sumsDots(a: number, b: number, rows: number, C: number, sum: number, dot: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  shiftedPlanes(planes: number, colsT: number, batch: number, H: number, W: number, C: number, kH: number, kW: number,
+    dilH: number, dilW: number, padTop: number, padLeft: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -39,4 +43,18 @@ export function simdSumsAndDots(backend: WasmBackend, a: number, b: number, rows
   const dot = new Float64Array(buffer.slice(base + 8 * C, base + 16 * C));
   free(backend, acc);
   return [sum, dot];
+}
+
+/** dst[c·rows + r] = src[r·cols + c] at float offsets (~0.3 ns per float; the JS tiled loop it replaced ran at ~1). */
+export function simdTranspose(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
+  heapSimd(backend).transpose(4 * src, 4 * dst, rows, cols);
+}
+
+/**
+ * colsT[(kh, kw, c), p] from channel planes[c, p] for a stride-1 convolution whose output grid is its input grid
+ * (float offsets): one shifted copy per row of colsT, then the taps outside the image zeroed.
+ */
+export function simdShiftedPlanes(backend: WasmBackend, planes: number, colsT: number, g: ConvGeometry): void {
+  heapSimd(backend).shiftedPlanes(4 * planes, 4 * colsT, g.batch, g.inH, g.inW, g.inC, g.kH, g.kW, g.dilationH,
+    g.dilationW, g.padTop, g.padLeft);
 }

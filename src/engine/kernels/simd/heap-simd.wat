@@ -57,4 +57,177 @@
             (br $tailLoop)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+
+  (func $max (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.gt_s (local.get $a) (local.get $b))))
+  (func $min (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
+
+  ;; n floats of zeros from byte offset p, as plain stores: the runs zeroed per image row are a few floats, for which
+  ;; a memory.fill (a call out of the generated code) costs far more than the stores.
+  (func $zero (param $p i32) (param $n i32)
+    (local $e i32)
+    (local.set $e (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $e)))
+        (f32.store (local.get $p) (f32.const 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $next))))
+
+  ;; dst[c·rows + r] = src[r·cols + c] (byte offsets src, dst): 4×4 blocks transposed in registers, columns in blocks
+  ;; of 256 so that the destination lines being filled stay in L1.
+  (func (export "transpose")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $cb i32) (local $ce i32) (local $r4 i32) (local $rs i32) (local $ds i32)
+    (local $s i32) (local $d i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $rs (i32.shl (local.get $cols) (i32.const 2)))  ;; source row stride in bytes
+    (local.set $ds (i32.shl (local.get $rows) (i32.const 2)))  ;; destination row stride in bytes
+    (block $cbDone
+      (loop $cbLoop
+        (br_if $cbDone (i32.ge_u (local.get $cb) (local.get $cols)))
+        (local.set $ce (call $min (i32.add (local.get $cb) (i32.const 256)) (local.get $cols)))
+        (local.set $r (i32.const 0))
+        (block $rDone
+          (loop $rLoop
+            (br_if $rDone (i32.ge_u (local.get $r) (local.get $r4)))
+            (local.set $c (local.get $cb))
+            (block $cDone
+              (loop $cLoop
+                (br_if $cDone (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $ce)))
+                (local.set $s (i32.add (local.get $src)
+                  (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+                (local.set $a0 (v128.load (local.get $s)))
+                (local.set $a1 (v128.load (i32.add (local.get $s) (local.get $rs))))
+                (local.set $a2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $rs) (i32.const 1)))))
+                (local.set $a3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $rs) (i32.const 3)))))
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+                (local.set $d (i32.add (local.get $dst)
+                  (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+                (v128.store (local.get $d)
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $d) (local.get $ds))
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 1)))
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3)))
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $cLoop)))
+            ;; the block's last cols % 4 columns, four rows each
+            (block $ctDone
+              (loop $ctLoop
+                (br_if $ctDone (i32.ge_u (local.get $c) (local.get $ce)))
+                (call $copyColumn (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+                  (local.get $r) (i32.add (local.get $r) (i32.const 4)) (local.get $c))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $ctLoop)))
+            (local.set $r (i32.add (local.get $r) (i32.const 4)))
+            (br $rLoop)))
+        ;; the last rows % 4 rows
+        (local.set $c (local.get $cb))
+        (block $rtDone
+          (loop $rtLoop
+            (br_if $rtDone (i32.ge_u (local.get $c) (local.get $ce)))
+            (call $copyColumn (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+              (local.get $r4) (local.get $rows) (local.get $c))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $rtLoop)))
+        (local.set $cb (local.get $ce))
+        (br $cbLoop))))
+
+  ;; dst[c·rows + r] = src[r·cols + c] for r in [r0, r1), one column c.
+  (func $copyColumn
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $r0 i32) (param $r1 i32) (param $c i32)
+    (local $r i32)
+    (local.set $r (local.get $r0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2)))
+          (f32.load
+            (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $next))))
+
+  ;; Transposed im2col of a stride-1 convolution whose output grid is its input grid, from channel planes
+  ;; planes[c, p] (p = (n, ih, iw)): row (kh, kw, c) of colsT is the plane shifted by (dh, dw) = one memory.copy; what
+  ;; the shift carries across image rows and images lands exactly on taps outside the image, which are then zeroed.
+  (func (export "shiftedPlanes")
+    (param $planes i32) (param $colsT i32) (param $batch i32) (param $H i32) (param $W i32) (param $C i32)
+    (param $kH i32) (param $kW i32) (param $dilH i32) (param $dilW i32) (param $padTop i32) (param $padLeft i32)
+    (local $P i32) (local $kh i32) (local $kw i32) (local $c i32) (local $n i32) (local $oh i32)
+    (local $dh i32) (local $dw i32) (local $shift i32) (local $lo i32) (local $hi i32)
+    (local $ohLo i32) (local $ohHi i32) (local $owLo i32) (local $owHi i32)
+    (local $d i32) (local $pl i32) (local $img i32) (local $row i32) (local $img4 i32) (local $W4 i32)
+    (local.set $P (i32.mul (local.get $batch) (i32.mul (local.get $H) (local.get $W))))
+    (local.set $W4 (i32.shl (local.get $W) (i32.const 2)))
+    (local.set $img4 (i32.mul (local.get $H) (local.get $W4)))
+    (local.set $d (local.get $colsT))
+    (block $khDone
+      (loop $khLoop
+        (br_if $khDone (i32.ge_s (local.get $kh) (local.get $kH)))
+        (local.set $dh (i32.sub (i32.mul (local.get $kh) (local.get $dilH)) (local.get $padTop)))
+        (local.set $ohLo (call $min (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $dh))) (local.get $H)))
+        (local.set $ohHi (call $max (call $min (local.get $H) (i32.sub (local.get $H) (local.get $dh))) (i32.const 0)))
+        (local.set $kw (i32.const 0))
+        (block $kwDone
+          (loop $kwLoop
+            (br_if $kwDone (i32.ge_s (local.get $kw) (local.get $kW)))
+            (local.set $dw (i32.sub (i32.mul (local.get $kw) (local.get $dilW)) (local.get $padLeft)))
+            (local.set $owLo (call $min (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $dw))) (local.get $W)))
+            (local.set $owHi (call $max (call $min (local.get $W) (i32.sub (local.get $W) (local.get $dw))) (i32.const 0)))
+            (local.set $shift (i32.add (i32.mul (local.get $dh) (local.get $W)) (local.get $dw)))
+            (local.set $lo (call $min (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $shift))) (local.get $P)))
+            (local.set $hi (call $max (call $min (local.get $P) (i32.sub (local.get $P) (local.get $shift))) (local.get $lo)))
+            (local.set $c (i32.const 0))
+            (local.set $pl (local.get $planes))
+            (block $cDone
+              (loop $cLoop
+                (br_if $cDone (i32.ge_s (local.get $c) (local.get $C)))
+                (memory.fill (local.get $d) (i32.const 0) (i32.shl (local.get $lo) (i32.const 2)))
+                (memory.copy
+                  (i32.add (local.get $d) (i32.shl (local.get $lo) (i32.const 2)))
+                  (i32.add (local.get $pl) (i32.shl (i32.add (local.get $lo) (local.get $shift)) (i32.const 2)))
+                  (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const 2)))
+                (memory.fill (i32.add (local.get $d) (i32.shl (local.get $hi) (i32.const 2))) (i32.const 0)
+                  (i32.shl (i32.sub (local.get $P) (local.get $hi)) (i32.const 2)))
+                (local.set $n (i32.const 0))
+                (local.set $img (local.get $d))
+                (block $nDone
+                  (loop $nLoop
+                    (br_if $nDone (i32.ge_s (local.get $n) (local.get $batch)))
+                    (call $zero (local.get $img) (i32.mul (local.get $ohLo) (local.get $W)))
+                    (call $zero (i32.add (local.get $img) (i32.mul (local.get $ohHi) (local.get $W4)))
+                      (i32.mul (call $max (i32.sub (local.get $H) (local.get $ohHi)) (i32.const 0)) (local.get $W)))
+                    (if (i32.or (i32.gt_s (local.get $owLo) (i32.const 0)) (i32.lt_s (local.get $owHi) (local.get $W)))
+                      (then
+                        (local.set $oh (local.get $ohLo))
+                        (block $ohDone
+                          (loop $ohLoop
+                            (br_if $ohDone (i32.ge_s (local.get $oh) (local.get $ohHi)))
+                            (local.set $row (i32.add (local.get $img) (i32.mul (local.get $oh) (local.get $W4))))
+                            (call $zero (local.get $row) (local.get $owLo))
+                            (call $zero (i32.add (local.get $row) (i32.shl (local.get $owHi) (i32.const 2)))
+                              (i32.sub (local.get $W) (local.get $owHi)))
+                            (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+                            (br $ohLoop)))))
+                    (local.set $img (i32.add (local.get $img) (local.get $img4)))
+                    (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                    (br $nLoop)))
+                (local.set $d (i32.add (local.get $d) (i32.shl (local.get $P) (i32.const 2))))
+                (local.set $pl (i32.add (local.get $pl) (i32.shl (local.get $P) (i32.const 2))))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $cLoop)))
+            (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+            (br $kwLoop)))
+        (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+        (br $khLoop))))
 )
