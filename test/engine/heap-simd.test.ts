@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
-import { simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
+import { simdAdam, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { alloc, f32, free, offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
+import { adamUpdate } from '../../src/engine/optimizer-update.ts';
 import { randomValues, useWasm } from '../helpers/backends.ts';
 // @ts-expect-error a plain .mjs script without types
 import { assembleHeapSimd } from '../../scripts/gen-heap-simd.mjs';
@@ -54,4 +55,34 @@ describe('heap SIMD module', () => {
       free(backend, dst);
     });
   }
+
+  it('adam on heap views gives the same bits as the JS loop on plain arrays (moments and weights, 3 steps)', () => {
+    const backend = tf.backend() as unknown as WasmBackend;
+    for (const decay of [0, 1e-4]) {
+      const n = 1003;
+      let wJs = randomValues(n, 4);
+      const [mJs, vJs, mSimd, vSimd] = [0, 1, 2, 3].map(() => new Float32Array(n));
+      const w = tf.tensor1d(wJs);
+      let wSimd: tf.Tensor = w;
+      for (let t = 1; t <= 3; t++) {
+        const c = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, stepScale: 1e-2 / (1 - 0.9 ** t), invC2: 1 / (1 - 0.999 ** t), decay };
+        const gValues = randomValues(n, 10 + t);
+        const outJs = new Float32Array(n);
+        adamUpdate(outJs, wJs, gValues, mJs, vJs, c); // plain arrays: the JS loop
+        const g = tf.tensor1d(gValues);
+        const out = alloc(backend, [n]);
+        const view = (t2: { dataId: object }) => f32(backend).subarray(backend.dataIdMap.get(t2.dataId).memoryOffset >>> 2).subarray(0, n);
+        assert.ok(simdAdam(backend, view(out), view(wSimd), view(g), mSimd, vSimd, c), 'heap views take the SIMD path');
+        const next = tf.engine().makeTensorFromTensorInfo(out);
+        tf.dispose([wSimd, g]);
+        wSimd = next;
+        wJs = outJs;
+        assert.deepEqual(new Uint32Array(f32(backend).slice(offsetOf(backend, wSimd), offsetOf(backend, wSimd) + n).buffer),
+          new Uint32Array(outJs.buffer), `weights after step ${t}`);
+        assert.deepEqual(new Uint32Array(mSimd.buffer), new Uint32Array(mJs.buffer), `m after step ${t}`);
+        assert.deepEqual(new Uint32Array(vSimd.buffer), new Uint32Array(vJs.buffer), `v after step ${t}`);
+      }
+      wSimd.dispose();
+    }
+  });
 });

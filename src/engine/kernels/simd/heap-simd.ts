@@ -10,6 +10,8 @@ import { HEAP_SIMD_BASE64 } from './heap-simd-bytes.ts';
 interface HeapSimd {
   sumsDots(a: number, b: number, rows: number, C: number, sum: number, dot: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  adam(out: number, w: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, a: number,
+    b: number, stepScale: number, invC2: number, eps: number, decay: number): void;
   shiftedPlanes(planes: number, colsT: number, batch: number, H: number, W: number, C: number, kH: number, kW: number,
     dilH: number, dilW: number, padTop: number, padLeft: number): void;
 }
@@ -57,4 +59,38 @@ export function simdTranspose(backend: WasmBackend, src: number, dst: number, ro
 export function simdShiftedPlanes(backend: WasmBackend, planes: number, colsT: number, g: ConvGeometry): void {
   heapSimd(backend).shiftedPlanes(4 * planes, 4 * colsT, g.batch, g.inH, g.inW, g.inC, g.kH, g.kW, g.dilationH,
     g.dilationW, g.padTop, g.padLeft);
+}
+
+export interface AdamArgs {
+  beta1: number;
+  beta2: number;
+  stepScale: number;
+  invC2: number;
+  epsilon: number;
+  decay: number;
+}
+
+/**
+ * The Adam update of optimizer-update.ts in SIMD (float64, the same operations, so the same bits) when out, w and g
+ * are views of this backend's heap; the moments (plain arrays, kept off the heap) are copied in and out around it.
+ * Returns false, doing nothing, when the arrays are not heap views.
+ */
+export function simdAdam(
+  backend: WasmBackend, out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamArgs,
+): boolean {
+  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
+  if (out.buffer !== heap || w.buffer !== heap || g.buffer !== heap) return false;
+  const n = out.length;
+  const [o, wo, go] = [out.byteOffset, w.byteOffset, g.byteOffset]; // before the allocation below detaches the views
+  const moments = alloc(backend, [2 * n]);
+  const mo = byteOffset(backend, moments);
+  const f = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  f.set(m, mo >>> 2);
+  f.set(v, (mo >>> 2) + n);
+  heapSimd(backend).adam(o, wo, go, mo, mo + 4 * n, n, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.stepScale, c.invC2,
+    c.epsilon, c.decay);
+  m.set(f.subarray(mo >>> 2, (mo >>> 2) + n));
+  v.set(f.subarray((mo >>> 2) + n, (mo >>> 2) + 2 * n));
+  free(backend, moments);
+  return true;
 }

@@ -230,4 +230,88 @@
             (br $kwLoop)))
         (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
         (br $khLoop))))
+
+  ;; Adam over n float32 parameters (byte offsets): m ← β1·m + a·g; v ← β2·v + (b·g)·g;
+  ;; out = (w − (s·m) / (√(v·invC2) + ε)) − decay·w — in float64, operation for operation as the JS loop of
+  ;; optimizer-update.ts, so the results are the same bits (wasm has no fused multiply-add).
+  (func (export "adam")
+    (param $out i32) (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $beta1 f64) (param $beta2 f64) (param $a f64) (param $b f64) (param $s f64) (param $invC2 f64)
+    (param $eps f64) (param $decay f64)
+    (local $i i32) (local $n4 i32)
+    (local $B1 v128) (local $B2 v128) (local $A v128) (local $Bv v128) (local $S v128) (local $IC v128)
+    (local $E v128) (local $D v128)
+    (local $lo v128) (local $hi v128)
+    (local $gs f64) (local $ms f64) (local $vs f64) (local $ws f64)
+    (local.set $B1 (f64x2.splat (local.get $beta1)))
+    (local.set $B2 (f64x2.splat (local.get $beta2)))
+    (local.set $A (f64x2.splat (local.get $a)))
+    (local.set $Bv (f64x2.splat (local.get $b)))
+    (local.set $S (f64x2.splat (local.get $s)))
+    (local.set $IC (f64x2.splat (local.get $invC2)))
+    (local.set $E (f64x2.splat (local.get $eps)))
+    (local.set $D (f64x2.splat (local.get $decay)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vecDone
+      (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $n4)))
+        ;; two halves of four floats, each as f64x2
+        (call $adam2 (local.get $out) (local.get $w) (local.get $g) (local.get $m) (local.get $v) (i32.const 0)
+          (local.get $B1) (local.get $B2) (local.get $A) (local.get $Bv) (local.get $S) (local.get $IC) (local.get $E) (local.get $D))
+        (call $adam2 (local.get $out) (local.get $w) (local.get $g) (local.get $m) (local.get $v) (i32.const 8)
+          (local.get $B1) (local.get $B2) (local.get $A) (local.get $Bv) (local.get $S) (local.get $IC) (local.get $E) (local.get $D))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vecLoop)))
+    (block $tailDone
+      (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $gs (f64.promote_f32 (f32.load (local.get $g))))
+        (local.set $ms (f64.add (f64.mul (local.get $beta1) (f64.promote_f32 (f32.load (local.get $m))))
+          (f64.mul (local.get $a) (local.get $gs))))
+        (local.set $vs (f64.add (f64.mul (local.get $beta2) (f64.promote_f32 (f32.load (local.get $v))))
+          (f64.mul (f64.mul (local.get $b) (local.get $gs)) (local.get $gs))))
+        (f32.store (local.get $m) (f32.demote_f64 (local.get $ms)))
+        (f32.store (local.get $v) (f32.demote_f64 (local.get $vs)))
+        (local.set $ws (f64.promote_f32 (f32.load (local.get $w))))
+        (f32.store (local.get $out) (f32.demote_f64
+          (f64.sub
+            (f64.sub (local.get $ws)
+              (f64.div (f64.mul (local.get $s) (local.get $ms))
+                (f64.add (f64.sqrt (f64.mul (local.get $vs) (local.get $invC2))) (local.get $eps))))
+            (f64.mul (local.get $decay) (local.get $ws)))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $m (i32.add (local.get $m) (i32.const 4)))
+        (local.set $v (i32.add (local.get $v) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tailLoop))))
+
+  ;; Two parameters of adam at byte offset o from each pointer.
+  (func $adam2
+    (param $out i32) (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $o i32)
+    (param $B1 v128) (param $B2 v128) (param $A v128) (param $Bv v128) (param $S v128) (param $IC v128)
+    (param $E v128) (param $D v128)
+    (local $gd v128) (local $md v128) (local $vd v128) (local $wd v128)
+    (local.set $gd (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o)))))
+    (local.set $md (f64x2.add (f64x2.mul (local.get $B1)
+        (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $m) (local.get $o)))))
+      (f64x2.mul (local.get $A) (local.get $gd))))
+    (local.set $vd (f64x2.add (f64x2.mul (local.get $B2)
+        (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $v) (local.get $o)))))
+      (f64x2.mul (f64x2.mul (local.get $Bv) (local.get $gd)) (local.get $gd))))
+    (v128.store64_lane 0 (i32.add (local.get $m) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $md)))
+    (v128.store64_lane 0 (i32.add (local.get $v) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vd)))
+    (local.set $wd (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $w) (local.get $o)))))
+    (v128.store64_lane 0 (i32.add (local.get $out) (local.get $o)) (f32x4.demote_f64x2_zero
+      (f64x2.sub
+        (f64x2.sub (local.get $wd)
+          (f64x2.div (f64x2.mul (local.get $S) (local.get $md))
+            (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $vd) (local.get $IC))) (local.get $E))))
+        (f64x2.mul (local.get $D) (local.get $wd))))))
 )
