@@ -30,14 +30,14 @@ function walksPlanes(g: ConvGeometry): boolean {
 }
 
 /**
- * Estimated ns outside the GEMM: per float, ~0.3 for a SIMD transpose, ~0.8 for the plane walk, ~1.2 for the
+ * Estimated ns outside the GEMM: per float, ~0.5 for a SIMD transpose, ~0.8 for the plane walk, ~1.2 for the
  * gathering transposed im2col, ~1 for the dyT path's transposes, ~0.7 for an im2col copy, ~7.5 for packing.
  */
 export function chooseFilterGradPath(g: ConvGeometry): FilterGradPath {
   const P = outPixels(g);
   const K = g.kH * g.kW * g.inC;
   const im2colCost = isDirect(g) ? 0 : 0.7 * P * K;
-  const colsT = (isDirect(g) ? 0.3 : walksPlanes(g) ? 0.8 : 1.2) * P * K + PACK_NS * P * g.outC;
+  const colsT = (isDirect(g) ? 0.5 : walksPlanes(g) ? 0.8 : 1.2) * P * K + PACK_NS * P * g.outC;
   const dyT = im2colCost + P * g.outC + PACK_NS * P * K + K * g.outC;
   return colsT <= dyT ? 'colsT' : 'dyT';
 }

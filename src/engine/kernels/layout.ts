@@ -9,7 +9,7 @@ import { f32, type WasmBackend } from './wasm-heap.ts';
 
 const TILE = 32;
 
-/** dst[c·rows + r] = src[r·cols + c], in WebAssembly SIMD (4×4 register transposes, ~0.3 ns per float). */
+/** dst[c·rows + r] = src[r·cols + c], in WebAssembly SIMD (4×4 register transposes, ~0.5–0.7 ns per float). */
 export function transpose2d(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
   simdTranspose(backend, src, dst, rows, cols);
 }

@@ -75,17 +75,13 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $next))))
 
-  ;; dst[c·rows + r] = src[r·cols + c] (byte offsets src, dst): 4×4 blocks transposed in registers, columns in blocks
-  ;; of 256 so that the destination lines being filled stay in L1.
+  ;; dst[c·rows + r] = src[r·cols + c] (byte offsets src, dst), in 4×4 blocks transposed in registers. From 256
+  ;; rows up, sixteen rows at a time, so that each destination row receives a whole 64-byte line per visit (with 4,
+  ;; tall matrices whose row count is a power of two thrash the cache: their destination rows all map to the same
+  ;; cache sets); columns in blocks of 256.
   (func (export "transpose")
     (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
-    (local $r i32) (local $c i32) (local $cb i32) (local $ce i32) (local $r4 i32) (local $rs i32) (local $ds i32)
-    (local $s i32) (local $d i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $r4 (i32.and (local.get $rows) (i32.const -4)))
-    (local.set $rs (i32.shl (local.get $cols) (i32.const 2)))  ;; source row stride in bytes
-    (local.set $ds (i32.shl (local.get $rows) (i32.const 2)))  ;; destination row stride in bytes
+    (local $r i32) (local $c i32) (local $cb i32) (local $ce i32) (local $step i32)
     (block $cbDone
       (loop $cbLoop
         (br_if $cbDone (i32.ge_u (local.get $cb) (local.get $cols)))
@@ -93,42 +89,34 @@
         (local.set $r (i32.const 0))
         (block $rDone
           (loop $rLoop
-            (br_if $rDone (i32.ge_u (local.get $r) (local.get $r4)))
+            (local.set $step (select (i32.const 16) (i32.const 4)
+              (i32.and (i32.ge_u (local.get $rows) (i32.const 256))
+                (i32.le_u (i32.add (local.get $r) (i32.const 16)) (local.get $rows)))))
+            (br_if $rDone (i32.gt_u (i32.add (local.get $r) (local.get $step)) (local.get $rows)))
             (local.set $c (local.get $cb))
             (block $cDone
               (loop $cLoop
                 (br_if $cDone (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $ce)))
-                (local.set $s (i32.add (local.get $src)
-                  (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
-                (local.set $a0 (v128.load (local.get $s)))
-                (local.set $a1 (v128.load (i32.add (local.get $s) (local.get $rs))))
-                (local.set $a2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $rs) (i32.const 1)))))
-                (local.set $a3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $rs) (i32.const 3)))))
-                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
-                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
-                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
-                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
-                (local.set $d (i32.add (local.get $dst)
-                  (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
-                (v128.store (local.get $d)
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-                (v128.store (i32.add (local.get $d) (local.get $ds))
-                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-                (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 1)))
-                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-                (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3)))
-                  (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                (call $t4 (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols) (local.get $r) (local.get $c))
+                (if (i32.eq (local.get $step) (i32.const 16))
+                  (then
+                    (call $t4 (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+                      (i32.add (local.get $r) (i32.const 4)) (local.get $c))
+                    (call $t4 (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+                      (i32.add (local.get $r) (i32.const 8)) (local.get $c))
+                    (call $t4 (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+                      (i32.add (local.get $r) (i32.const 12)) (local.get $c))))
                 (local.set $c (i32.add (local.get $c) (i32.const 4)))
                 (br $cLoop)))
-            ;; the block's last cols % 4 columns, four rows each
+            ;; the block's last cols % 4 columns
             (block $ctDone
               (loop $ctLoop
                 (br_if $ctDone (i32.ge_u (local.get $c) (local.get $ce)))
                 (call $copyColumn (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
-                  (local.get $r) (i32.add (local.get $r) (i32.const 4)) (local.get $c))
+                  (local.get $r) (i32.add (local.get $r) (local.get $step)) (local.get $c))
                 (local.set $c (i32.add (local.get $c) (i32.const 1)))
                 (br $ctLoop)))
-            (local.set $r (i32.add (local.get $r) (i32.const 4)))
+            (local.set $r (i32.add (local.get $r) (local.get $step)))
             (br $rLoop)))
         ;; the last rows % 4 rows
         (local.set $c (local.get $cb))
@@ -136,11 +124,39 @@
           (loop $rtLoop
             (br_if $rtDone (i32.ge_u (local.get $c) (local.get $ce)))
             (call $copyColumn (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
-              (local.get $r4) (local.get $rows) (local.get $c))
+              (local.get $r) (local.get $rows) (local.get $c))
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $rtLoop)))
         (local.set $cb (local.get $ce))
         (br $cbLoop))))
+
+  ;; The 4×4 block at (r, c) of the transpose above.
+  (func $t4 (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $r i32) (param $c i32)
+    (local $s i32) (local $d i32) (local $rs i32) (local $ds i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $ds (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $s (i32.add (local.get $src)
+      (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+    (local.set $a0 (v128.load (local.get $s)))
+    (local.set $a1 (v128.load (i32.add (local.get $s) (local.get $rs))))
+    (local.set $a2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $rs) (i32.const 1)))))
+    (local.set $a3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $rs) (i32.const 3)))))
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
+    (local.set $d (i32.add (local.get $dst)
+      (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+    (v128.store (local.get $d)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $d) (local.get $ds))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $d) (i32.shl (local.get $ds) (i32.const 1)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store (i32.add (local.get $d) (i32.mul (local.get $ds) (i32.const 3)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
 
   ;; dst[c·rows + r] = src[r·cols + c] for r in [r0, r1), one column c.
   (func $copyColumn
