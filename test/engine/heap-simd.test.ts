@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
-import { simdAdam, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
+import { simdAdam, simdBatchNormBackward, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { alloc, f32, free, offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
 import { adamUpdate } from '../../src/engine/optimizer-update.ts';
@@ -83,6 +83,19 @@ describe('heap SIMD module', () => {
         assert.deepEqual(new Uint32Array(vSimd.buffer), new Uint32Array(vJs.buffer), `v after step ${t}`);
       }
       wSimd.dispose();
+    }
+  });
+
+  it('bnBackward gives the same bits as TF.js mul, mul, add, add with broadcast vectors', () => {
+    const backend = tf.backend() as unknown as WasmBackend;
+    for (const [rows, C] of [[37, 13], [16, 64]]) {
+      const [dy, x] = [tf.tensor2d(randomValues(rows * C, 5), [rows, C]), tf.tensor2d(randomValues(rows * C, 6), [rows, C])];
+      const [A, B, K] = [7, 8, 9].map((seed) => randomValues(C, seed));
+      const want = tf.add(tf.add(tf.mul(dy, tf.tensor1d(A)), tf.mul(x, tf.tensor1d(B))), tf.tensor1d(K));
+      const got = tf.engine().makeTensorFromTensorInfo(simdBatchNormBackward(backend, dy, x, A, B, K));
+      assert.deepEqual(got.shape, [rows, C]);
+      assert.deepEqual(new Uint32Array((got.dataSync() as Float32Array).buffer), new Uint32Array((want.dataSync() as Float32Array).buffer));
+      tf.dispose([dy, x, want, got]);
     }
   });
 });

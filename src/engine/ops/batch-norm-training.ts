@@ -6,10 +6,12 @@
  * ResNet-50 train step in a prototype. Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a, and the
  * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
- * On wasm the channel sums are single SIMD passes over the heap; on other backends they are tf.sum.
+ * On wasm the channel sums and dx are single SIMD passes over the heap (dx in place of four broadcast ops); on other
+ * backends they are tf ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumsAndDots } from '../kernels/channel-reductions.ts';
+import { simdBatchNormBackward } from '../kernels/simd/heap-simd.ts';
 import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
@@ -74,7 +76,10 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
           B[c] = -A[c] * rstd[c] * dGamma[c] / n;
           K[c] = -A[c] * sumDy[c] / n - B[c] * mean[c];
         }
-        const dx = tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
+        const dx = tf.getBackend() === 'wasm'
+          ? tf.engine().makeTensorFromTensorInfo(simdBatchNormBackward(tf.backend() as unknown as WasmBackend,
+            dy as tf.Tensor, xs, Float32Array.from(A), Float32Array.from(B), Float32Array.from(K)))
+          : tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
         return [dx, vec(dGamma), vec(sumDy)];
       },
     };
