@@ -98,4 +98,20 @@ describe('heap SIMD module', () => {
       tf.dispose([dy, x, want, got]);
     }
   });
+
+  it('ReLU gradient on wasm (one SIMD pass) has the bits of the cpu backend, for x > 0, 0, < 0 and NaN', async () => {
+    const n = 23;
+    const x = Array.from(randomValues(n, 11));
+    x[0] = 0;
+    x[1] = NaN;
+    x[2] = -0;
+    const dy = randomValues(n, 12);
+    const run = () => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.relu(t))(tf.tensor1d(x), tf.tensor1d(dy)).dataSync() as Float32Array);
+    const got = run();
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer));
+    assert.ok(got.some((v, i) => Object.is(v, -0) && x[i] <= 0), 'a negative dy at x ≤ 0 gives −0, as on cpu');
+  });
 });

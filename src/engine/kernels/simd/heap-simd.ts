@@ -13,6 +13,7 @@ interface HeapSimd {
   adam(out: number, w: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, a: number,
     b: number, stepScale: number, invC2: number, eps: number, decay: number): void;
   bnBackward(dy: number, x: number, out: number, rows: number, C: number, A: number, B: number, K: number): void;
+  reluGrad(dy: number, x: number, out: number, n: number): void;
   shiftedPlanes(planes: number, colsT: number, batch: number, H: number, W: number, C: number, kH: number, kW: number,
     dilH: number, dilW: number, padTop: number, padLeft: number): void;
 }
@@ -115,5 +116,13 @@ export function simdBatchNormBackward(
   heapSimd(backend).bnBackward(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out), rows, C,
     co, co + 4 * C, co + 8 * C);
   free(backend, coeffs);
+  return out;
+}
+
+/** dy·step(x) for float32 tensors of one shape: ReLU's gradient in one pass instead of TF.js's step, cast and mul. */
+export function simdReluGrad(backend: WasmBackend, dy: TensorInfo, x: TensorInfo): TensorInfo {
+  const out = alloc(backend, x.shape);
+  heapSimd(backend).reluGrad(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out),
+    x.shape.reduce((a, b) => a * b, 1));
   return out;
 }

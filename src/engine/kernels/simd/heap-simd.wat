@@ -374,4 +374,37 @@
             (br $tailLoop)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+
+  ;; out = dy·step(x) over n floats (byte offsets), step(x) = 1 for x > 0, NaN for NaN, else 0: ReLU's gradient in
+  ;; one pass, the same float32 product as TF.js's mul(dy, cast(step(x))) (so −0 for dy < 0 where x ≤ 0).
+  (func (export "reluGrad") (param $dy i32) (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $n4 i32) (local $xv v128) (local $xs f32)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vecDone
+      (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $xv (v128.load (local.get $x)))
+        (v128.store (local.get $out)
+          (f32x4.mul (v128.load (local.get $dy))
+            (v128.or
+              (v128.and (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+              (v128.and (f32x4.ne (local.get $xv) (local.get $xv)) (local.get $xv)))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vecLoop)))
+    (block $tailDone
+      (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $xs (f32.load (local.get $x)))
+        (f32.store (local.get $out) (f32.mul (f32.load (local.get $dy))
+          (select (f32.const 1)
+            (select (local.get $xs) (f32.const 0) (f32.ne (local.get $xs) (local.get $xs)))
+            (f32.gt (local.get $xs) (f32.const 0)))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tailLoop))))
 )
