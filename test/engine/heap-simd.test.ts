@@ -114,4 +114,21 @@ describe('heap SIMD module', () => {
     assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer));
     assert.ok(got.some((v, i) => Object.is(v, -0) && x[i] <= 0), 'a negative dy at x ≤ 0 gives −0, as on cpu');
   });
+
+  const splits: Array<[number[], number | number[], number]> = [
+    [[2, 3, 4, 10], [3, 2, 5], 3], [[2, 3, 4, 10], [3, -1], -1], [[5, 6, 7], 3, 1], [[6, 5], [1, 5], 0], [[3, 9], 3, 1],
+  ];
+  for (const [shape, sizes, axis] of splits) {
+    it(`split of [${shape}] into ${JSON.stringify(sizes)} along ${axis} equals the cpu backend's`, async () => {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const values = Array.from(randomValues(shape.reduce((a, b) => a * b), 13), (v) => (dtype === 'int32' ? Math.round(v * 100) : v));
+        const run = () => tf.tidy(() => tf.split(tf.tensor(values, shape, dtype), sizes, axis).map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) })));
+        const got = run();
+        await tf.setBackend('cpu');
+        const want = run();
+        await tf.setBackend('wasm');
+        assert.deepEqual(got, want);
+      }
+    });
+  }
 });

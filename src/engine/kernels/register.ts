@@ -6,10 +6,10 @@
 import {
   backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
-  backend, cast, engine, getBackend, mul, registerGradient, Relu, step,
+  backend, cast, engine, getBackend, mul, registerGradient, Relu, SplitV, step, util,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { simdReluGrad } from './simd/heap-simd.ts';
+import { simdReluGrad, simdSplit } from './simd/heap-simd.ts';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
@@ -197,10 +197,25 @@ function fuseReluGradient(): void {
   });
 }
 
+/**
+ * SplitV (the gradient of every concatenation: DenseNet splits dy at each of its 58 concats) as strided SIMD row copies;
+ * TF.js's wasm kernel slices each piece in a JS loop.
+ */
+function fastSplit(): void {
+  replaceWasmKernel(SplitV, (stock) => (({ inputs, attrs, backend }: Args): TensorInfo[] => {
+    const { x } = inputs;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock({ inputs, attrs, backend } as never) as TensorInfo[];
+    const a = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const axis = util.parseAxisParam(a.axis, x.shape)[0];
+    return simdSplit(backend, x, backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis), axis);
+  }) as unknown as KernelFunc);
+}
+
 /** Registers medft's wasm kernels; with `accelerator` (the oneDNN addon) the convolutions run natively on top. */
 export function registerWasmTrainingKernels(accelerator: OneDnnAddon | null = null): void {
   registerFastChannelReductions();
   fuseReluGradient();
+  fastSplit();
   shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);

@@ -14,6 +14,7 @@ interface HeapSimd {
     b: number, stepScale: number, invC2: number, eps: number, decay: number): void;
   bnBackward(dy: number, x: number, out: number, rows: number, C: number, A: number, B: number, K: number): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
   shiftedPlanes(planes: number, colsT: number, batch: number, H: number, W: number, C: number, kH: number, kW: number,
     dilH: number, dilW: number, padTop: number, padLeft: number): void;
 }
@@ -125,4 +126,22 @@ export function simdReluGrad(backend: WasmBackend, dy: TensorInfo, x: TensorInfo
   heapSimd(backend).reluGrad(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out),
     x.shape.reduce((a, b) => a * b, 1));
   return out;
+}
+
+/**
+ * SplitV of a 4-byte tensor along any axis: each piece is rows of a fixed length at a fixed stride, copied with
+ * 16-byte SIMD moves (TF.js's wasm SplitV slices in a JS loop).
+ */
+export function simdSplit(backend: WasmBackend, x: TensorInfo, sizes: number[], axis: number): TensorInfo[] {
+  const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const rowBytes = 4 * x.shape[axis] * inner;
+  let start = 0;
+  return sizes.map((s) => {
+    const out = backend.makeOutput(x.shape.map((d, i) => (i === axis ? s : d)), x.dtype);
+    heapSimd(backend).copyRows(byteOffset(backend, x) + 4 * start * inner, rowBytes, byteOffset(backend, out), 4 * s * inner,
+      outer, 4 * s * inner);
+    start += s;
+    return out;
+  });
 }

@@ -407,4 +407,31 @@
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tailLoop))))
+
+  ;; rows rows of len bytes (a multiple of 4) from src to dst, the rows srcStride and dstStride bytes apart: a slice
+  ;; along one axis, e.g. one piece of a split along channels.
+  (func (export "copyRows")
+    (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32) (param $rows i32) (param $len i32)
+    (local $r i32) (local $i i32) (local $len16 i32)
+    (local.set $len16 (i32.and (local.get $len) (i32.const -16)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $i (i32.const 0))
+        (block $vecDone
+          (loop $vecLoop
+            (br_if $vecDone (i32.ge_u (local.get $i) (local.get $len16)))
+            (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vecLoop)))
+        (block $tailDone
+          (loop $tailLoop
+            (br_if $tailDone (i32.ge_u (local.get $i) (local.get $len)))
+            (i32.store (i32.add (local.get $dst) (local.get $i)) (i32.load (i32.add (local.get $src) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $tailLoop)))
+        (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
 )
