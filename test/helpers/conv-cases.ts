@@ -27,6 +27,10 @@ export const cases: Case[] = [
   { n: 32, h: 3, w: 3, c: 8, k: 3, oc: 8, s: 1, d: 1, pad: 'same' },
   { n: 2, h: 9, w: 9, c: 4, k: 3, oc: 6, s: 1, d: 2, pad: 'same' },
   { n: 1, h: 12, w: 10, c: 3, k: 3, oc: 2, s: 1, d: 2, pad: 'valid' },
+  // stride-1 convolutions that keep the grid (≥ 64 pixels): the filter gradient's shifted-plane im2col
+  { n: 2, h: 9, w: 12, c: 8, k: 3, oc: 5, s: 1, d: 2, pad: 'same' },
+  { n: 3, h: 10, w: 7, c: 6, k: 5, oc: 4, s: 1, d: 1, pad: 'same' },
+  { n: 1, h: 9, w: 9, c: 8, k: 3, oc: 5, s: 1, d: 1, pad: [[0, 0], [2, 0], [0, 2], [0, 0]] },
 ];
 
 export const label = (c: Case) => `${c.k}×${c.k} s${c.s} d${c.d} ${Array.isArray(c.pad) ? 'explicit' : c.pad} ` +

@@ -11,19 +11,33 @@
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
-import { im2col, im2colTransposed, im2colTransposedFewChannels, transpose2d } from './layout.ts';
+import { im2col, im2colTransposed, im2colTransposedViaPlanes, transpose2d } from './layout.ts';
 import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
 
 export type FilterGradPath = 'colsT' | 'dyT';
-/** Below this many input channels the transposed im2col walks channel planes instead of channel runs. */
-const FEW_CHANNELS = 4;
+/** A 1×1 stride-1 convolution without padding: its columns are x itself, so colsT is a plain transpose of x. */
+const isDirect = (g: ConvGeometry) => isPointwise(g) && g.strideH === 1 && g.strideW === 1;
 
-/** Estimated ns outside the GEMM: per float, ~1 for a JS transpose, ~0.7 for an im2col copy, ~7.5 for packing. */
+/**
+ * Otherwise the transposed im2col walks channel planes (im2colTransposedViaPlanes) for inputs with few channels (the
+ * RGB stem), and for stride-1 "same" convolutions on planes of at least 4×4 pixels, where each row of colsT is one
+ * shifted copy of a plane (~0.8 ns per float against ~2.8 for gathering channel runs pixel by pixel; on smaller
+ * planes the per-row zeroing dominates).
+ */
+function walksPlanes(g: ConvGeometry): boolean {
+  const samePlane = g.strideH === 1 && g.strideW === 1 && g.outH === g.inH && g.outW === g.inW;
+  return g.inC <= 4 || (samePlane && g.outH * g.outW >= 16);
+}
+
+/**
+ * Estimated ns outside the GEMM: per float, ~0.5 for a SIMD transpose, ~0.8 for the plane walk, ~1.2 for the
+ * gathering transposed im2col, ~1 for the dyT path's transposes, ~0.7 for an im2col copy, ~7.5 for packing.
+ */
 export function chooseFilterGradPath(g: ConvGeometry): FilterGradPath {
   const P = outPixels(g);
   const K = g.kH * g.kW * g.inC;
-  const im2colCost = isPointwise(g) && g.strideH === 1 && g.strideW === 1 ? 0 : 0.7 * P * K;
-  const colsT = 1.2 * P * K + PACK_NS * P * g.outC;
+  const im2colCost = isDirect(g) ? 0 : 0.7 * P * K;
+  const colsT = (isDirect(g) ? 0.5 : walksPlanes(g) ? 0.8 : 1.2) * P * K + PACK_NS * P * g.outC;
   const dyT = im2colCost + P * g.outC + PACK_NS * P * K + K * g.outC;
   return colsT <= dyT ? 'colsT' : 'dyT';
 }
@@ -40,10 +54,12 @@ export function conv2dBackpropFilterWasm(
   if (path === 'colsT') {
     const colsT = alloc(backend, [K, P]);
     temps.push(colsT);
-    if (g.inC <= FEW_CHANNELS) {
+    if (isDirect(g)) {
+      transpose2d(backend, offsetOf(backend, x), offsetOf(backend, colsT), P, K);
+    } else if (walksPlanes(g)) {
       const planes = alloc(backend, [g.batch * g.inH * g.inW * g.inC]);
       temps.push(planes);
-      im2colTransposedFewChannels(f32(backend), offsetOf(backend, x), offsetOf(backend, colsT), offsetOf(backend, planes), g);
+      im2colTransposedViaPlanes(backend, offsetOf(backend, x), offsetOf(backend, colsT), offsetOf(backend, planes), g);
     } else {
       im2colTransposed(f32(backend), offsetOf(backend, x), offsetOf(backend, colsT), g);
     }
@@ -51,18 +67,18 @@ export function conv2dBackpropFilterWasm(
   } else {
     // Columns [P, K]: x itself for a 1×1 stride-1 convolution, otherwise im2col.
     let cols = x;
-    if (!(isPointwise(g) && g.strideH === 1 && g.strideW === 1)) {
+    if (!isDirect(g)) {
       cols = alloc(backend, [P, K]);
       temps.push(cols);
       im2col(f32(backend), offsetOf(backend, x), offsetOf(backend, cols), g);
     }
     const dyT = alloc(backend, [OC, P]);
     temps.push(dyT);
-    transpose2d(f32(backend), offsetOf(backend, dy), offsetOf(backend, dyT), P, OC);
+    transpose2d(backend, offsetOf(backend, dy), offsetOf(backend, dyT), P, OC);
     const dwT = gemm(backend, dyT, cols, OC, P, K);
     temps.push(dwT);
     dw = alloc(backend, [K, OC]);
-    transpose2d(f32(backend), offsetOf(backend, dwT), offsetOf(backend, dw), OC, K);
+    transpose2d(backend, offsetOf(backend, dwT), offsetOf(backend, dw), OC, K);
   }
   free(backend, ...temps);
   return { dataId: dw.dataId, shape: [g.kH, g.kW, g.inC, OC], dtype: 'float32' };

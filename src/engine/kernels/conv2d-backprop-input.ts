@@ -58,7 +58,7 @@ export function conv2dBackpropInputWasm(
   if (path === 'conv') {
     const wFlipped = alloc(backend, [g.kH, g.kW, OC, g.inC]);
     temps.push(wFlipped);
-    flipAndSwapFilter(f32(backend), offsetOf(backend, w), offsetOf(backend, wFlipped), g.kH, g.kW, g.inC, OC);
+    flipAndSwapFilter(backend, offsetOf(backend, w), offsetOf(backend, wFlipped), g.kH, g.kW, g.inC, OC);
     const pads = transposedConvPads(g);
     dx = conv2d(backend, dy, wFlipped, {
       batch: g.batch, inH: g.outH, inW: g.outW, inC: OC, kH: g.kH, kW: g.kW, outC: g.inC,
@@ -68,7 +68,7 @@ export function conv2dBackpropInputWasm(
   } else if (path === 'gemmWT') {
     const wT = alloc(backend, [OC, K]);
     temps.push(wT);
-    transpose2d(f32(backend), offsetOf(backend, w), offsetOf(backend, wT), K, OC);
+    transpose2d(backend, offsetOf(backend, w), offsetOf(backend, wT), K, OC);
     const dcols = gemm(backend, dy, wT, P, OC, K);
     if (isPointwise(g) && g.strideH === 1 && g.strideW === 1) {
       dx = dcols;
@@ -80,7 +80,7 @@ export function conv2dBackpropInputWasm(
   } else {
     const dyT = alloc(backend, [OC, P]);
     temps.push(dyT);
-    transpose2d(f32(backend), offsetOf(backend, dy), offsetOf(backend, dyT), P, OC);
+    transpose2d(backend, offsetOf(backend, dy), offsetOf(backend, dyT), P, OC);
     const dcolsT = gemm(backend, w, dyT, K, OC, P);
     temps.push(dcolsT);
     dx = alloc(backend, xShape);

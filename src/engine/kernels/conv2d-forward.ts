@@ -66,13 +66,13 @@ export function conv2dForwardGemm(
     const colsT = alloc(backend, [K, P]);
     temps.push(wT, colsT);
     const h = f32(backend);
-    transpose2d(h, offsetOf(backend, w), offsetOf(backend, wT), K, OC);
-    if (direct) transpose2d(h, offsetOf(backend, x), offsetOf(backend, colsT), P, K);
+    transpose2d(backend, offsetOf(backend, w), offsetOf(backend, wT), K, OC);
+    if (direct) transpose2d(backend, offsetOf(backend, x), offsetOf(backend, colsT), P, K);
     else im2colTransposed(h, offsetOf(backend, x), offsetOf(backend, colsT), g);
     const yT = gemm(backend, wT, colsT, OC, K, P);
     temps.push(yT);
     y = alloc(backend, [P, OC]);
-    transpose2d(f32(backend), offsetOf(backend, yT), offsetOf(backend, y), OC, P);
+    transpose2d(backend, offsetOf(backend, yT), offsetOf(backend, y), OC, P);
   }
   applyEpilogue(f32(backend), offsetOf(backend, y), P, OC, bias ? offsetOf(backend, bias) : -1, act);
   free(backend, ...temps);

@@ -6,8 +6,10 @@
 import {
   backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
-  type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
+  backend, cast, engine, getBackend, mul, registerGradient, Relu, SplitV, step, util,
+  type KernelConfig, type KernelFunc, type NamedAttrMap, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { simdReluGrad, simdSplit } from './simd/heap-simd.ts';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
@@ -174,9 +176,46 @@ function shareIdentity(): void {
   }) as unknown as KernelFunc);
 }
 
+/**
+ * ReLU's gradient, dy·step(x), as one SIMD pass on wasm instead of three TF.js kernels (Step, Cast, Multiply: three
+ * passes and two temporaries); the same float32 product, so the same bits. Other backends keep TF.js's formula (the
+ * gradient registry is global, so this branches on the backend in use when the gradient runs).
+ */
+function fuseReluGradient(): void {
+  registerGradient({
+    kernelName: Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const d = dy as Tensor;
+      return {
+        x: () => getBackend() === 'wasm' && d.dtype === 'float32' && x.dtype === 'float32'
+          ? engine().makeTensorFromTensorInfo(simdReluGrad(backend() as unknown as WasmBackend, d, x))
+          : mul(d, cast(step(x), 'float32')),
+      };
+    },
+  });
+}
+
+/**
+ * SplitV (the gradient of every concatenation: DenseNet splits dy at each of its 58 concats) as strided SIMD row copies;
+ * TF.js's wasm kernel slices each piece in a JS loop.
+ */
+function fastSplit(): void {
+  replaceWasmKernel(SplitV, (stock) => (({ inputs, attrs, backend }: Args): TensorInfo[] => {
+    const { x } = inputs;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock({ inputs, attrs, backend } as never) as TensorInfo[];
+    const a = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const axis = util.parseAxisParam(a.axis, x.shape)[0];
+    return simdSplit(backend, x, backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis), axis);
+  }) as unknown as KernelFunc);
+}
+
 /** Registers medft's wasm kernels; with `accelerator` (the oneDNN addon) the convolutions run natively on top. */
 export function registerWasmTrainingKernels(accelerator: OneDnnAddon | null = null): void {
   registerFastChannelReductions();
+  fuseReluGradient();
+  fastSplit();
   shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);

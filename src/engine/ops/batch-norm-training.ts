@@ -6,13 +6,15 @@
  * ResNet-50 train step in a prototype. Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a, and the
  * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
- * On wasm the channel sums are single passes over the heap; on other backends they are tf.sum.
+ * On wasm the channel sums and dx are single SIMD passes over the heap (dx in place of four broadcast ops); on other
+ * backends they are tf ops.
  * Under data-parallel replicas (src/train/replicas.ts) the channel sums are summed over the ranks first, so every
  * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { channelSumsAndDots } from '../kernels/channel-reductions.ts';
-import { f32, offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
+import { simdBatchNormBackward } from '../kernels/simd/heap-simd.ts';
+import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
   y: tf.Tensor;
@@ -27,7 +29,7 @@ function sumsAndDots(a: tf.Tensor, b: tf.Tensor): [Float64Array, Float64Array] {
   const rows = a.size / C;
   if (tf.getBackend() === 'wasm') {
     const backend = tf.backend() as unknown as WasmBackend;
-    return channelSumsAndDots(f32(backend), offsetOf(backend, a), offsetOf(backend, b), rows, C);
+    return channelSumsAndDots(backend, offsetOf(backend, a), offsetOf(backend, b), rows, C);
   }
   const axes = a.shape.slice(0, -1).map((_, i) => i);
   const [s, d] = tf.tidy(() => [tf.sum(a, axes).dataSync(), tf.sum(tf.mul(a, b), axes).dataSync()]);
@@ -97,7 +99,10 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
           B[c] = -A[c] * rstd[c] * dGamma[c] / n;
           K[c] = -A[c] * sumDy[c] / n - B[c] * mean[c];
         }
-        const dx = tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
+        const dx = tf.getBackend() === 'wasm'
+          ? tf.engine().makeTensorFromTensorInfo(simdBatchNormBackward(tf.backend() as unknown as WasmBackend,
+            dy as tf.Tensor, xs, Float32Array.from(A), Float32Array.from(B), Float32Array.from(K)))
+          : tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
         // Every rank holds the whole batch's dγ and dβ; the replicas' gradients are summed, so each gives its share.
         if (sync) for (let c = 0; c < C; c++) { dGamma[c] /= sync.ranks; sumDy[c] /= sync.ranks; }
         return [dx, vec(dGamma), vec(sumDy)];
