@@ -25,19 +25,26 @@ def line(name, r):
 
 head = ('| run | config | PyTorch step ms (median) | 1.5x budget ms | oneDNN convs direct ms | best of direct/winograd ms | '
         'fastest-run sums direct / best ms | back to back direct / best ms | dense head ms | convs on winograd (faster / accepted / all) | '
-        'conv GFLOP per step | conv GFLOP/s direct / best | others' CPU share oneDNN / PyTorch | convs + head fit budget, direct / best |')
+        'conv GFLOP per step | conv GFLOP/s direct / best | CPU share of other processes, oneDNN / PyTorch | convs + head fit budget, direct / best |')
 print(head)
 print('|' + '---|' * (head.count('|') - 1))
 for run, name, r in rows:
     print(f'| {run} ' + line(name, r))
+# A run counts as undisturbed when other processes took at most CLEAN of the 2 cores during both measurements.
+CLEAN = 0.15
 print()
-print('Medians over runs:')
-print(head.replace('| run ', '', 1))
-print('|' + '---|' * (head.count('|') - 2))
+print(f"Medians over the runs where other processes took <= {CLEAN} of the cores during both measurements "
+      "(all runs where none did):")
+print(head.replace('| run ', '| runs ', 1))
+print('|' + '---|' * (head.count('|') - 1))
 for name in dict.fromkeys(n for _, n, _ in rows):
-    rs = [r for _, n, r in rows if n == name]
+    every = [r for _, n, r in rows if n == name]
+    clean = [r for r in every if max(r.get('others_dnnl', 1), r.get('others_torch', 1)) <= CLEAN]
+    rs = clean or every
     med = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+    print(f"| {len(clean)} clean of {len(every)} " if clean else f"| 0 clean, all {len(every)} ", end='')
     print(line(name, med))
+
 peaks = [l for l in open(sys.argv[2]) if l.startswith('PEAK')]
 print()
 print(''.join(peaks), end='')
