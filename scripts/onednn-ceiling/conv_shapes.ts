@@ -7,12 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildModel } from '../../src/models/index.ts';
 
 const [name, sizeArg] = process.argv.slice(2);
 if (!name || !sizeArg) { console.error('usage: conv_shapes.ts MODEL SIZE'); process.exit(1); }
 await tf.setBackend('cpu');
-const { model } = buildModel(name, { numClasses: 2, inputSize: Number(sizeArg) });
+let model: ReturnType<typeof buildModel>['model'];
+try {
+  ({ model } = buildModel(name, { numClasses: 2, inputSize: Number(sizeArg) }));
+} catch (e) {
+  console.error(`conv_shapes: ${(e as Error).message}`);
+  process.exit(1);
+}
 
 // TensorFlow's 'same' padding: output ceil(in / stride), the odd pixel of padding goes to the bottom/right.
 function samePad(inp: number, k: number, s: number): [number, number] {
@@ -24,7 +31,7 @@ function samePad(inp: number, k: number, s: number): [number, number] {
 let first = true;
 for (const layer of model.layers) {
   const cls = layer.getClassName();
-  const inShape = (layer.input as tf.SymbolicTensor).shape as number[];
+  const inShape = (layer.input as tfl.SymbolicTensor).shape as number[];
   const cfg = layer.getConfig() as Record<string, unknown>;
   if (cls === 'Conv2D') {
     const [kh, kw] = cfg.kernelSize as number[];
@@ -36,7 +43,8 @@ for (const layer of model.layers) {
     console.log(`conv ${ic} ${oc} ${ih} ${iw} ${kh} ${kw} ${sh} ${sw} ${pt} ${pl} ${pb} ${pr} ${first ? 1 : 0}`);
     first = false;
   } else if (/Conv/.test(cls)) {
-    throw new Error(`conv_shapes: unsupported layer class ${cls} in ${name}`);
+    console.error(`conv_shapes: ${name} has a ${cls} layer, which this script cannot describe`);
+    process.exit(1);
   } else if (cls === 'Dense') {
     console.log(`dense ${inShape[inShape.length - 1]} ${cfg.units as number}`);
   }
