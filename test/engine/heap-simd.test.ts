@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
-import { simdAdam, simdBatchNormBackward, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
+import { simdAdam, simdAddInto, simdBatchNormBackward, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { alloc, f32, free, offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
 import { adamUpdate } from '../../src/engine/optimizer-update.ts';
@@ -85,6 +85,21 @@ describe('heap SIMD module', () => {
       wSimd.dispose();
     }
   });
+
+  for (const n of [0, 3, 8, 1001]) {
+    it(`addInto over ${n} floats gives the bits of float32 addition`, () => {
+      const a = randomValues(n, 5);
+      const b = randomValues(n, 6);
+      const [ta, tb] = [tf.tensor1d(a), tf.tensor1d(b)];
+      const backend = tf.backend() as unknown as WasmBackend;
+      const view = (t: tf.Tensor) => f32(backend).subarray(offsetOf(backend, t), offsetOf(backend, t) + n);
+      simdAddInto(backend, view(ta), view(tb));
+      assert.deepEqual(Array.from(view(ta)), Array.from(a, (x, i) => Math.fround(x + b[i])));
+      assert.deepEqual(Array.from(view(tb)), Array.from(b), 'src untouched');
+      assert.throws(() => simdAddInto(backend, view(ta), new Float32Array(n)), /two heap views/);
+      tf.dispose([ta, tb]);
+    });
+  }
 
   it('bnBackward gives the same bits as TF.js mul, mul, add, add with broadcast vectors', () => {
     const backend = tf.backend() as unknown as WasmBackend;

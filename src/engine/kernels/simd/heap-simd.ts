@@ -14,6 +14,7 @@ interface HeapSimd {
     b: number, stepScale: number, invC2: number, eps: number, decay: number): void;
   bnBackward(dy: number, x: number, out: number, rows: number, C: number, A: number, B: number, K: number): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
+  addInto(dst: number, src: number, n: number): void;
   copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
   shiftedPlanes(planes: number, colsT: number, batch: number, H: number, W: number, C: number, kH: number, kW: number,
     dilH: number, dilW: number, padTop: number, padLeft: number): void;
@@ -126,6 +127,13 @@ export function simdReluGrad(backend: WasmBackend, dy: TensorInfo, x: TensorInfo
   heapSimd(backend).reluGrad(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out),
     x.shape.reduce((a, b) => a * b, 1));
   return out;
+}
+
+/** dst += src, element-wise, for two float32 views of the backend's heap of one length (e.g. from floatsOf). */
+export function simdAddInto(backend: WasmBackend, dst: Float32Array, src: Float32Array): void {
+  const heap = backend.wasm.HEAPF32.buffer;
+  if (dst.buffer !== heap || src.buffer !== heap || dst.length !== src.length) throw new Error('simdAddInto needs two heap views of one length');
+  heapSimd(backend).addInto(dst.byteOffset, src.byteOffset, dst.length);
 }
 
 /**

@@ -408,7 +408,28 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tailLoop))))
 
-  ;; rows rows of len bytes (a multiple of 4) from src to dst, the rows srcStride and dstStride bytes apart: a slice
+;; dst += src over n floats (byte offsets): data-parallel replicas adding their gradients.
+  (func (export "addInto") (param $dst i32) (param $src i32) (param $n i32)
+    (local $i i32) (local $n4 i32)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vecDone
+      (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $n4)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vecLoop)))
+    (block $tailDone
+      (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tailLoop))))
+
+    ;; rows rows of len bytes (a multiple of 4) from src to dst, the rows srcStride and dstStride bytes apart: a slice
   ;; along one axis, e.g. one piece of a split along channels.
   (func (export "copyRows")
     (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32) (param $rows i32) (param $len i32)
