@@ -84,7 +84,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
 
   const forwardMs: number[] = [];
   const stepMs: number[] = [];
-  const sync = { publish: 0, wait: 0, sum: 0 };
+  const sync = { publish: 0, wait: 0, sum: 0, syncWait: 0 };
   const tStart = performance.now();
   for (let i = 0; i < o.steps + 1; i++) {
     if (i === 1) takeKernelTimes(); // step 0 warms up code paths and allocations
@@ -122,6 +122,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const replicaRows = group ? [
     { kernel: 'replicas: publish weights', ms: sync.publish / steps },
     { kernel: 'replicas: wait for the others', ms: sync.wait / steps },
+    { kernel: 'replicas: wait at BatchNorm syncs', ms: sync.syncWait / steps },
     { kernel: 'replicas: sum gradients', ms: sync.sum / steps },
   ] : [];
   const kernelTotal = [...kernels, ...replicaRows].reduce((a, k) => a + k.ms, 0);

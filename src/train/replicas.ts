@@ -84,8 +84,11 @@ export class ReplicaGroup {
   private readonly indexOf: Map<tf.Variable, number>;
   private closed = false;
   private failure: string | null = null;
-  /** Milliseconds of the last step on rank 0: publishing weights, its own rows, waiting for the replicas, summing. */
-  lastStep = { publish: 0, compute: 0, wait: 0, sum: 0 };
+  /**
+   * Milliseconds of the last step on rank 0: publishing weights, its own rows (including syncWait, blocked at
+   * BatchNorm's cross-rank sums), waiting for the replicas to finish, summing their gradients.
+   */
+  lastStep = { publish: 0, compute: 0, wait: 0, sum: 0, syncWait: 0 };
 
   private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[]) {
     this.variables = modelVariables(model);
@@ -169,6 +172,7 @@ export class ReplicaGroup {
     this.workers.forEach((w, i) => w.postMessage({ type: 'step', shard: shard(ranges[i + 1]), trainable, variables: indices } satisfies ReplicaStepMessage));
     let mine: { loss: tf.Scalar; grads: tf.NamedTensorMap };
     const t1 = performance.now();
+    const waited0 = this.channel.waitedMs;
     let t2 = t1;
     try {
       mine = shardGradients(this.model, variables, shard(ranges[0]), this.channel, onForward);
@@ -196,7 +200,7 @@ export class ReplicaGroup {
       o += v.size;
     }
     mine.loss.dispose();
-    this.lastStep = { publish: t1 - t0, compute: t2 - t1, wait: t3 - t2, sum: performance.now() - t3 };
+    this.lastStep = { publish: t1 - t0, compute: t2 - t1, wait: t3 - t2, sum: performance.now() - t3, syncWait: this.channel.waitedMs - waited0 };
     return { loss, grads: mine.grads };
   }
 

@@ -46,6 +46,8 @@ export class SharedChannel {
   private readonly control: Int32Array;
   private readonly small: Float64Array;
   private round = 0;
+  /** Milliseconds this rank has spent blocked at barriers (waiting for slower ranks). */
+  waitedMs = 0;
 
   constructor(readonly buffers: SharedChannelBuffers, readonly rank: number) {
     this.control = new Int32Array(buffers.control);
@@ -84,7 +86,9 @@ export class SharedChannel {
       Atomics.notify(c, GENERATION);
       return;
     }
+    const t0 = performance.now();
     while (Atomics.load(c, GENERATION) === generation) Atomics.wait(c, GENERATION, generation, 1000);
+    this.waitedMs += performance.now() - t0;
     if (this.aborted) throw new ReplicaAborted('a data-parallel replica failed (see its error above)');
   }
 
