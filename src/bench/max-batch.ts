@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ResourceError } from '../errors.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 
@@ -19,7 +20,11 @@ function tryBatch(model: string, size: number, replicas: number, batch: number):
   const r = spawnSync(process.execPath, [bin, 'bench', '--model', model, '--size', String(size), '--batch', String(batch),
     '--steps', '1', '--no-torch', '--json', '--backend', 'wasm', '--replicas', String(replicas)],
   { encoding: 'utf8', env: { ...process.env, MEDFT_SKIP_MEMORY_CHECK: '1' }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) return { batch, fits: false, wasmHeapBytes: null, trainImagesPerSec: null };
+  if (r.status !== 0) {
+    // A single image always fits a heap that can hold the model: a failure there is something else, said as it is.
+    if (batch === 1) throw new ResourceError(`${model} at ${size} px: a train step at batch 1 failed: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);
+    return { batch, fits: false, wasmHeapBytes: null, trainImagesPerSec: null };
+  }
   const out = JSON.parse(r.stdout) as { wasmHeapBytes: number; trainImagesPerSec: number };
   return { batch, fits: true, wasmHeapBytes: out.wasmHeapBytes, trainImagesPerSec: out.trainImagesPerSec };
 }

@@ -91,10 +91,10 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     const t0 = performance.now();
     let tForward = 0;
     const onForward = () => { tForward = performance.now() - t0; };
-    let grads: tf.NamedTensorMap;
-    if (group) {
-      grads = group.gradients(Object.values(variables), { x: xData, shape, y }, 2, undefined, onForward)!.grads;
-      if (i > 0) for (const k of Object.keys(sync) as Array<keyof typeof sync>) sync[k] += group.lastStep[k];
+    // A batch with fewer rows than replicas runs on rank 0 alone, as in training.
+    let grads = group?.gradients(Object.values(variables), { x: xData, shape, y }, 2, undefined, onForward)?.grads;
+    if (grads) {
+      if (i > 0) for (const k of Object.keys(sync) as Array<keyof typeof sync>) sync[k] += group!.lastStep[k];
     } else {
       const r = tf.variableGrads(() => {
         const logits = model.apply(x, { training: true }) as tf.Tensor;
