@@ -32,6 +32,12 @@ describe('medft bench --model', () => {
     assert.equal(out.ratioVsTorch, null);
   });
 
+  it('a batch smaller than the replica count runs on one engine instead of failing', () => {
+    const r = bench(['--model', 'tiny_cnn', '--size', '16', '--batch', '1', '--steps', '1', '--no-torch', '--replicas', accelerator === 'none' ? '2' : '1']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).trainImagesPerSec > 0);
+  });
+
   const python = findTorchPython();
   it('resnet50: PyTorch is timed in the same run and the ratio is the quotient of the two', { skip: python ? false :
     'PyTorch not installed (apt-get install python3-torch python3-torchvision) — comparison not tested' }, () => {

@@ -4,7 +4,8 @@ import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { benchKernels, type KernelBenchRow } from '../../engine/kernel-bench.ts';
 import { findMaxBatch } from '../../bench/max-batch.ts';
 import { benchModel, defaultTorchThreads, type ModelBenchResult } from '../../bench/model-bench.ts';
-import { modelNames } from '../../models/index.ts';
+import { maxBatchEstimate } from '../../engine/memory.ts';
+import { buildModel, modelNames } from '../../models/index.ts';
 import { resolveReplicas } from '../../train/replicas.ts';
 import { backendOption, positiveInt } from '../options.ts';
 
@@ -79,10 +80,18 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const replicas = resolveReplicas(opts.replicas, info);
   if (opts.maxBatch) {
     if (info.backend !== 'wasm') throw new UsageError('--max-batch probes the wasm heap; use it with the wasm backend');
-    const { maxBatch, trials } = findMaxBatch(model, size, replicas, (t) =>
+    const { maxBatch: measured, trials } = findMaxBatch(model, size, replicas, (t) =>
       process.stderr.write(`batch ${t.batch}: ${t.fits ? `fits (${fmt(t.trainImagesPerSec)} img/s, heap ${fmt((t.wasmHeapBytes ?? 0) / 2 ** 30, 2)} GiB)` : 'does not fit'}\n`));
-    if (opts.json) process.stdout.write(`${JSON.stringify({ model, size, replicas, maxBatch, trials }, null, 2)}\n`);
-    else process.stdout.write(`${model} at ${size}×${size}: the largest batch whose train step fits the wasm heap${replicas > 1 ? `s of ${replicas} replicas` : ''} is ${maxBatch}\n`);
+    // finetune checks its estimate before training; report the largest batch that check also lets through
+    const { model: built } = buildModel(model, { numClasses: 2, inputSize: size });
+    const accepted = maxBatchEstimate(built) * replicas;
+    built.dispose();
+    const maxBatch = Math.min(measured, accepted);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ model, size, replicas, maxBatch, measuredMaxBatch: measured, trials }, null, 2)}\n`);
+    else {
+      process.stdout.write(`${model} at ${size}×${size}: the largest batch whose train step fits the wasm heap${replicas > 1 ? `s of ${replicas} replicas` : ''} is ${maxBatch}` +
+        `${measured > maxBatch ? ` (${measured} fit one measured step with no margin; training's memory check stops at ${accepted})` : ''}\n`);
+    }
     return;
   }
   const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
