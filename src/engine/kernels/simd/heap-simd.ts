@@ -68,9 +68,12 @@ export function simdShiftedPlanes(backend: WasmBackend, planes: number, colsT: n
 export interface AdamArgs {
   beta1: number;
   beta2: number;
+  /** lr / (1 − β1^t): the bias-corrected step. */
   stepScale: number;
+  /** 1 / (1 − β2^t). */
   invC2: number;
   epsilon: number;
+  /** lr × weight decay (AdamW's decoupled decay; 0 for Adam). */
   decay: number;
 }
 
