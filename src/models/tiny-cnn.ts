@@ -5,7 +5,7 @@
  */
 import { TF_SPEC } from '../data/preprocess-spec.ts';
 import { UsageError } from '../errors.ts';
-import { batchNorm, conv, maxPool, relu, type Sym } from './layers.ts';
+import { batchNorm, conv, maxPool, relu } from './layers.ts';
 import type { FamilyDef } from './types.ts';
 
 const STAGES: [string, number][] = [

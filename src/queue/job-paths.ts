@@ -4,7 +4,7 @@
  * are refused on both sides: by the coordinator before anything is queued, and by the worker for whatever it dequeues.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { resolveMedmnist } from '../data/medmnist.ts';
 import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
