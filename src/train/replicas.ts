@@ -1,7 +1,8 @@
 /**
  * Data parallelism inside one process, for the pure-wasm engine, which runs on one thread: the batch's rows are
  * split over `ranks` engines — this thread (rank 0) and ranks − 1 worker threads, each with its own wasm heap and
- * a copy of the model — and their gradients are summed, so two cores train about twice as fast.
+ * a copy of the model — and their gradients are summed (measured on two cores: 1.2–1.7× one engine's images/s;
+ * docs/performance.md says where the rest goes).
  *
  * The step is the same computation as on one engine, up to float rounding: each rank's loss is its rows' share of
  * the batch's (divided by the whole batch's count), BatchNorm normalises with the whole batch's statistics (channel
@@ -85,10 +86,10 @@ export class ReplicaGroup {
   private closed = false;
   private failure: string | null = null;
   /**
-   * Milliseconds of the last step on rank 0: publishing weights, its own rows (including syncWait, blocked at
-   * BatchNorm's cross-rank sums), waiting for the replicas to finish, summing their gradients.
+   * Milliseconds of the last step on rank 0: publishing weights, blocked at BatchNorm's cross-rank sums, waiting for
+   * the replicas to finish, summing their gradients.
    */
-  lastStep = { publish: 0, compute: 0, wait: 0, sum: 0, syncWait: 0 };
+  lastStep = { publish: 0, syncWait: 0, wait: 0, sum: 0 };
 
   private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[]) {
     this.variables = modelVariables(model);
@@ -174,9 +175,11 @@ export class ReplicaGroup {
     const t1 = performance.now();
     const waited0 = this.channel.waitedMs;
     let t2 = t1;
+    let syncWait = 0;
     try {
       mine = shardGradients(this.model, variables, shard(ranges[0]), this.channel, onForward);
       t2 = performance.now();
+      syncWait = this.channel.waitedMs - waited0;
       this.channel.barrier();
     } catch (e) {
       this.channel.abort();
@@ -200,7 +203,7 @@ export class ReplicaGroup {
       o += v.size;
     }
     mine.loss.dispose();
-    this.lastStep = { publish: t1 - t0, compute: t2 - t1, wait: t3 - t2, sum: performance.now() - t3, syncWait: this.channel.waitedMs - waited0 };
+    this.lastStep = { publish: t1 - t0, syncWait, wait: t3 - t2, sum: performance.now() - t3 };
     return { loss, grads: mine.grads };
   }
 

@@ -9,10 +9,6 @@ import { replaceWasmKernel } from './replace-kernel.ts';
 import { simdSumsAndDots } from './simd/heap-simd.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
 
-/** Σ_p a[p, c] and Σ_p a[p, c]·b[p, c] for each c (float offsets a, b), in one SIMD pass with float64 accumulators. */
-export function channelSumsAndDots(backend: WasmBackend, a: number, b: number, rows: number, C: number): [Float64Array, Float64Array] {
-  return simdSumsAndDots(backend, a, b, rows, C);
-}
 
 /** True when `axes` are exactly the leading axes of a rank-≥2 float tensor (all but the last). */
 function reducesLeadingAxes(x: TensorInfo, axis: number | number[]): boolean {
@@ -30,7 +26,7 @@ function fastReduction(kernelName: typeof Sum | typeof Mean): void {
     const C = x.shape[x.shape.length - 1];
     const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const xo = offsetOf(args.backend, x);
-    const [sums] = channelSumsAndDots(args.backend, xo, xo, rows, C);
+    const [sums] = simdSumsAndDots(args.backend, xo, xo, rows, C);
     const outShape = args.attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C];
     const out = alloc(args.backend, outShape);
     const h = f32(args.backend);

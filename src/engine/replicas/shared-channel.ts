@@ -7,7 +7,7 @@
  */
 import { ResourceError } from '../../errors.ts';
 
-/** Control words: [arrived, generation, aborted, reduce round]. */
+/** Control words: [arrived, generation, aborted]. */
 const ARRIVED = 0;
 const GENERATION = 1;
 const ABORTED = 2;
@@ -30,7 +30,7 @@ export interface SharedChannelBuffers {
 export function createChannelBuffers(ranks: number, weightFloats: number, gradFloats: number, smallCapacity: number): SharedChannelBuffers {
   return {
     ranks,
-    control: new SharedArrayBuffer(4 * 4),
+    control: new SharedArrayBuffer(4 * 3),
     small: new SharedArrayBuffer(8 * SLOT_SETS * ranks * smallCapacity),
     smallCapacity,
     weights: new SharedArrayBuffer(4 * weightFloats),
