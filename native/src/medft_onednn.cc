@@ -6,6 +6,12 @@
 // tensor range lies inside byteLength, and that the geometry is self-consistent, before oneDNN touches memory.
 // Primitives are cached per (pass, geometry, activation, bias, OpenMP thread count): oneDNN's jit primitives fix
 // their thread count when they are created.
+//
+// Winograd: 3x3 stride-1 convolutions with >= 32 channels in and out and an output of >= 8x8 pixels run oneDNN's
+// f32 Winograd F(4x4, 3x3) (jit_wino_4x3) instead of the direct algorithm. It needs oneDNN's blocked activation
+// layout, so such a call reorders its NHWC inputs into scratch buffers and its output back; measured on this
+// project's 2-core machine (docs/performance.md) that still halves VGG-19's convolution time at 64 px, while below
+// 8x8 pixels or with few channels the reorders cost more than Winograd saves. setWinograd(false) turns it off.
 #include <napi.h>
 #if __has_include(<oneapi/dnnl/dnnl.hpp>)
 #include <oneapi/dnnl/dnnl.hpp>
@@ -17,6 +23,7 @@
 #include "optimizer_update.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <list>
 #include <memory>
 #include <sstream>
@@ -55,6 +62,8 @@ struct Geom {
   memory::desc dst() const { return act(OC, OH, OW); }
   memory::desc userW() const { return {{OC, C, KH, KW}, dt::f32, tag::hwio}; }
   memory::desc anyW() const { return {{OC, C, KH, KW}, dt::f32, tag::any}; }
+  memory::desc anySrc() const { return {{N, C, H, W}, dt::f32, tag::any}; }
+  memory::desc anyDst() const { return {{N, OC, OH, OW}, dt::f32, tag::any}; }
   memory::dims strides() const { return {sH, sW}; }
   memory::dims dilates() const { return {dH - 1, dW - 1}; }
   memory::dims padL() const { return {pT, pL}; }
@@ -107,6 +116,8 @@ struct Heap {
 
 int threads() { return omp_get_max_threads(); }
 
+bool winogradOn = true;  // setWinograd(); part of every cache key
+
 // ---- weight reorders cached by weight-tensor identity (a key JS gives each TF.js dataId; tensors are immutable) ----
 struct WeightCache {
   size_t budget = size_t(256) << 20;
@@ -148,7 +159,7 @@ memory weightsAs(const memory::desc& want, void* userPtr, const Geom& g, double 
   std::string k;
   if (wkey > 0) {
     std::ostringstream s;
-    s << static_cast<uint64_t>(wkey) << '|' << pass << '|' << g.key() << '|' << threads();
+    s << static_cast<uint64_t>(wkey) << '|' << pass << '|' << g.key() << '|' << threads() << '|' << winogradOn;
     k = s.str();
     if (memory* m = wcache.find(k)) return *m;
     wcache.misses++;
@@ -158,6 +169,49 @@ memory weightsAs(const memory::desc& want, void* userPtr, const Geom& g, double 
   if (wkey > 0) wcache.put(k, out);
   return out;
 }
+
+// ---- Winograd: when, and the scratch for its blocked activations ----
+
+bool winogradFits(const Geom& g) {
+  return winogradOn && g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.C >= 32 &&
+         g.OC >= 32 && g.OH >= 8 && g.OW >= 8;
+}
+
+// Calls run one at a time (the addon is driven from one JS thread), so one growing buffer per role serves every
+// primitive: 0 and 1 for the blocked inputs, 2 for the blocked output.
+struct Scratch {
+  void* data = nullptr;
+  size_t bytes = 0;
+  void* get(size_t n) {
+    if (n > bytes) {
+      std::free(data);
+      size_t rounded = (n + 4095) / 4096 * 4096;
+      data = std::aligned_alloc(4096, rounded);
+      if (!data) throw std::bad_alloc();
+      bytes = rounded;
+    }
+    return data;
+  }
+  void release() {
+    std::free(data);
+    data = nullptr;
+    bytes = 0;
+  }
+} scratch[3];
+
+// A tensor the primitive wants in `want` while the user's lives in NHWC at `user`: the user's memory itself, or a
+// scratch copy (reordered from the user's when `input`).
+struct Act {
+  memory user, used;
+  Act(const memory::desc& userDesc, const memory::desc& want, void* ptr, int slot, bool input)
+      : user(userDesc, eng(), ptr),
+        used(want == userDesc ? user : memory(want, eng(), scratch[slot].get(want.get_size()))) {
+    if (input && used != user) reorder(user, used).execute(strm(), user, used);
+  }
+  void writeBack() {
+    if (used != user) reorder(used, user).execute(strm(), used, user);
+  }
+};
 
 // ---- primitive caches ----
 struct Fwd { convolution_forward::primitive_desc pd; convolution_forward prim; };
@@ -172,7 +226,8 @@ std::unordered_map<std::string, std::shared_ptr<Fwd>> fwdCache;
 std::unordered_map<std::string, std::shared_ptr<BwdData>> bdCache;
 std::unordered_map<std::string, std::shared_ptr<BwdWeights>> bwCache;
 
-convolution_forward::primitive_desc forwardPd(const Geom& g, bool bias, int act, prop_kind pk) {
+// Forward primitive descriptor with `alg`: Winograd with blocked activations (any), direct with NHWC.
+convolution_forward::primitive_desc forwardPdWith(const Geom& g, bool bias, int act, prop_kind pk, algorithm alg) {
   primitive_attr attr;
   if (act != 0) {
     post_ops po;
@@ -180,20 +235,70 @@ convolution_forward::primitive_desc forwardPd(const Geom& g, bool bias, int act,
     else po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f);
     attr.set_post_ops(po);
   }
+  const bool wino = alg == algorithm::convolution_winograd;
+  memory::desc src = wino ? g.anySrc() : g.src(), dst = wino ? g.anyDst() : g.dst();
   if (bias) {
     memory::desc b({g.OC}, dt::f32, tag::x);
-    convolution_forward::desc d(pk, algorithm::convolution_direct, g.src(), g.anyW(), b, g.dst(), g.strides(),
-                                g.dilates(), g.padL(), g.padR());
+    convolution_forward::desc d(pk, alg, src, g.anyW(), b, dst, g.strides(), g.dilates(), g.padL(), g.padR());
     return {d, attr, eng()};
   }
-  convolution_forward::desc d(pk, algorithm::convolution_direct, g.src(), g.anyW(), g.dst(), g.strides(), g.dilates(),
-                              g.padL(), g.padR());
+  convolution_forward::desc d(pk, alg, src, g.anyW(), dst, g.strides(), g.dilates(), g.padL(), g.padR());
   return {d, attr, eng()};
 }
 
+// Winograd where it fits and oneDNN has it for the geometry (probed once per geometry), else direct.
+std::unordered_map<std::string, bool> winogradAccepted;
+algorithm algorithmFor(const Geom& g) {
+  if (!winogradFits(g)) return algorithm::convolution_direct;
+  auto it = winogradAccepted.find(g.key());
+  if (it == winogradAccepted.end()) {
+    bool ok = true;
+    try {
+      forwardPdWith(g, false, 0, prop_kind::forward_training, algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+      ok = false;
+    }
+    it = winogradAccepted.emplace(g.key(), ok).first;
+  }
+  return it->second ? algorithm::convolution_winograd : algorithm::convolution_direct;
+}
+
+// The forward pass's descriptor: the geometry's algorithm, or direct if oneDNN refuses it with this bias/activation.
+convolution_forward::primitive_desc forwardPd(const Geom& g, bool bias, int act, prop_kind pk) {
+  if (algorithmFor(g) == algorithm::convolution_winograd) {
+    try {
+      return forwardPdWith(g, bias, act, pk, algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return forwardPdWith(g, bias, act, pk, algorithm::convolution_direct);
+}
+
+// Backward descriptors use the geometry's algorithm; their activation layouts are oneDNN's choice for Winograd.
+// Falls back to direct if oneDNN refuses Winograd for this pass.
+template <class PD, class Desc>
+PD backwardPd(const Geom& g) {
+  auto make = [&](algorithm alg) {
+    bool wino = alg == algorithm::convolution_winograd;
+    auto hint = forwardPdWith(g, false, 0, prop_kind::forward_training, alg);
+    Desc d(alg, wino ? g.anySrc() : g.src(), g.anyW(), wino ? g.anyDst() : g.dst(), g.strides(), g.dilates(),
+           g.padL(), g.padR());
+    return PD(d, eng(), hint);
+  };
+  if (algorithmFor(g) == algorithm::convolution_winograd) {
+    try {
+      return make(algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(algorithm::convolution_direct);
+}
+auto backwardDataPd = backwardPd<convolution_backward_data::primitive_desc, convolution_backward_data::desc>;
+auto backwardWeightsPd = backwardPd<convolution_backward_weights::primitive_desc, convolution_backward_weights::desc>;
+
 std::string cacheKey(const Geom& g, int extra) {
   std::ostringstream s;
-  s << g.key() << '|' << extra << '|' << threads();
+  s << g.key() << '|' << extra << '|' << threads() << '|' << winogradOn;
   return s.str();
 }
 
@@ -226,16 +331,18 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
     std::string k = cacheKey(g, act * 2 + (bias ? 1 : 0));
     auto it = fwdCache.find(k);
     if (it == fwdCache.end()) {
-      auto pd = forwardPd(g, bias, act, prop_kind::forward_inference);
+      // forward_training: for Winograd, forward_inference wants the weights pre-transformed, an expensive reorder
+      // that training (new weights every step) would pay on every call.
+      auto pd = forwardPd(g, bias, act, prop_kind::forward_training);
       it = fwdCache.emplace(k, std::make_shared<Fwd>(Fwd{pd, convolution_forward(pd)})).first;
     }
     Fwd& f = *it->second;
     memory wm = weightsAs(f.pd.weights_desc(), w, g, info[7].As<Napi::Number>().DoubleValue(), "fwd");
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(g.src(), eng(), x)},
-                                         {DNNL_ARG_WEIGHTS, wm},
-                                         {DNNL_ARG_DST, memory(g.dst(), eng(), y)}};
+    Act src(g.src(), f.pd.src_desc(), x, 0, true), dst(g.dst(), f.pd.dst_desc(), y, 2, false);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.used}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst.used}};
     if (bias) args.emplace(DNNL_ARG_BIAS, memory({{g.OC}, dt::f32, tag::x}, eng(), b));
     f.prim.execute(strm(), args);
+    dst.writeBack();
     strm().wait();
     return info.Env().Undefined();
   });
@@ -253,17 +360,14 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo& info) {
     std::string k = cacheKey(g, 0);
     auto it = bdCache.find(k);
     if (it == bdCache.end()) {
-      auto hint = forwardPd(g, false, 0, prop_kind::forward_training);
-      convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyW(), g.dst(), g.strides(),
-                                        g.dilates(), g.padL(), g.padR());
-      convolution_backward_data::primitive_desc pd(d, eng(), hint);
+      auto pd = backwardDataPd(g);
       it = bdCache.emplace(k, std::make_shared<BwdData>(BwdData{pd, convolution_backward_data(pd)})).first;
     }
     BwdData& f = *it->second;
     memory wm = weightsAs(f.pd.weights_desc(), w, g, info[5].As<Napi::Number>().DoubleValue(), "bwd-data");
-    f.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy)},
-                            {DNNL_ARG_WEIGHTS, wm},
-                            {DNNL_ARG_DIFF_SRC, memory(g.src(), eng(), dx)}});
+    Act ddst(g.dst(), f.pd.diff_dst_desc(), dy, 0, true), dsrc(g.src(), f.pd.diff_src_desc(), dx, 2, false);
+    f.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, ddst.used}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc.used}});
+    dsrc.writeBack();
     strm().wait();
     return info.Env().Undefined();
   });
@@ -281,10 +385,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
     std::string k = cacheKey(g, 0);
     auto it = bwCache.find(k);
     if (it == bwCache.end()) {
-      auto hint = forwardPd(g, false, 0, prop_kind::forward_training);
-      convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.anyW(), g.dst(), g.strides(),
-                                           g.dilates(), g.padL(), g.padR());
-      convolution_backward_weights::primitive_desc pd(d, eng(), hint);
+      auto pd = backwardWeightsPd(g);
       bool needReorder = !(pd.diff_weights_desc() == g.userW());
       memory blocked = needReorder ? memory(pd.diff_weights_desc(), eng()) : memory();
       it = bwCache.emplace(k, std::make_shared<BwdWeights>(
@@ -292,8 +393,9 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
     }
     BwdWeights& f = *it->second;
     memory user(g.userW(), eng(), dw);
-    f.prim.execute(strm(), {{DNNL_ARG_SRC, memory(g.src(), eng(), x)},
-                            {DNNL_ARG_DIFF_DST, memory(g.dst(), eng(), dy)},
+    Act src(g.src(), f.pd.src_desc(), x, 0, true), ddst(g.dst(), f.pd.diff_dst_desc(), dy, 1, true);
+    f.prim.execute(strm(), {{DNNL_ARG_SRC, src.used},
+                            {DNNL_ARG_DIFF_DST, ddst.used},
                             {DNNL_ARG_DIFF_WEIGHTS, f.needReorder ? f.blocked : user}});
     if (f.needReorder) reorder(f.blocked, user).execute(strm(), f.blocked, user);
     strm().wait();
@@ -306,14 +408,8 @@ Napi::Value Impl(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Geom g = readGeom(info[0]);
     auto fwd = forwardPd(g, false, 0, prop_kind::forward_training);
-    convolution_backward_data::primitive_desc bd(
-        convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.anyW(), g.dst(), g.strides(),
-                                        g.dilates(), g.padL(), g.padR()),
-        eng(), fwd);
-    convolution_backward_weights::primitive_desc bw(
-        convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.anyW(), g.dst(), g.strides(),
-                                           g.dilates(), g.padL(), g.padR()),
-        eng(), fwd);
+    auto bd = backwardDataPd(g);
+    auto bw = backwardWeightsPd(g);
     auto o = Napi::Object::New(info.Env());
     o.Set("forward", std::string(fwd.impl_info_str()));
     o.Set("backwardData", std::string(bd.impl_info_str()));
@@ -327,6 +423,13 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   if (n < 1) throw Napi::RangeError::New(info.Env(), "setThreads: need at least 1 thread");
   omp_set_num_threads(n);
   return Napi::Number::New(info.Env(), threads());
+}
+
+// setWinograd(on): whether eligible 3x3 convolutions use Winograd; primitives already made keep their algorithm.
+Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "setWinograd: expected a boolean");
+  winogradOn = info[0].As<Napi::Boolean>().Value();
+  return info.Env().Undefined();
 }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), threads()); }
@@ -361,6 +464,8 @@ Napi::Value ClearCaches(const Napi::CallbackInfo& info) {
   bdCache.clear();
   bwCache.clear();
   wcache.clear();
+  winogradAccepted.clear();
+  for (Scratch& sc : scratch) sc.release();
   return info.Env().Undefined();
 }
 
@@ -371,6 +476,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("impl", Napi::Function::New(env, Impl));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("setWinograd", Napi::Function::New(env, SetWinograd));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("cacheStats", Napi::Function::New(env, CacheStats));
   exports.Set("setWeightCacheBytes", Napi::Function::New(env, SetWeightCacheBytes));

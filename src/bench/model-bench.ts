@@ -40,6 +40,7 @@ export interface ModelBenchResult {
   /** "onednn" when the native addon ran the convolutions, "none" for the pure-wasm kernels. */
   accelerator: 'onednn' | 'none';
   acceleratorThreads: number;
+  acceleratorWinograd: boolean;
   /** Engines the batch was split over (worker threads of one process). */
   replicas: number;
   model: string;
@@ -137,6 +138,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     backend: info.backend,
     accelerator: info.accelerator,
     acceleratorThreads: info.acceleratorThreads,
+    acceleratorWinograd: info.acceleratorWinograd,
     replicas,
     model: o.model,
     size: o.size,

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-layers';
 import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
-import { type AcceleratorName, resolveAccelerator } from './native/onednn.ts';
+import { type AcceleratorName, resolveAccelerator, winogradWanted } from './native/onednn.ts';
 import { setNativeOptimizerUpdates } from './optimizer-update.ts';
 import { MEDFT_VERSION } from '../version.ts';
 
@@ -24,7 +24,12 @@ export interface EngineInfo {
   accelerator: AcceleratorName;
   /** Threads the accelerator's kernels run on (0 without one). */
   acceleratorThreads: number;
+  /** Whether the accelerator runs eligible 3×3 convolutions with Winograd (false without one). */
+  acceleratorWinograd: boolean;
 }
+
+type Accel = Pick<EngineInfo, 'accelerator' | 'acceleratorThreads' | 'acceleratorWinograd'>;
+const NO_ACCELERATOR: Accel = { accelerator: 'none', acceleratorThreads: 0, acceleratorWinograd: false };
 
 let current: EngineInfo | undefined;
 
@@ -43,7 +48,7 @@ async function loadTensorflowBackend(): Promise<boolean> {
   }
 }
 
-async function loadWasmBackend(): Promise<{ accelerator: AcceleratorName; acceleratorThreads: number }> {
+async function loadWasmBackend(): Promise<Accel> {
   // The Node build of the wasm backend is single-threaded (see docs/engine.md for why threads are not used).
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new ResourceError('the wasm backend failed to initialise');
@@ -51,7 +56,7 @@ async function loadWasmBackend(): Promise<{ accelerator: AcceleratorName; accele
   const addon = resolveAccelerator();
   registerWasmTrainingKernels(addon);
   setNativeOptimizerUpdates(addon);
-  return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads() } : { accelerator: 'none', acceleratorThreads: 0 };
+  return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads(), acceleratorWinograd: winogradWanted() } : NO_ACCELERATOR;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
   // PROD silences TF.js's console tips (e.g. "install tfjs-node"); medft prints its own banner instead.
   tf.env().set('PROD', true);
   let backend: BackendName;
-  let accel: { accelerator: AcceleratorName; acceleratorThreads: number } = { accelerator: 'none', acceleratorThreads: 0 };
+  let accel: Accel = NO_ACCELERATOR;
   if (wanted === 'tensorflow' || wanted === 'auto') {
     if (await loadTensorflowBackend()) {
       await tf.setBackend('tensorflow');
@@ -109,5 +114,5 @@ export function engineInfo(): EngineInfo {
 
 /** The one line every run prints first. */
 export function engineBanner(info: EngineInfo): string {
-  return `medft ${MEDFT_VERSION} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} thread${info.acceleratorThreads === 1 ? '' : 's'})` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
+  return `medft ${MEDFT_VERSION} · backend ${info.backend} · ${info.threads} thread${info.threads === 1 ? '' : 's'} · accelerator ${info.accelerator}${info.acceleratorThreads ? ` (${info.acceleratorThreads} thread${info.acceleratorThreads === 1 ? '' : 's'}${info.acceleratorWinograd ? '' : ', Winograd off'})` : ''} · tfjs ${info.tfjsVersion} · node ${info.nodeVersion}`;
 }

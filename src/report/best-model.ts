@@ -100,10 +100,16 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
       exported.push({ ...choice, dir, source: 'kept', metric, storedTest, reproducedTest: null });
       continue;
     }
-    // Reproduce the cell on the engine it ran on: the backend, the accelerator's thread count (which changes the
-    // last bits of native convolutions) and the data-parallel replicas (likewise, and the replicas' dropout masks).
-    const engine = (cell.environment?.engine ?? {}) as { backend?: string; acceleratorThreads?: number; replicas?: number };
+    // Reproduce the cell on the engine it ran on: the backend, the accelerator's thread count and algorithm choice
+    // (both change the last bits of native convolutions; runs recorded before Winograd existed ran without it) and
+    // the data-parallel replicas (likewise, and the replicas' dropout masks).
+    const engine = (cell.environment?.engine ?? {}) as {
+      backend?: string; accelerator?: string; acceleratorThreads?: number; acceleratorWinograd?: boolean; replicas?: number;
+    };
     if (engine.acceleratorThreads && !process.env.MEDFT_ACCELERATOR_THREADS) process.env.MEDFT_ACCELERATOR_THREADS = String(engine.acceleratorThreads);
+    if (engine.accelerator === 'onednn' && !process.env.MEDFT_ACCELERATOR_WINOGRAD) {
+      process.env.MEDFT_ACCELERATOR_WINOGRAD = engine.acceleratorWinograd ? 'on' : 'off';
+    }
     process.env.MEDFT_REPLICAS = String(engine.replicas ?? 1);
     await initEngine(engine.backend ? parseBackendName(engine.backend, `${runDir} (the cell's recorded backend)`) : undefined);
     log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);

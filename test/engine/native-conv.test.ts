@@ -1,7 +1,7 @@
 /**
  * The optional oneDNN accelerator (native/): every native conv kernel against the cpu backend on the shape table
  * of conv-gradients.test.ts, the zero-copy guards (detached heap, out-of-range offsets, bad geometry), the weight
- * reorder cache, thread counts, and a small-ResNet train step equal to the pure-wasm path.
+ * reorder cache, thread counts, Winograd's choice of layers, and a small-ResNet train step equal to the pure-wasm path.
  * Skipped, with the reason, when the addon is not built (no libdnnl-dev) or MEDFT_ACCELERATOR=none.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +15,9 @@ import {
 } from '../../src/engine/kernels/native-conv.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { maxRelErr, onBackend, randomValues, useWasm } from '../helpers/backends.ts';
-import { cases, checkFilterGrad, checkInputGrad, geometry, inputs, label, runWasm, TOL } from '../helpers/conv-cases.ts';
+import {
+  type Case, cases, checkFilterGrad, checkInputGrad, geometry, inputs, label, runWasm, TOL,
+} from '../helpers/conv-cases.ts';
 
 const { addon: loaded, reason } = tryLoadOneDnn();
 const skip = process.env.MEDFT_ACCELERATOR === 'none'
@@ -25,6 +27,13 @@ if (skip) console.log(`# native oneDNN tests skipped: ${skip}`);
 const addon = loaded as OneDnnAddon;
 
 const backend = () => tf.backend() as unknown as WasmBackend;
+
+// 3×3 stride-1 convolutions that the addon runs with Winograd (≥ 32 channels in and out, output ≥ 8×8); the shape
+// table's 8×8 64→64 case is one too.
+const winogradCases: Case[] = [
+  { n: 2, h: 12, w: 10, c: 32, k: 3, oc: 48, s: 1, d: 1, pad: 'same' },
+  { n: 2, h: 10, w: 10, c: 40, k: 3, oc: 32, s: 1, d: 1, pad: 'valid' },
+];
 const heap = () => backend().wasm.HEAPU8.buffer as ArrayBuffer;
 
 describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
@@ -33,7 +42,7 @@ describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
     assert.equal(engineInfo().accelerator, 'onednn');
   });
 
-  for (const c of cases) {
+  for (const c of [...cases, ...winogradCases]) {
     it(`forward (plain, bias+relu, bias+relu6) ${label(c)}`, async () => {
       const g = geometry(c);
       const { x, w } = inputs(c, g);
@@ -98,6 +107,50 @@ describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
     assert.ok(Math.abs(got[0] - want[0]) <= 1e-5 * Math.abs(want[0]), `loss ${got[0]} vs ${want[0]}`);
     assert.ok(maxRelErr(got[1], want[1]) <= 1e-5, `dx ${maxRelErr(got[1], want[1])}`);
     assert.ok(maxRelErr(got[2], want[2]) <= 1e-5, `dw ${maxRelErr(got[2], want[2])}`);
+  });
+});
+
+describe('native oneDNN Winograd', { skip }, () => {
+  before(useWasm);
+  const isWinograd = (c: Case) => Object.values(addon.impl(geomVector(geometry(c)))).map((impl) => impl.includes('wino'));
+
+  it('runs 3×3 stride-1 convolutions with ≥ 32 channels and ≥ 8×8 output pixels with Winograd, others direct', () => {
+    for (const c of [cases[3], ...winogradCases]) assert.deepEqual(isWinograd(c), [true, true, true], label(c));
+    const direct: Case[] = [
+      { ...cases[3], h: 7, w: 7 }, // 7×7 output
+      { ...cases[3], c: 16 }, // too few input channels
+      { ...cases[3], oc: 16 }, // too few output channels
+      { ...cases[3], s: 2 },
+      { ...cases[3], d: 2 },
+      { ...cases[3], k: 1 },
+    ];
+    for (const c of direct) assert.deepEqual(isWinograd(c), [false, false, false], label(c));
+  });
+
+  it('setWinograd(false) runs the same layers direct, within the kernels tolerance of the Winograd results', () => {
+    const c = winogradCases[0];
+    const g = geometry(c);
+    const { x, w, dy } = inputs(c, g);
+    const run = () => [
+      runWasm((b) => tf.tidy(() => tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dForwardNative(addon, b,
+        tf.tensor4d(x, [c.n, c.h, c.w, c.c]), tf.tensor4d(w, [c.k, c.k, c.c, c.oc]), null, 'linear', g))))),
+      runWasm((b) => tf.tidy(() => tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterNative(addon, b,
+        tf.tensor4d(x, [c.n, c.h, c.w, c.c]), tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]), g))))),
+      runWasm((b) => tf.tidy(() => tf.keep(tf.engine().makeTensorFromTensorInfo(conv2dBackpropInputNative(addon, b,
+        tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]), tf.tensor4d(w, [c.k, c.k, c.c, c.oc]), g))))),
+    ];
+    const wino = run();
+    addon.setWinograd(false);
+    try {
+      assert.deepEqual(isWinograd(c), [false, false, false]);
+      const direct = run();
+      for (let i = 0; i < 3; i++) {
+        const err = maxRelErr(wino[i], direct[i]);
+        assert.ok(err > 0 && err <= TOL, `pass ${i}: Winograd vs direct ${err} (0 would mean the switch did nothing)`);
+      }
+    } finally {
+      addon.setWinograd(true);
+    }
   });
 });
 

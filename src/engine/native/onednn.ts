@@ -4,6 +4,9 @@
  *
  * MEDFT_ACCELERATOR: `auto` (default: use the addon when it loads), `none` (force the pure-wasm kernels), `onednn`
  * (require the addon; fail if it cannot load). MEDFT_ACCELERATOR_THREADS: oneDNN's thread count (default: all cores).
+ * MEDFT_ACCELERATOR_WINOGRAD: `on` (default: 3×3 stride-1 convolutions with ≥ 32 channels and ≥ 8×8 output pixels use
+ * oneDNN's Winograd algorithm, see native/src/medft_onednn.cc) or `off` (direct convolutions only). The two differ in
+ * the last bits of results, so the choice is part of the engine description a run records.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,6 +23,7 @@ export interface OneDnnAddon {
   convBackwardWeights(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: number[]): void;
   impl(geom: number[]): { forward: string; backwardData: string; backwardWeights: string };
   setThreads(n: number): number;
+  setWinograd(on: boolean): void;
   threads(): number;
   version(): string;
   cacheStats(): { primitives: number; weightBytes: number; weightEntries: number; weightHits: number; weightMisses: number };
@@ -51,9 +55,11 @@ export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
     if (!Number.isInteger(n) || n < 1) {
       throw new UsageError(`MEDFT_ACCELERATOR_THREADS must be a positive integer, got '${env}'`);
     }
+    const winograd = winogradWanted();
     // before any primitive exists: oneDNN primitives keep the thread count they were created with
     addon.setThreads(n);
-    loaded = { addon, reason: `oneDNN ${addon.version()}, ${addon.threads()} threads` };
+    addon.setWinograd(winograd);
+    loaded = { addon, reason: `oneDNN ${addon.version()}, ${addon.threads()} threads${winograd ? '' : ', Winograd off'}` };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
@@ -65,6 +71,13 @@ export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
     };
   }
   return loaded;
+}
+
+/** Whether MEDFT_ACCELERATOR_WINOGRAD lets eligible 3×3 convolutions use Winograd (default on). */
+export function winogradWanted(): boolean {
+  const v = process.env.MEDFT_ACCELERATOR_WINOGRAD ?? 'on';
+  if (v !== 'on' && v !== 'off') throw new UsageError(`MEDFT_ACCELERATOR_WINOGRAD must be 'on' or 'off', got '${v}'`);
+  return v === 'on';
 }
 
 /** Which accelerator MEDFT_ACCELERATOR asks for. */
