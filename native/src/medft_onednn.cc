@@ -7,6 +7,10 @@
 // Primitives are cached per (pass, geometry, activation, bias, OpenMP thread count): oneDNN's jit primitives fix
 // their thread count when they are created.
 //
+// Threads: data-parallel replicas (src/train/replicas.ts) load the addon in several worker threads of one process,
+// each driving its own engine. All state — caches, scratch, the stream, the Winograd switch — is thread_local, and
+// OpenMP's thread count is per calling thread too, so each JS thread has an independent accelerator.
+//
 // Winograd: 3x3 stride-1 convolutions with >= 32 channels in and out and an output of >= 8x8 pixels run oneDNN's
 // f32 Winograd F(4x4, 3x3) (jit_wino_4x3) instead of the direct algorithm. It needs oneDNN's blocked activation
 // layout, so such a call reorders its NHWC inputs into scratch buffers and its output back; measured on this
@@ -41,7 +45,7 @@ engine& eng() {
   return e;
 }
 stream& strm() {
-  static stream s(eng());
+  thread_local stream s(eng());
   return s;
 }
 
@@ -116,7 +120,7 @@ struct Heap {
 
 int threads() { return omp_get_max_threads(); }
 
-bool winogradOn = true;  // setWinograd(); part of every cache key
+thread_local bool winogradOn = true;  // setWinograd(); part of every cache key
 
 // ---- weight reorders cached by weight-tensor identity (a key JS gives each TF.js dataId; tensors are immutable) ----
 struct WeightCache {
@@ -149,7 +153,8 @@ struct WeightCache {
     map.erase(it);
   }
   void clear() { map.clear(); order.clear(); used = 0; }
-} wcache;
+};
+thread_local WeightCache wcache;
 
 // Returns weights in `want` format: the user's HWIO memory itself when it already matches, else a reorder
 // (cached under `wkey` when wkey > 0, i.e. JS vouches that the tensor identified by wkey is immutable).
@@ -182,6 +187,7 @@ bool winogradFits(const Geom& g) {
 struct Scratch {
   void* data = nullptr;
   size_t bytes = 0;
+  ~Scratch() { std::free(data); }  // a replica's thread ends
   void* get(size_t n) {
     if (n > bytes) {
       std::free(data);
@@ -197,7 +203,8 @@ struct Scratch {
     data = nullptr;
     bytes = 0;
   }
-} scratch[3];
+};
+thread_local Scratch scratch[3];
 
 // A tensor the primitive wants in `want` while the user's lives in NHWC at `user`: the user's memory itself, or a
 // scratch copy (reordered from the user's when `input`).
@@ -222,9 +229,9 @@ struct BwdWeights {
   bool needReorder;
   memory blocked;  // the primitive's preferred diff-weights layout, reordered into HWIO after each call
 };
-std::unordered_map<std::string, std::shared_ptr<Fwd>> fwdCache;
-std::unordered_map<std::string, std::shared_ptr<BwdData>> bdCache;
-std::unordered_map<std::string, std::shared_ptr<BwdWeights>> bwCache;
+thread_local std::unordered_map<std::string, std::shared_ptr<Fwd>> fwdCache;
+thread_local std::unordered_map<std::string, std::shared_ptr<BwdData>> bdCache;
+thread_local std::unordered_map<std::string, std::shared_ptr<BwdWeights>> bwCache;
 
 // Forward primitive descriptor with `alg`: Winograd with blocked activations (any), direct with NHWC.
 convolution_forward::primitive_desc forwardPdWith(const Geom& g, bool bias, int act, prop_kind pk, algorithm alg) {
@@ -247,7 +254,7 @@ convolution_forward::primitive_desc forwardPdWith(const Geom& g, bool bias, int 
 }
 
 // Winograd where it fits and oneDNN has it for the geometry (probed once per geometry), else direct.
-std::unordered_map<std::string, bool> winogradAccepted;
+thread_local std::unordered_map<std::string, bool> winogradAccepted;
 algorithm algorithmFor(const Geom& g) {
   if (!winogradFits(g)) return algorithm::convolution_direct;
   auto it = winogradAccepted.find(g.key());

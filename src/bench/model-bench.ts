@@ -31,7 +31,7 @@ export interface ModelBenchOptions {
   torchThreads: number;
   /** Stop measuring once this many seconds have passed since the start (after at least one measured step). */
   budgetSeconds?: number;
-  /** Data-parallel engines in this process (pure wasm only; default 1). */
+  /** Data-parallel engines in this process (wasm only; default 1). */
   replicas?: number;
 }
 

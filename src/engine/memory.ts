@@ -52,8 +52,12 @@ export function assertTrainingFits(model: tfl.LayersModel, batch: number, what: 
   if (need <= WASM_HEAP_MAX_BYTES) return;
   const gib = (b: number) => (b / 2 ** 30).toFixed(1);
   const each = engines > 1 ? ` (${share} rows on each of ${engines} engines)` : '';
+  const perEngine = maxBatchEstimate(model);
+  // more engines, each with its own heap, hold the batch: the fewest that do (data-parallel replicas)
+  const enough = perEngine > 0 ? Math.ceil(batch / perEngine) : 0;
+  const replicas = enough > engines ? `, or --replicas ${enough} to split it over ${enough} engines with a heap each` : '';
   throw new ResourceError(
     `${what} at batch ${batch}${each} needs about ${gib(need)} GiB of wasm memory per engine, more than the 4 GiB the ` +
-      `wasm backend can address: use --batch ${maxBatchEstimate(model) * engines} or less (or a smaller --size)`,
+      `wasm backend can address: use --batch ${perEngine * engines} or less (or a smaller --size)${replicas}`,
   );
 }

@@ -39,7 +39,7 @@ export interface FinetuneOptions {
   stopAfterEpoch?: number;
   /** Frozen-prefix feature caching (default: on; see loop.ts). */
   featureCache?: TrainArgs['featureCache'];
-  /** Split each batch over this many pure-wasm engines in worker threads (default 1; see replicas.ts). */
+  /** Split each batch over this many wasm engines in worker threads (default 1; see replicas.ts). */
   replicas?: number;
   events?: TrainEvents & { onMessage?(line: string): void; onEvalBatch?(split: string, done: number, total: number): void };
 }

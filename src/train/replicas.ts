@@ -1,8 +1,10 @@
 /**
- * Data parallelism inside one process, for the pure-wasm engine, which runs on one thread: the batch's rows are
- * split over `ranks` engines — this thread (rank 0) and ranks − 1 worker threads, each with its own wasm heap and
- * a copy of the model — and their gradients are summed (measured on two cores: 1.2–1.7× one engine's images/s;
- * docs/performance.md says where the rest goes).
+ * Data parallelism inside one process for the wasm engine: the batch's rows are split over `ranks` engines — this
+ * thread (rank 0) and ranks − 1 worker threads, each with its own wasm heap and a copy of the model — and their
+ * gradients are summed. On pure wasm, which runs on one thread, this is how a step uses every core (measured on two
+ * cores: 1.2–1.7× one engine's images/s; docs/performance.md says where the rest goes). With the oneDNN accelerator,
+ * which already uses every core, it is how a batch too large for one 4 GiB wasm heap still trains: each engine then
+ * runs its convolutions on its share of the accelerator's threads.
  *
  * The step is the same computation as on one engine, up to float rounding: each rank's loss is its rows' share of
  * the batch's (divided by the whole batch's count), BatchNorm normalises with the whole batch's statistics (channel
@@ -16,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ResourceError, UsageError } from '../errors.ts';
 import { engineInfo, type EngineInfo } from '../engine/backend.ts';
+import { setAcceleratorThreads } from '../engine/native/onednn.ts';
 import { createChannelBuffers, SharedChannel } from '../engine/replicas/shared-channel.ts';
 import { simdAddInto } from '../engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../engine/kernels/wasm-heap.ts';
@@ -39,19 +42,19 @@ function dropoutRate(model: tfl.LayersModel): number {
 }
 
 /**
- * `--replicas`: a count, or `auto` — every core for the pure-wasm engine (which runs one thread), 1 for engines
- * that already use every core (the oneDNN accelerator, tfjs-node) and for the cpu backend.
+ * `--replicas`: a count, or `auto` — every core for the pure-wasm engine (which runs one thread), 1 for the oneDNN
+ * accelerator (which already uses every core; more only when asked, for memory), tfjs-node and the cpu backend.
  */
 export function resolveReplicas(value: string, engine: EngineInfo, cores = os.availableParallelism(), source = '--replicas'): number {
   const pureWasm = engine.backend === 'wasm' && engine.accelerator === 'none';
   if (value === 'auto') return pureWasm ? Math.max(1, cores) : 1;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${source} must be 'auto' or a whole number ≥ 1 (got '${value}')`);
-  if (n > 1 && !pureWasm) throw notPureWasm(engine);
+  if (n > 1 && engine.backend !== 'wasm') throw notWasm(engine);
   return n;
 }
 
-const notPureWasm = (engine: EngineInfo) => new UsageError(`data-parallel replicas are for the pure-wasm engine (here: backend ${engine.backend}, accelerator ${engine.accelerator}, which already uses every core); use --replicas 1 or MEDFT_ACCELERATOR=none`);
+const notWasm = (engine: EngineInfo) => new UsageError(`data-parallel replicas are for the wasm engine (here: backend ${engine.backend}, which already uses every core and has no 4 GiB heap limit); use --replicas 1`);
 
 /** Row ranges [start, end) per rank, as even as possible, rank 0 first. */
 export function shardRows(rows: number, ranks: number): Array<[number, number]> {
@@ -91,7 +94,8 @@ export class ReplicaGroup {
    */
   lastStep = { publish: 0, syncWait: 0, wait: 0, sum: 0 };
 
-  private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[]) {
+  private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[],
+    private readonly acceleratorThreads: number) {
     this.variables = modelVariables(model);
     this.indexOf = new Map(this.variables.map((v, i) => [v, i]));
     for (const w of workers) {
@@ -111,7 +115,13 @@ export class ReplicaGroup {
   static async start(model: tfl.LayersModel, spec: ModelSpec, ranks: number, seed = 0): Promise<ReplicaGroup> {
     if (!Number.isInteger(ranks) || ranks < 2) throw new UsageError(`replicas must be an integer ≥ 2 (got ${ranks})`);
     const engine = engineInfo();
-    if (engine.backend !== 'wasm' || engine.accelerator !== 'none') throw notPureWasm(engine);
+    if (engine.backend !== 'wasm') throw notWasm(engine);
+    // With the accelerator each engine (rank 0 too) runs oneDNN on its share of the threads; closing gives them back.
+    const accelerated = engine.accelerator === 'onednn';
+    const threadsEach = Math.max(1, Math.floor(engine.acceleratorThreads / ranks));
+    const env = accelerated
+      ? { ...process.env, MEDFT_ACCELERATOR: 'onednn', MEDFT_ACCELERATOR_THREADS: String(threadsEach) }
+      : { ...process.env, MEDFT_ACCELERATOR: 'none' };
     const variables = modelVariables(model);
     const floats = variables.reduce((a, v) => a + v.size, 0);
     const buffers = createChannelBuffers(ranks, floats, floats, SMALL_REDUCE_CAPACITY);
@@ -126,7 +136,7 @@ export class ReplicaGroup {
     const ready: Promise<void>[] = [];
     for (let rank = 1; rank < ranks; rank++) {
       const init: ReplicaInit = { rank, buffers, model: spec.name, options: { ...options, seed: seed + 1000 * rank }, weights };
-      const w = new Worker(boot, { eval: true, workerData: init, env: { ...process.env, MEDFT_ACCELERATOR: 'none' } });
+      const w = new Worker(boot, { eval: true, workerData: init, env });
       w.unref();
       workers.push(w);
       ready.push(new Promise((resolve, reject) => {
@@ -140,7 +150,8 @@ export class ReplicaGroup {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new ReplicaGroup(model, channel, workers);
+    if (accelerated) setAcceleratorThreads(threadsEach);
+    return new ReplicaGroup(model, channel, workers, accelerated ? engine.acceleratorThreads : 0);
   }
 
   /**
@@ -210,6 +221,7 @@ export class ReplicaGroup {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.acceleratorThreads) setAcceleratorThreads(this.acceleratorThreads);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

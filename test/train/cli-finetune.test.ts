@@ -96,13 +96,9 @@ describe('medft finetune / evaluate / predict', () => {
     for (const [replicas, fits] of [['1', 11], ['2', 22]] as const) {
       const r = medft(['finetune', '--data', 'breastmnist', '--model', 'resnet50', '--size', '224', '--batch', '64', '--weights', 'none',
         '--strategy', 'ft', '--epochs', '1', '--replicas', replicas, '--backend', 'wasm', '--out', fresh]);
-      if (accelerator !== 'none' && replicas === '2') {
-        assert.equal(r.status, 2, r.stderr); // the accelerator already uses every core
-        assert.match(r.stderr, /data-parallel replicas are for the pure-wasm engine/);
-        continue;
-      }
       assert.equal(r.status, 4, r.stderr);
       assert.match(r.stderr, new RegExp(`resnet50 at 224×224 at batch 64.* needs about [\\d.]+ GiB of wasm memory per engine.*use --batch ${fits} or less`));
+      assert.match(r.stderr, /or --replicas 6 to split it over 6 engines with a heap each/);
       assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
       assert.ok(!existsSync(fresh), 'nothing written');
     }

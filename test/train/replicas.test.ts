@@ -3,14 +3,15 @@
  * and the BatchNorm moving statistics of a step equal the single-engine step's up to float rounding — which they
  * cannot without synchronised BatchNorm (each half of a batch has other statistics) and correct loss scaling; a
  * whole training run with replicas ends at the single-engine run's weights; a failing replica stops the step with an
- * error instead of a hang. Pure wasm only (the accelerator already uses every core): skipped with the accelerator,
- * run by `.ci/run`'s MEDFT_ACCELERATOR=none pass.
+ * error instead of a hang. Run on both engines `.ci/run` tests: with the oneDNN accelerator (each engine on its share
+ * of oneDNN's threads, one engine alone on all of them) and on pure wasm (MEDFT_ACCELERATOR=none).
  */
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../../src/engine/backend.ts';
+import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 import { createChannelBuffers, ReplicaAborted, SharedChannel } from '../../src/engine/replicas/shared-channel.ts';
 import { floatsOf } from '../../src/engine/tensor-io.ts';
 import { UsageError } from '../../src/errors.ts';
@@ -32,11 +33,7 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('data-parallel replicas', () => {
-  let pureWasm = false;
-  before(async () => {
-    await useWasm();
-    pureWasm = engineInfo().accelerator === 'none';
-  });
+  before(useWasm);
 
   it('splits rows as evenly as possible, rank 0 first', () => {
     assert.deepEqual(shardRows(16, 2), [[0, 8], [8, 16]]);
@@ -44,20 +41,22 @@ describe('data-parallel replicas', () => {
     assert.deepEqual(shardRows(5, 3), [[0, 2], [2, 4], [4, 5]]);
   });
 
-  it('--replicas: auto is every core on pure wasm and 1 with the accelerator; bad values are usage errors', () => {
+  it('--replicas: auto is every core on pure wasm and 1 with the accelerator; other backends refuse more; bad values are usage errors', () => {
     const wasm = { backend: 'wasm', accelerator: 'none' } as Parameters<typeof resolveReplicas>[1];
     const accel = { backend: 'wasm', accelerator: 'onednn' } as Parameters<typeof resolveReplicas>[1];
+    const node = { backend: 'tensorflow', accelerator: 'none' } as Parameters<typeof resolveReplicas>[1];
     assert.ok(resolveReplicas('auto', wasm) >= 1);
     assert.equal(resolveReplicas('auto', accel), 1);
     assert.equal(resolveReplicas('auto', wasm, 3), 3);
     assert.equal(resolveReplicas('3', wasm), 3);
     assert.equal(resolveReplicas('1', accel), 1);
-    assert.throws(() => resolveReplicas('2', accel), /for the pure-wasm engine.*use --replicas 1 or MEDFT_ACCELERATOR=none/);
+    assert.equal(resolveReplicas('2', accel), 2);
+    assert.equal(resolveReplicas('auto', node), 1);
+    assert.throws(() => resolveReplicas('2', node), /for the wasm engine.*use --replicas 1/);
     for (const bad of ['0', '-1', '1.5', 'two']) assert.throws(() => resolveReplicas(bad, wasm), UsageError);
   });
 
-  it('one step over 2 and 3 replicas equals the single-engine step (gradients, loss, BatchNorm statistics)', async (t) => {
-    if (!pureWasm) return t.skip('replicas run on the pure-wasm engine (MEDFT_ACCELERATOR=none)');
+  it('one step over 2 and 3 replicas equals the single-engine step (gradients, loss, BatchNorm statistics)', async () => {
     // MobileNetV2 has BatchNorm after every conv, depthwise convs and ReLU6; 7 rows give uneven shards.
     const { model, spec } = buildModel('mobilenet_v2', { numClasses: 3, inputSize: 32, alpha: 0.35 });
     const rows = 7;
@@ -77,7 +76,10 @@ describe('data-parallel replicas', () => {
     for (const ranks of [2, 3]) {
       stats.forEach((v, i) => floatsOf(v).set(statsBefore[i]));
       const group = await ReplicaGroup.start(model, spec, ranks);
+      const accelerator = engineInfo().accelerator === 'onednn' ? tryLoadOneDnn().addon! : null;
       try {
+        // with the accelerator, each engine (this one too) runs oneDNN on its share of the threads
+        if (accelerator) assert.equal(accelerator.threads(), Math.max(1, Math.floor(engineInfo().acceleratorThreads / ranks)));
         const r = group.gradients(vars, { x, shape: [rows, 32, 32, 3], y }, 3, classWeights)!;
         assert.ok(Math.abs(r.loss - refLoss) <= 1e-5 * refLoss, `${ranks} ranks: loss ${r.loss} vs ${refLoss}`);
         let checked = 0;
@@ -96,12 +98,12 @@ describe('data-parallel replicas', () => {
       } finally {
         await group.close();
       }
+      if (accelerator) assert.equal(accelerator.threads(), engineInfo().acceleratorThreads, 'threads given back');
     }
     model.dispose();
   });
 
-  it('training with 2 replicas ends at the single-engine run\'s weights', async (t) => {
-    if (!pureWasm) return t.skip('replicas run on the pure-wasm engine (MEDFT_ACCELERATOR=none)');
+  it('training with 2 replicas ends at the single-engine run\'s weights', async () => {
     const ds = syntheticDataset(40);
     const finalWeights = async (replicas: number) => {
       const created = await tinyModel();
@@ -127,8 +129,7 @@ describe('data-parallel replicas', () => {
     assert.ok([...one.weights].some(([name, w]) => relDiff(w, start.get(name)!) > 1e-2));
   });
 
-  it('a replica that cannot build the same model fails the start, naming why', async (t) => {
-    if (!pureWasm) return t.skip('replicas run on the pure-wasm engine (MEDFT_ACCELERATOR=none)');
+  it('a replica that cannot build the same model fails the start, naming why', async () => {
     const { model, spec } = buildModel('tiny_cnn', { numClasses: 2, inputSize: 16 });
     try {
       await assert.rejects(ReplicaGroup.start(model, { ...spec, numClasses: 5 }, 2), /replica 1 did not start: .*does not have rank 0's weights/);

@@ -114,7 +114,7 @@ export function registerBench(program: Command): void {
     .option('--no-torch', 'with --model: skip the PyTorch comparison')
     .option('--torch-threads <n>', 'with --model: PyTorch threads (default: all cores)')
     .option('--max-batch', 'with --model: find the largest batch whose train step fits the wasm heap')
-    .option('--replicas <n>', "with --model: split each batch over n pure-wasm engines in worker threads of this process, as finetune does (auto: every core on pure wasm, 1 with the accelerator; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
+    .option('--replicas <n>', "with --model: split each batch over n wasm engines in worker threads of this process, as finetune does (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
     .option('--json', 'print JSON instead of a table')
     .addOption(backendOption())
     .addHelpText('after', `

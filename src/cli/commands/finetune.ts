@@ -94,7 +94,7 @@ export function registerFinetune(program: Command): void {
     .option('--resume', 'continue from the checkpoint in <out>/checkpoint')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
-    .option('--replicas <n>', "split each batch over n pure-wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
+    .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
     .option('--no-progress', 'no progress bar within epochs')
     .option('--json', 'print the final metrics as JSON on stdout')
     .addOption(backendOption())

@@ -80,6 +80,11 @@ export function winogradWanted(): boolean {
   return v === 'on';
 }
 
+/** Sets this thread's oneDNN thread count (data-parallel replicas share the cores out); no-op without the addon. */
+export function setAcceleratorThreads(n: number): void {
+  loaded?.addon?.setThreads(n);
+}
+
 /** Which accelerator MEDFT_ACCELERATOR asks for. */
 export function wantedAccelerator(): 'auto' | AcceleratorName {
   const v = process.env.MEDFT_ACCELERATOR ?? 'auto';
