@@ -24,6 +24,8 @@
 #endif
 #include <omp.h>
 
+#include "heap_args.h"
+#include "max_pool_grad.h"
 #include "optimizer_update.h"
 
 #include <cstdint>
@@ -35,8 +37,11 @@
 #include <unordered_map>
 
 using namespace dnnl;
-using tag = memory::format_tag;
-using dt = memory::data_type;
+using medft::dt;
+using medft::Geom;
+using medft::Heap;
+using medft::readGeom;
+using medft::tag;
 
 namespace {
 
@@ -48,75 +53,6 @@ stream& strm() {
   thread_local stream s(eng());
   return s;
 }
-
-// N,H,W,C, OH,OW,OC, KH,KW, sH,sW, dH,dW, padTop,padLeft,padBottom,padRight
-struct Geom {
-  int64_t N, H, W, C, OH, OW, OC, KH, KW, sH, sW, dH, dW, pT, pL, pB, pR;
-  std::string key() const {
-    std::ostringstream s;
-    s << N << ',' << H << ',' << W << ',' << C << ',' << OH << ',' << OW << ',' << OC << ',' << KH << ',' << KW << ','
-      << sH << ',' << sW << ',' << dH << ',' << dW << ',' << pT << ',' << pL << ',' << pB << ',' << pR;
-    return s.str();
-  }
-  size_t xBytes() const { return size_t(N * H * W * C) * 4; }
-  size_t yBytes() const { return size_t(N * OH * OW * OC) * 4; }
-  size_t wBytes() const { return size_t(KH * KW * C * OC) * 4; }
-  memory::desc act(int64_t c, int64_t h, int64_t w) const { return {{N, c, h, w}, dt::f32, tag::nhwc}; }
-  memory::desc src() const { return act(C, H, W); }
-  memory::desc dst() const { return act(OC, OH, OW); }
-  memory::desc userW() const { return {{OC, C, KH, KW}, dt::f32, tag::hwio}; }
-  memory::desc anyW() const { return {{OC, C, KH, KW}, dt::f32, tag::any}; }
-  memory::desc anySrc() const { return {{N, C, H, W}, dt::f32, tag::any}; }
-  memory::desc anyDst() const { return {{N, OC, OH, OW}, dt::f32, tag::any}; }
-  memory::dims strides() const { return {sH, sW}; }
-  memory::dims dilates() const { return {dH - 1, dW - 1}; }
-  memory::dims padL() const { return {pT, pL}; }
-  memory::dims padR() const { return {pB, pR}; }
-};
-
-Geom readGeom(const Napi::Value& v) {
-  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "geometry must be an array of 17 integers");
-  auto a = v.As<Napi::Array>();
-  if (a.Length() != 17) throw Napi::TypeError::New(v.Env(), "geometry must be an array of 17 integers");
-  int64_t g[17];
-  for (uint32_t i = 0; i < 17; i++) {
-    Napi::Value e = a[i];
-    if (!e.IsNumber()) throw Napi::TypeError::New(v.Env(), "geometry must be an array of 17 integers");
-    g[i] = e.As<Napi::Number>().Int64Value();
-  }
-  Geom r{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16]};
-  bool ok = r.N > 0 && r.H > 0 && r.W > 0 && r.C > 0 && r.OH > 0 && r.OW > 0 && r.OC > 0 && r.KH > 0 && r.KW > 0 &&
-            r.sH > 0 && r.sW > 0 && r.dH > 0 && r.dW > 0 && r.pT >= 0 && r.pL >= 0 && r.pB >= 0 && r.pR >= 0;
-  // The output size must follow from the rest, else oneDNN would read or write outside the tensors.
-  ok = ok && r.OH == (r.H + r.pT + r.pB - ((r.KH - 1) * r.dH + 1)) / r.sH + 1 &&
-       r.OW == (r.W + r.pL + r.pR - ((r.KW - 1) * r.dW + 1)) / r.sW + 1;
-  if (!ok) throw Napi::RangeError::New(v.Env(), "inconsistent convolution geometry " + r.key());
-  return r;
-}
-
-// The heap buffer and a bounds-checked pointer into it.
-struct Heap {
-  uint8_t* base;
-  size_t length;
-  Heap(const Napi::Value& v) {
-    if (!v.IsArrayBuffer()) throw Napi::TypeError::New(v.Env(), "expected the wasm heap's ArrayBuffer");
-    auto ab = v.As<Napi::ArrayBuffer>();
-    base = static_cast<uint8_t*>(ab.Data());
-    length = ab.ByteLength();
-    if (base == nullptr || length == 0)
-      throw Napi::Error::New(v.Env(), "the heap ArrayBuffer is detached (wasm memory grew): re-read memory.buffer");
-  }
-  void* at(const Napi::Value& off, size_t bytes, const char* what) const {
-    if (!off.IsNumber()) throw Napi::TypeError::New(off.Env(), std::string(what) + ": byte offset must be a number");
-    double d = off.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0) || d != static_cast<double>(static_cast<uint64_t>(d)) || static_cast<uint64_t>(d) % 4 != 0)
-      throw Napi::RangeError::New(off.Env(), std::string(what) + ": bad byte offset");
-    uint64_t o = static_cast<uint64_t>(d);
-    if (o > length || bytes > length - o)
-      throw Napi::RangeError::New(off.Env(), std::string(what) + ": tensor range outside the heap");
-    return base + o;
-  }
-};
 
 int threads() { return omp_get_max_threads(); }
 
@@ -490,6 +426,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clearCaches", Napi::Function::New(env, ClearCaches));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   return exports;
 }
 

@@ -8,12 +8,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
 import { engineInfo } from '../../src/engine/backend.ts';
 import { type OneDnnAddon, tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 import {
   conv2dBackpropFilterNative, conv2dBackpropInputNative, conv2dForwardNative, geomVector,
 } from '../../src/engine/kernels/native-conv.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
+import { geometryFromConvInfo } from '../../src/engine/kernels/conv-geometry.ts';
+import { maxPoolGradWasm } from '../../src/engine/kernels/max-pool-grad.ts';
+import { maxPoolGradNative } from '../../src/engine/kernels/native-max-pool-grad.ts';
 import { maxRelErr, onBackend, randomValues, useWasm } from '../helpers/backends.ts';
 import {
   type Case, cases, checkFilterGrad, checkInputGrad, geometry, inputs, label, runWasm, TOL,
@@ -150,6 +154,28 @@ describe('native oneDNN Winograd', { skip }, () => {
       }
     } finally {
       addon.setWinograd(true);
+    }
+  });
+});
+
+describe('native MaxPoolGrad', { skip }, () => {
+  before(useWasm);
+
+  it('is the registered kernel, and equals the wasm kernel bit for bit (first maximum, ties, padding, batch split over threads)', () => {
+    assert.equal((tf.getKernel('MaxPoolGrad', 'wasm') as { medftNative?: boolean }).medftNative, true);
+    const shapes: Array<[number, number, number, number, 'same' | 'valid']> = [
+      [9, 9, 3, 2, 'same'], [8, 8, 2, 2, 'valid'], [7, 5, 3, 1, 'same'], [11, 10, 3, 2, 'valid'],
+    ];
+    for (const [h, w, k, s, pad] of shapes) {
+      const [n, c] = [5, 7];
+      const x = tf.tensor4d(randomValues(n * h * w * c, 4).map((v) => Math.round(v * 2)), [n, h, w, c]); // many ties
+      const y = tf.maxPool(x, k, s, pad);
+      const dy = tf.tensor4d(randomValues(y.size, 6), y.shape as [number, number, number, number]);
+      const g = geometryFromConvInfo(backend_util.computePool2DInfo([n, h, w, c], k, s, 1, pad));
+      const native = runWasm((b) => maxPoolGradNative(addon, b, dy, x, g));
+      const wasm = runWasm((b) => maxPoolGradWasm(b, dy, x, g));
+      assert.deepEqual(native, wasm, `${k}×${k} s${s} ${pad} on ${h}×${w}`);
+      tf.dispose([x, y, dy]);
     }
   });
 });

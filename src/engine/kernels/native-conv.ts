@@ -21,7 +21,7 @@ export function byteOffset(backend: WasmBackend, t: TensorInfo): number {
 }
 
 /** The heap as it is now; never keep it across an allocation. */
-const heap = (backend: WasmBackend) => backend.wasm.HEAPU8.buffer as ArrayBuffer;
+export const heap = (backend: WasmBackend) => backend.wasm.HEAPU8.buffer as ArrayBuffer;
 
 /**
  * A key per weight tensor (TF.js dataId): tensors are immutable, so a reorder of the weights cached under this key
@@ -39,7 +39,7 @@ function weightKey(t: TensorInfo): number {
 }
 
 /** Runs `call` on a freshly allocated output; frees the output if the addon throws. */
-function into(backend: WasmBackend, shape: number[], call: (out: TensorInfo) => void): TensorInfo {
+export function into(backend: WasmBackend, shape: number[], call: (out: TensorInfo) => void): TensorInfo {
   const out = alloc(backend, shape);
   try {
     call(out);

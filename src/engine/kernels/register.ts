@@ -21,6 +21,7 @@ import { replaceWasmKernel } from './replace-kernel.ts';
 import type { WasmBackend } from './wasm-heap.ts';
 import type { OneDnnAddon } from '../native/onednn.ts';
 import { conv2dBackpropFilterNative, conv2dBackpropInputNative, conv2dForwardNative } from './native-conv.ts';
+import { maxPoolGradNative } from './native-max-pool-grad.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: WasmBackend };
 type ConvAttrs = {
@@ -81,10 +82,11 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
 ];
 
 /**
- * With the oneDNN addon: forward conv (plain and fused with bias + linear/relu/relu6) and both conv gradients run
- * natively. Anything the addon does not take (NCHW, other activations, PReLU, broadcast bias) keeps the wasm path.
+ * With the oneDNN addon: forward conv (plain and fused with bias + linear/relu/relu6), both conv gradients and
+ * MaxPoolGrad run natively. Anything the addon does not take (NCHW, other activations, PReLU, broadcast bias)
+ * keeps the wasm path.
  */
-function registerNativeConvs(addon: OneDnnAddon): void {
+function registerNativeKernels(addon: OneDnnAddon): void {
   /** Puts `make(current)` over the kernel registered now (medft's wasm one, kept as the fallback); idempotent. */
   const overlay = (kernelName: string, make: (current: KernelFunc) => (args: Args) => TensorInfo) => {
     const current = getKernel(kernelName, 'wasm');
@@ -128,6 +130,15 @@ function registerNativeConvs(addon: OneDnnAddon): void {
     if (!nhwc(a) || !nonEmpty(args.inputs.x.shape, args.inputs.dy.shape)) return stock();
     return orWasm(Conv2DBackpropFilter, () => conv2dBackpropFilterNative(addon, args.backend, args.inputs.x, args.inputs.dy,
       convInfo(args.inputs.x.shape, a.filterShape, a, false)), stock);
+  });
+  overlay(MaxPoolGrad, (wasm) => (args) => {
+    const a = args.attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
+    const { dy, input } = args.inputs;
+    const stock = () => wasm(args as never) as TensorInfo;
+    if (!nonEmpty(input.shape, dy.shape) || input.dtype !== 'float32') return stock();
+    const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides,
+      1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode);
+    return orWasm(MaxPoolGrad, () => maxPoolGradNative(addon, args.backend, dy, input, geometryFromConvInfo(info)), stock);
   });
   overlay(Conv2DBackpropInput, (wasm) => (args) => {
     const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
@@ -220,5 +231,5 @@ export function registerWasmTrainingKernels(accelerator: OneDnnAddon | null = nu
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);
   for (const k of kernels) replaceWasmKernel(k.name, () => k.fn as unknown as KernelFunc);
-  if (accelerator) registerNativeConvs(accelerator);
+  if (accelerator) registerNativeKernels(accelerator);
 }

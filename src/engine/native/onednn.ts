@@ -32,6 +32,7 @@ export interface OneDnnAddon {
   adamUpdate(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number,
     beta2: number, stepScale: number, invC2: number, epsilon: number, decay: number): void;
   sgdUpdate(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, momentum: number, lr: number): void;
+  maxPoolGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dxOff: number, geom: number[]): void;
 }
 
 export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.node', import.meta.url);
