@@ -1,5 +1,5 @@
 /** Prints the tables of a scripts/bench.sh results folder (Markdown, ready for a report or an issue note). */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelBenchResult } from '../src/bench/model-bench.ts';
 import type { KernelBenchRow } from '../src/engine/kernel-bench.ts';
@@ -7,10 +7,13 @@ import type { KernelBenchRow } from '../src/engine/kernel-bench.ts';
 const dir = process.argv[2] ?? 'bench-results';
 const f = (x: number | null | undefined, d = 1) => (x == null ? '–' : x.toFixed(d));
 
-const kernels = JSON.parse(readFileSync(join(dir, 'kernels.json'), 'utf8')) as KernelBenchRow[];
-console.log('## Kernels (wasm, 1 thread, batch 16): GFLOP/s and share of the fresh-weight forward\n');
-console.log('| size | shape | ×n | fwd (fresh W) | fwd (cached W) | filter grad | input grad | FG err | IG err |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+// a folder of model runs only (no `bench --kernels`) prints the model tables alone
+const kernels = existsSync(join(dir, 'kernels.json')) ? JSON.parse(readFileSync(join(dir, 'kernels.json'), 'utf8')) as KernelBenchRow[] : [];
+if (kernels.length) {
+  console.log('## Kernels (wasm, 1 thread, batch 16): GFLOP/s and share of the fresh-weight forward\n');
+  console.log('| size | shape | ×n | fwd (fresh W) | fwd (cached W) | filter grad | input grad | FG err | IG err |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+}
 for (let i = 0; i < kernels.length; i += 3) {
   const [fw, fg, ig] = kernels.slice(i, i + 3);
   const share = (r: KernelBenchRow) => `${f(r.gflops)} (${f(r.gflops / r.forwardGflops, 2)}×, ${r.path})`;
