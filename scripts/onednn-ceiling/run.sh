@@ -4,7 +4,8 @@
 # convolutions of one train step (layouts of its choice, no reorders) next to Debian PyTorch's whole train step
 # (scripts/torch_train_step.py), both on 2 threads. Repeats everything RUNS times (default 3) and prints each run
 # and the medians. The machine may be shared: each measurement also reports the share of the 2 cores that other
-# processes took meanwhile (from /proc/stat), so disturbed runs can be told apart.
+# processes took meanwhile (from /proc/stat), so disturbed runs can be told apart. At 64 px it also runs in_step.cc:
+# the same convolutions driven the way medft's addon drives them (NHWC tensors, weight reorders every pass).
 # Usage: scripts/onednn-ceiling/run.sh [RUNS]   (files go to $OUT, default bench-results/onednn-ceiling)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,7 @@ out="${OUT:-bench-results/onednn-ceiling}"
 mkdir -p "$out"
 export OMP_NUM_THREADS=2
 g++ -O2 -std=c++17 -fopenmp -o "$out/onednn_ceiling" scripts/onednn-ceiling/onednn_ceiling.cc -ldnnl
+g++ -O2 -std=c++17 -fopenmp -o "$out/in_step" scripts/onednn-ceiling/in_step.cc -ldnnl
 python=$(for p in "${MEDFT_TORCH_PYTHON:-}" /usr/bin/python3 python3; do
   [ -n "$p" ] && "$p" -c 'import torch, torchvision' 2>/dev/null && { echo "$p"; break; }; done)
 [ -n "$python" ] || { echo "run.sh: no python3 that imports torch and torchvision (apt-get install python3-torch python3-torchvision)" >&2; exit 1; }
@@ -49,6 +51,9 @@ for run in $(seq 1 "$runs"); do
     echo "--- $model ${size}px batch $batch"
     measure "$out/run$run-$model-$size.txt" "$out/onednn_ceiling" "$out/$model-$size.shapes" "$batch" "$reps" "$warmup"
     cat "$out/run$run-$model-$size.txt"
+    # the convs driven as medft's addon drives them (NHWC, per-pass weight reorders, cold caches); 64 px only: at
+    # 224 px every conv's tensors at once would not fit in memory
+    if [ "$size" = 64 ]; then OMP_WAIT_POLICY=passive "$out/in_step" "$out/$model-$size.shapes" "$batch"; fi
     others_dnnl=$others
     measure "$out/run$run-$model-$size-torch.json" "$python" scripts/torch_train_step.py --model "$model" \
       --size "$size" --batch "$batch" --steps "$steps" --threads 2
