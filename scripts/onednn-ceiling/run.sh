@@ -53,7 +53,11 @@ for run in $(seq 1 "$runs"); do
     cat "$out/run$run-$model-$size.txt"
     # the convs driven as medft's addon drives them (NHWC, per-pass weight reorders, cold caches); 64 px only: at
     # 224 px every conv's tensors at once would not fit in memory
-    if [ "$size" = 64 ]; then OMP_WAIT_POLICY=passive "$out/in_step" "$out/$model-$size.shapes" "$batch"; fi
+    if [ "$size" = 64 ]; then
+      OMP_WAIT_POLICY=passive "$out/in_step" "$out/$model-$size.shapes" "$batch"
+      # and through medft's addon itself, when it is built
+      if [ -e native/build/Release/medft_onednn.node ]; then node --import tsx scripts/onednn-ceiling/addon_step.ts "$out/$model-$size.shapes" "$batch"; fi
+    fi
     others_dnnl=$others
     measure "$out/run$run-$model-$size-torch.json" "$python" scripts/torch_train_step.py --model "$model" \
       --size "$size" --batch "$batch" --steps "$steps" --threads 2
