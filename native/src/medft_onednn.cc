@@ -118,8 +118,8 @@ bool winogradFits(const Geom& g) {
          g.OC >= 32 && g.OH >= 8 && g.OW >= 8;
 }
 
-// Calls run one at a time (the addon is driven from one JS thread), so one growing buffer per role serves every
-// primitive: 0 and 1 for the blocked inputs, 2 for the blocked output.
+// A thread's calls run one at a time, so one growing buffer per role (per thread) serves every primitive: 0 and 1
+// for the blocked inputs, 2 for the blocked output.
 struct Scratch {
   void* data = nullptr;
   size_t bytes = 0;
