@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAP_SIMD_BASE64 } from '../../src/engine/kernels/simd/heap-simd-bytes.ts';
-import { simdAdam, simdAddInto, simdBatchNormBackward, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
+import { simdAdam, simdAddInto, simdBatchNormBackward, simdChannelAffine, simdSumsAndDots, simdTranspose } from '../../src/engine/kernels/simd/heap-simd.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { alloc, f32, free, offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
 import { adamUpdate } from '../../src/engine/optimizer-update.ts';
@@ -111,6 +111,19 @@ describe('heap SIMD module', () => {
       assert.deepEqual(got.shape, [rows, C]);
       assert.deepEqual(new Uint32Array((got.dataSync() as Float32Array).buffer), new Uint32Array((want.dataSync() as Float32Array).buffer));
       tf.dispose([dy, x, want, got]);
+    }
+  });
+
+  it('channel affine (BatchNorm forward) gives the same bits as TF.js mul, add with broadcast vectors', () => {
+    const backend = tf.backend() as unknown as WasmBackend;
+    for (const [rows, C] of [[37, 13], [16, 64]]) {
+      const x = tf.tensor2d(randomValues(rows * C, 5).map((v) => 1e3 * v), [rows, C]);
+      const [A, B] = [7, 8].map((seed) => randomValues(C, seed));
+      const want = tf.add(tf.mul(x, tf.tensor1d(A)), tf.tensor1d(B));
+      const got = tf.engine().makeTensorFromTensorInfo(simdChannelAffine(backend, x, A, B));
+      assert.deepEqual(got.shape, [rows, C]);
+      assert.deepEqual(new Uint32Array((got.dataSync() as Float32Array).buffer), new Uint32Array((want.dataSync() as Float32Array).buffer));
+      tf.dispose([x, want, got]);
     }
   });
 

@@ -6,14 +6,13 @@
  * ResNet-50 train step in a prototype. Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a, and the
  * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
- * On wasm the channel sums and dx are single SIMD passes over the heap (dx in place of four broadcast ops); on other
- * backends they are tf ops.
+ * On wasm the channel sums, y and dx are single SIMD passes over the heap (y in place of two broadcast ops, dx of
+ * four); on other backends they are tf ops.
  * Under data-parallel replicas (src/train/replicas.ts) the channel sums are summed over the ranks first, so every
  * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { simdSumsAndDots } from '../kernels/simd/heap-simd.ts';
-import { simdBatchNormBackward } from '../kernels/simd/heap-simd.ts';
+import { simdBatchNormBackward, simdChannelAffine, simdSumsAndDots } from '../kernels/simd/heap-simd.ts';
 import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
@@ -80,7 +79,10 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
       scale[c] = gv[c] * rstd[c];
       shift[c] = bv[c] - mean[c] * scale[c];
     }
-    const value = tf.tidy(() => tf.add(tf.mul(xIn, vec(scale)), vec(shift)));
+    const value = tf.getBackend() === 'wasm'
+      ? tf.engine().makeTensorFromTensorInfo(simdChannelAffine(tf.backend() as unknown as WasmBackend, xIn,
+        Float32Array.from(scale), Float32Array.from(shift)))
+      : tf.tidy(() => tf.add(tf.mul(xIn, vec(scale)), vec(shift)));
     save([xIn, g]);
     return {
       value,

@@ -13,6 +13,7 @@ interface HeapSimd {
   adam(out: number, w: number, g: number, m: number, v: number, n: number, beta1: number, beta2: number, a: number,
     b: number, stepScale: number, invC2: number, eps: number, decay: number): void;
   bnBackward(dy: number, x: number, out: number, rows: number, C: number, A: number, B: number, K: number): void;
+  affine(x: number, out: number, rows: number, C: number, A: number, B: number): void;
   reluGrad(dy: number, x: number, out: number, n: number): void;
   addInto(dst: number, src: number, n: number): void;
   copyRows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, len: number): void;
@@ -120,6 +121,21 @@ export function simdBatchNormBackward(
   f.set(K, (co >>> 2) + 2 * C);
   heapSimd(backend).bnBackward(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out), rows, C,
     co, co + 4 * C, co + 8 * C);
+  free(backend, coeffs);
+  return out;
+}
+
+/** x·A[c] + B[c] over the channels of a float32 tensor (BatchNorm's forward): TF.js's mul then add, in one pass. */
+export function simdChannelAffine(backend: WasmBackend, x: TensorInfo, A: Float32Array, B: Float32Array): TensorInfo {
+  const C = A.length;
+  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
+  const out = alloc(backend, x.shape);
+  const coeffs = alloc(backend, [2 * C]);
+  const co = byteOffset(backend, coeffs);
+  const f = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  f.set(A, co >>> 2);
+  f.set(B, (co >>> 2) + C);
+  heapSimd(backend).affine(byteOffset(backend, x), byteOffset(backend, out), rows, C, co, co + 4 * C);
   free(backend, coeffs);
   return out;
 }

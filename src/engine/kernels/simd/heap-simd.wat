@@ -331,6 +331,43 @@
             (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $vd) (local.get $IC))) (local.get $E))))
         (f64x2.mul (local.get $D) (local.get $wd))))))
 
+  ;; out[r, c] = x[r, c]·A[c] + B[c] over [rows, C] blocks (byte offsets): BatchNorm's forward in one pass, with the
+  ;; float32 operations of the TF.js ops it replaces (mul, then add: no fused multiply-add in wasm SIMD).
+  (func (export "affine")
+    (param $x i32) (param $out i32) (param $rows i32) (param $C i32) (param $A i32) (param $B i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $o i32)
+    (local.set $c4 (i32.and (local.get $C) (i32.const -4)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $vecDone
+          (loop $vecLoop
+            (br_if $vecDone (i32.ge_u (local.get $c) (local.get $c4)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (v128.store (local.get $out)
+              (f32x4.add
+                (f32x4.mul (v128.load (local.get $x)) (v128.load (i32.add (local.get $A) (local.get $o))))
+                (v128.load (i32.add (local.get $B) (local.get $o)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vecLoop)))
+        (block $tailDone
+          (loop $tailLoop
+            (br_if $tailDone (i32.ge_u (local.get $c) (local.get $C)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (f32.store (local.get $out)
+              (f32.add
+                (f32.mul (f32.load (local.get $x)) (f32.load (i32.add (local.get $A) (local.get $o))))
+                (f32.load (i32.add (local.get $B) (local.get $o)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tailLoop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
   ;; out[r, c] = (dy[r, c]·A[c] + x[r, c]·B[c]) + K[c] over [rows, C] blocks (byte offsets): BatchNorm's input
   ;; gradient in one pass, with the float32 operations in the order of the TF.js ops it replaces (mul, mul, add, add).
   (func (export "bnBackward")
