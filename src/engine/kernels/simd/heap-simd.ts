@@ -104,40 +104,38 @@ export function simdAdam(
 }
 
 /**
+ * A new tensor shaped like x from `pass(out, rows, C, vectors)`: a per-channel pass over [rows, C] blocks whose
+ * channel vectors (C floats each) are copied onto the heap first; `vectors` are their byte offsets, in order.
+ */
+function channelPass(backend: WasmBackend, x: TensorInfo, vectors: Float32Array[],
+  pass: (out: number, rows: number, C: number, vectors: number[]) => void): TensorInfo {
+  const C = vectors[0].length;
+  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
+  const out = alloc(backend, x.shape);
+  const block = alloc(backend, [vectors.length * C]);
+  const at = vectors.map((_, i) => byteOffset(backend, block) + 4 * C * i);
+  const f = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32; // after the allocations, which may grow the heap
+  vectors.forEach((v, i) => f.set(v, at[i] >>> 2));
+  pass(byteOffset(backend, out), rows, C, at);
+  free(backend, block);
+  return out;
+}
+
+/**
  * out[p, c] = (dy[p, c]·A[c] + x[p, c]·B[c]) + K[c] for [rows, C] tensors dy and x: BatchNorm's input gradient in one
  * pass instead of four TF.js broadcast ops (the same float32 operations in the same order, so the same bits).
  */
 export function simdBatchNormBackward(
   backend: WasmBackend, dy: TensorInfo, x: TensorInfo, A: Float32Array, B: Float32Array, K: Float32Array,
 ): TensorInfo {
-  const C = A.length;
-  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
-  const out = alloc(backend, x.shape);
-  const coeffs = alloc(backend, [3 * C]);
-  const co = byteOffset(backend, coeffs);
-  const f = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
-  f.set(A, co >>> 2);
-  f.set(B, (co >>> 2) + C);
-  f.set(K, (co >>> 2) + 2 * C);
-  heapSimd(backend).bnBackward(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out), rows, C,
-    co, co + 4 * C, co + 8 * C);
-  free(backend, coeffs);
-  return out;
+  return channelPass(backend, x, [A, B, K], (out, rows, C, [a, b, k]) =>
+    heapSimd(backend).bnBackward(byteOffset(backend, dy), byteOffset(backend, x), out, rows, C, a, b, k));
 }
 
 /** x·A[c] + B[c] over the channels of a float32 tensor (BatchNorm's forward): TF.js's mul then add, in one pass. */
 export function simdChannelAffine(backend: WasmBackend, x: TensorInfo, A: Float32Array, B: Float32Array): TensorInfo {
-  const C = A.length;
-  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
-  const out = alloc(backend, x.shape);
-  const coeffs = alloc(backend, [2 * C]);
-  const co = byteOffset(backend, coeffs);
-  const f = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
-  f.set(A, co >>> 2);
-  f.set(B, (co >>> 2) + C);
-  heapSimd(backend).affine(byteOffset(backend, x), byteOffset(backend, out), rows, C, co, co + 4 * C);
-  free(backend, coeffs);
-  return out;
+  return channelPass(backend, x, [A, B], (out, rows, C, [a, b]) =>
+    heapSimd(backend).affine(byteOffset(backend, x), out, rows, C, a, b));
 }
 
 /** dy·step(x) for float32 tensors of one shape: ReLU's gradient in one pass instead of TF.js's step, cast and mul. */
