@@ -189,26 +189,10 @@ convolution_forward::primitive_desc forwardPdWith(const Geom& g, bool bias, int 
   return {d, attr, eng()};
 }
 
-// Winograd where it fits and oneDNN has it for the geometry (probed once per geometry), else direct.
-thread_local std::unordered_map<std::string, bool> winogradAccepted;
-algorithm algorithmFor(const Geom& g) {
-  if (!winogradFits(g)) return algorithm::convolution_direct;
-  auto it = winogradAccepted.find(g.key());
-  if (it == winogradAccepted.end()) {
-    bool ok = true;
-    try {
-      forwardPdWith(g, false, 0, prop_kind::forward_training, algorithm::convolution_winograd);
-    } catch (const dnnl::error&) {
-      ok = false;
-    }
-    it = winogradAccepted.emplace(g.key(), ok).first;
-  }
-  return it->second ? algorithm::convolution_winograd : algorithm::convolution_direct;
-}
-
-// The forward pass's descriptor: the geometry's algorithm, or direct if oneDNN refuses it with this bias/activation.
+// The forward pass's descriptor: Winograd where it fits, or direct if oneDNN refuses it (for this geometry, bias or
+// activation). Descriptors are made once per primitive-cache entry, so a refusal costs one try per geometry.
 convolution_forward::primitive_desc forwardPd(const Geom& g, bool bias, int act, prop_kind pk) {
-  if (algorithmFor(g) == algorithm::convolution_winograd) {
+  if (winogradFits(g)) {
     try {
       return forwardPdWith(g, bias, act, pk, algorithm::convolution_winograd);
     } catch (const dnnl::error&) {
@@ -217,8 +201,8 @@ convolution_forward::primitive_desc forwardPd(const Geom& g, bool bias, int act,
   return forwardPdWith(g, bias, act, pk, algorithm::convolution_direct);
 }
 
-// Backward descriptors use the geometry's algorithm; their activation layouts are oneDNN's choice for Winograd.
-// Falls back to direct if oneDNN refuses Winograd for this pass.
+// Backward descriptors likewise (their activation layouts are oneDNN's choice for Winograd); a refused Winograd
+// forward hint or backward pass falls back to direct.
 template <class PD, class Desc>
 PD backwardPd(const Geom& g) {
   auto make = [&](algorithm alg) {
@@ -228,7 +212,7 @@ PD backwardPd(const Geom& g) {
            g.padL(), g.padR());
     return PD(d, eng(), hint);
   };
-  if (algorithmFor(g) == algorithm::convolution_winograd) {
+  if (winogradFits(g)) {
     try {
       return make(algorithm::convolution_winograd);
     } catch (const dnnl::error&) {
@@ -407,7 +391,6 @@ Napi::Value ClearCaches(const Napi::CallbackInfo& info) {
   bdCache.clear();
   bwCache.clear();
   wcache.clear();
-  winogradAccepted.clear();
   for (Scratch& sc : scratch) sc.release();
   return info.Env().Undefined();
 }
