@@ -58,6 +58,26 @@ int threads() { return omp_get_max_threads(); }
 
 thread_local bool winogradOn = true;  // setWinograd(); part of every cache key
 
+// Copies `from` into `to` (another layout). Below kSharedReorderBytes it runs on the calling thread alone: the other
+// OpenMP threads may be asleep between calls (src/engine/native/onednn.ts), and waking them costs ~100 µs here,
+// longer than one thread takes to move that much.
+constexpr size_t kSharedReorderBytes = size_t(1) << 20;
+void copyInto(memory& from, memory& to) {
+  if (to.get_desc().get_size() >= kSharedReorderBytes) {
+    reorder(from, to).execute(strm(), from, to);
+    return;
+  }
+  const int n = omp_get_max_threads();
+  omp_set_num_threads(1);
+  try {
+    reorder(from, to).execute(strm(), from, to);
+  } catch (...) {
+    omp_set_num_threads(n);
+    throw;
+  }
+  omp_set_num_threads(n);
+}
+
 // ---- weight reorders cached by weight-tensor identity (a key JS gives each TF.js dataId; tensors are immutable) ----
 struct WeightCache {
   size_t budget = size_t(256) << 20;
@@ -106,7 +126,7 @@ memory weightsAs(const memory::desc& want, void* userPtr, const Geom& g, double 
     wcache.misses++;
   }
   memory out(want, eng());
-  reorder(user, out).execute(strm(), user, out);
+  copyInto(user, out);
   if (wkey > 0) wcache.put(k, out);
   return out;
 }
@@ -149,10 +169,10 @@ struct Act {
   Act(const memory::desc& userDesc, const memory::desc& want, void* ptr, int slot, bool input)
       : user(userDesc, eng(), ptr),
         used(want == userDesc ? user : memory(want, eng(), scratch[slot].get(want.get_size()))) {
-    if (input && used != user) reorder(user, used).execute(strm(), user, used);
+    if (input && used != user) copyInto(user, used);
   }
   void writeBack() {
-    if (used != user) reorder(used, user).execute(strm(), used, user);
+    if (used != user) copyInto(used, user);
   }
 };
 
@@ -324,7 +344,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
     f.prim.execute(strm(), {{DNNL_ARG_SRC, src.used},
                             {DNNL_ARG_DIFF_DST, ddst.used},
                             {DNNL_ARG_DIFF_WEIGHTS, f.needReorder ? f.blocked : user}});
-    if (f.needReorder) reorder(f.blocked, user).execute(strm(), f.blocked, user);
+    if (f.needReorder) copyInto(f.blocked, user);
     strm().wait();
     return info.Env().Undefined();
   });

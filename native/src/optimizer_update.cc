@@ -59,10 +59,15 @@ MEDFT_CLONES void sgdRange(double momentum, double lr, float* __restrict out, co
   }
 }
 
+// Below this many elements a variable is updated on the calling thread alone: waking the other OpenMP threads (they
+// may be asleep between calls, src/engine/native/onednn.ts) costs ~100 µs here, the time of ~100 k elements, and most
+// variables (biases, BatchNorm's γ and β) are vectors of a few hundred.
+constexpr long kParallelFrom = 1 << 16;
+
 // Runs body(begin, end) over [0, n) in one contiguous chunk per OpenMP thread (64-float aligned boundaries).
 template <class F>
 void parallelChunks(long n, F body) {
-#pragma omp parallel
+#pragma omp parallel if (n >= kParallelFrom)
   {
     const long t = omp_get_thread_num(), nt = omp_get_num_threads();
     const long per = ((n + nt - 1) / nt + 63) / 64 * 64;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { engineBanner, engineInfo } from '../../src/engine/backend.ts';
-import { tryLoadOneDnn, wantedAccelerator } from '../../src/engine/native/onednn.ts';
+import { openMpWaitSetting, tryLoadOneDnn, wantedAccelerator } from '../../src/engine/native/onednn.ts';
 import { UsageError } from '../../src/errors.ts';
 import { useWasm } from '../helpers/backends.ts';
 
@@ -36,5 +36,21 @@ describe('accelerator choice', () => {
     if (expected === 'none') {
       console.log(`# accelerator none: ${process.env.MEDFT_ACCELERATOR === 'none' ? 'MEDFT_ACCELERATOR=none' : tryLoadOneDnn().reason}`);
     }
+  });
+});
+
+describe('how OpenMP threads wait', () => {
+  it('spin briefly on an idle machine, sleep at once on a busy one, and a setting of the user always wins', () => {
+    assert.deepEqual(openMpWaitSetting({}, 0.3, 2), ['GOMP_SPINCOUNT', '30000']);
+    assert.deepEqual(openMpWaitSetting({}, 1.4, 2), ['GOMP_SPINCOUNT', '30000']);
+    assert.deepEqual(openMpWaitSetting({}, 1.5, 2), ['OMP_WAIT_POLICY', 'passive']);
+    assert.deepEqual(openMpWaitSetting({}, 7.9, 8), ['OMP_WAIT_POLICY', 'passive']);
+    assert.equal(openMpWaitSetting({ OMP_WAIT_POLICY: 'active' }, 0, 2), null);
+    assert.equal(openMpWaitSetting({ GOMP_SPINCOUNT: '0' }, 9, 2), null);
+  });
+
+  it('the addon loaded with one of them in the environment (libgomp reads it when it loads)', () => {
+    if (!tryLoadOneDnn().addon) return;
+    assert.ok(process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined);
   });
 });

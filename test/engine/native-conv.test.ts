@@ -42,6 +42,12 @@ const winogradCases: Case[] = [
   { n: 2, h: 12, w: 10, c: 32, k: 3, oc: 48, s: 1, d: 1, pad: 'same' },
   { n: 2, h: 10, w: 10, c: 40, k: 3, oc: 32, s: 1, d: 1, pad: 'valid' },
 ];
+// Reorders of 1 MiB and more run on all threads, smaller ones on the calling thread alone (native/src/medft_onednn.cc):
+// weights of 1.1 MiB (direct), and Winograd activations of exactly 1 MiB; the shape table covers the small side.
+const largeCases: Case[] = [
+  { n: 1, h: 4, w: 4, c: 128, k: 3, oc: 256, s: 1, d: 1, pad: 'same' },
+  { n: 2, h: 32, w: 32, c: 128, k: 3, oc: 32, s: 1, d: 1, pad: 'same' },
+];
 const heap = () => backend().wasm.HEAPU8.buffer as ArrayBuffer;
 
 describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
@@ -50,7 +56,7 @@ describe('native oneDNN conv kernels vs the cpu backend', { skip }, () => {
     assert.equal(engineInfo().accelerator, 'onednn');
   });
 
-  for (const c of [...cases, ...winogradCases]) {
+  for (const c of [...cases, ...winogradCases, ...largeCases]) {
     it(`forward (plain, bias+relu, bias+relu6) ${label(c)}`, async () => {
       const g = geometry(c);
       const { x, w } = inputs(c, g);

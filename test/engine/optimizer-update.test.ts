@@ -88,9 +88,8 @@ describe('native optimizer updates equal the JS loops bit for bit', { skip }, ()
     return [js, nat];
   }
 
-  it('Adam and AdamW, 3 steps on an odd length (threads split it unevenly)', () => {
-    const n = 100_003;
-    for (const wd of [0, 0.01]) {
+  it('Adam and AdamW, 3 steps on odd lengths (on one thread below 65,536 weights; above, threads split it unevenly)', () => {
+    for (const [n, wd] of [[1_001, 0], [100_003, 0], [100_003, 0.01]]) {
       const start = [random(n, 5), new Float32Array(n), new Float32Array(n)]; // w, m, v
       const [js, nat] = both(start, (a) => {
         for (let t = 1; t <= 3; t++) {
@@ -99,16 +98,17 @@ describe('native optimizer updates equal the JS loops bit for bit', { skip }, ()
           a[0] = out;
         }
       });
-      for (let k = 0; k < 3; k++) assert.deepEqual(nat[k], js[k], `${['w', 'm', 'v'][k]} differs (wd ${wd})`);
+      for (let k = 0; k < 3; k++) assert.deepEqual(nat[k], js[k], `${['w', 'm', 'v'][k]} differs (n ${n}, wd ${wd})`);
     }
   });
 
-  it('SGD with momentum', () => {
-    const n = 77_777;
-    const g = random(n, 7, 0.1);
-    const [js, nat] = both([random(n, 6), random(n, 8, 0.01), new Float32Array(n)], (a) => sgdUpdate(a[2], a[0], g, a[1], 0.9, 0.05));
-    assert.deepEqual(nat[1], js[1]);
-    assert.deepEqual(nat[2], js[2]);
+  it('SGD with momentum (one thread and all threads)', () => {
+    for (const n of [777, 77_777]) {
+      const g = random(n, 7, 0.1);
+      const [js, nat] = both([random(n, 6), random(n, 8, 0.01), new Float32Array(n)], (a) => sgdUpdate(a[2], a[0], g, a[1], 0.9, 0.05));
+      assert.deepEqual(nat[1], js[1], `m differs (n ${n})`);
+      assert.deepEqual(nat[2], js[2], `w differs (n ${n})`);
+    }
   });
 
   it('refuses arrays of different lengths and non-Float32Arrays with a clear error', () => {
