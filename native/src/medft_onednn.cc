@@ -24,6 +24,7 @@
 #endif
 #include <omp.h>
 
+#include "channel_sums.h"
 #include "heap_args.h"
 #include "max_pool_grad.h"
 #include "optimizer_update.h"
@@ -430,6 +431,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("channelSums", Napi::Function::New(env, ChannelSums));
   return exports;
 }
 

@@ -1,14 +1,13 @@
 /**
  * Per-channel reductions over all leading axes of an NHWC tensor ([P, C] with P = N·H·W), as single passes over the
- * wasm heap in SIMD (heap-simd.wat) with float64 accumulators. TF.js's wasm Sum/Mean transpose first for these axes
+ * wasm heap with float64 accumulators (channel-sums.ts: native with the accelerator, else wasm SIMD). TF.js's wasm Sum/Mean transpose first for these axes
  * (~150 Melem/s); these run at ~0.4 ns per element, near memory speed. They serve the conv-bias gradient (Sum over
  * N, H, W) and BatchNorm.
  */
 import { Mean, Sum, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWasmKernel } from './replace-kernel.ts';
-import { simdSumsAndDots } from './simd/heap-simd.ts';
+import { channelSums } from './channel-sums.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
-
 
 /** True when `axes` are exactly the leading axes of a rank-≥2 float tensor (all but the last). */
 function reducesLeadingAxes(x: TensorInfo, axis: number | number[]): boolean {
@@ -26,7 +25,7 @@ function fastReduction(kernelName: typeof Sum | typeof Mean): void {
     const C = x.shape[x.shape.length - 1];
     const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const xo = offsetOf(args.backend, x);
-    const [sums] = simdSumsAndDots(args.backend, xo, xo, rows, C);
+    const sums = channelSums(args.backend, xo, rows, C);
     const outShape = args.attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C];
     const out = alloc(args.backend, outShape);
     const h = f32(args.backend);

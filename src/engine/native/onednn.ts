@@ -33,6 +33,8 @@ export interface OneDnnAddon {
     beta2: number, stepScale: number, invC2: number, epsilon: number, decay: number): void;
   sgdUpdate(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, momentum: number, lr: number): void;
   maxPoolGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dxOff: number, geom: number[]): void;
+  channelSums(heap: ArrayBuffer, aOff: number, bOff: number, rows: number, C: number, sum: Float64Array,
+    dot: Float64Array | null): void;
 }
 
 export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.node', import.meta.url);

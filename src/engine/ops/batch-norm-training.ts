@@ -12,7 +12,8 @@
  * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { simdBatchNormBackward, simdChannelAffine, simdSumsAndDots } from '../kernels/simd/heap-simd.ts';
+import { channelSumsAndDots } from '../kernels/channel-sums.ts';
+import { simdBatchNormBackward, simdChannelAffine } from '../kernels/simd/heap-simd.ts';
 import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
@@ -28,7 +29,7 @@ function sumsAndDots(a: tf.Tensor, b: tf.Tensor): [Float64Array, Float64Array] {
   const rows = a.size / C;
   if (tf.getBackend() === 'wasm') {
     const backend = tf.backend() as unknown as WasmBackend;
-    return simdSumsAndDots(backend, offsetOf(backend, a), offsetOf(backend, b), rows, C);
+    return channelSumsAndDots(backend, offsetOf(backend, a), offsetOf(backend, b), rows, C);
   }
   const axes = a.shape.slice(0, -1).map((_, i) => i);
   const [s, d] = tf.tidy(() => [tf.sum(a, axes).dataSync(), tf.sum(tf.mul(a, b), axes).dataSync()]);
