@@ -24,6 +24,7 @@
 #endif
 #include <omp.h>
 
+#include "channel_passes.h"
 #include "channel_sums.h"
 #include "heap_args.h"
 #include "max_pool_grad.h"
@@ -432,6 +433,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("channelSums", Napi::Function::New(env, ChannelSums));
+  exports.Set("channelAffine", Napi::Function::New(env, ChannelAffine));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
   return exports;
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
-import { setNativeChannelSums } from './kernels/channel-sums.ts';
+import { setNativeChannelOps } from './kernels/channel-ops.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
 import { type AcceleratorName, resolveAccelerator, winogradWanted } from './native/onednn.ts';
 import { setNativeOptimizerUpdates } from './optimizer-update.ts';
@@ -57,7 +57,7 @@ async function loadWasmBackend(): Promise<Accel> {
   const addon = resolveAccelerator();
   registerWasmTrainingKernels(addon);
   setNativeOptimizerUpdates(addon);
-  setNativeChannelSums(addon);
+  setNativeChannelOps(addon);
   return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads(), acceleratorWinograd: winogradWanted() } : NO_ACCELERATOR;
 }
 

@@ -1,12 +1,12 @@
 /**
  * Per-channel reductions over all leading axes of an NHWC tensor ([P, C] with P = N·H·W), as single passes over the
- * wasm heap with float64 accumulators (channel-sums.ts: native with the accelerator, else wasm SIMD). TF.js's wasm Sum/Mean transpose first for these axes
+ * wasm heap with float64 accumulators (channel-ops.ts: native with the accelerator, else wasm SIMD). TF.js's wasm Sum/Mean transpose first for these axes
  * (~150 Melem/s); these run at ~0.4 ns per element, near memory speed. They serve the conv-bias gradient (Sum over
  * N, H, W) and BatchNorm.
  */
 import { Mean, Sum, util, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWasmKernel } from './replace-kernel.ts';
-import { channelSums } from './channel-sums.ts';
+import { channelSums } from './channel-ops.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
 
 /** True when `axes` are exactly the leading axes of a rank-≥2 float tensor (all but the last). */

@@ -9,12 +9,13 @@ import {
   backend, cast, engine, getBackend, mul, registerGradient, Relu, SplitV, step, util,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { simdReluGrad, simdSplit } from './simd/heap-simd.ts';
+import { simdSplit } from './simd/heap-simd.ts';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.ts';
 import { maxPoolGradWasm } from './max-pool-grad.ts';
+import { reluGrad } from './channel-ops.ts';
 import { registerFastChannelReductions } from './channel-reductions.ts';
 import { chooseForwardPath, conv2dForwardGemm, type Epilogue } from './conv2d-forward.ts';
 import { replaceWasmKernel } from './replace-kernel.ts';
@@ -188,7 +189,7 @@ function shareIdentity(): void {
 }
 
 /**
- * ReLU's gradient, dy·step(x), as one SIMD pass on wasm instead of three TF.js kernels (Step, Cast, Multiply: three
+ * ReLU's gradient, dy·step(x), as one pass on wasm (channel-ops.ts: native with the accelerator) instead of three TF.js kernels (Step, Cast, Multiply: three
  * passes and two temporaries); the same float32 product, so the same bits. Other backends keep TF.js's formula (the
  * gradient registry is global, so this branches on the backend in use when the gradient runs).
  */
@@ -201,7 +202,7 @@ function fuseReluGradient(): void {
       const d = dy as Tensor;
       return {
         x: () => getBackend() === 'wasm' && d.dtype === 'float32' && x.dtype === 'float32'
-          ? engine().makeTensorFromTensorInfo(simdReluGrad(backend() as unknown as WasmBackend, d, x))
+          ? engine().makeTensorFromTensorInfo(reluGrad(backend() as unknown as WasmBackend, d, x))
           : mul(d, cast(step(x), 'float32')),
       };
     },

@@ -35,6 +35,11 @@ export interface OneDnnAddon {
   maxPoolGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dxOff: number, geom: number[]): void;
   channelSums(heap: ArrayBuffer, aOff: number, bOff: number, rows: number, C: number, sum: Float64Array,
     dot: Float64Array | null): void;
+  channelAffine(heap: ArrayBuffer, xOff: number, outOff: number, rows: number, C: number, A: Float32Array,
+    B: Float32Array): void;
+  batchNormBackward(heap: ArrayBuffer, dyOff: number, xOff: number, outOff: number, rows: number, C: number,
+    A: Float32Array, B: Float32Array, K: Float32Array): void;
+  reluGrad(heap: ArrayBuffer, dyOff: number, xOff: number, outOff: number, n: number): void;
 }
 
 export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.node', import.meta.url);
@@ -73,21 +78,22 @@ export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
 
 /**
  * How oneDNN's OpenMP threads wait between parallel regions; libgomp reads this once, when the addon loads. A step
- * opens ~500 regions (each convolution, weight reorder and large optimizer update), separated by JS work of
+ * opens ~500 regions (each convolution, large reorder and large optimizer update), separated by JS work of
  * 0.1–2 ms. Threads that sleep at once (`passive`) must be woken for every region, ~100 µs each here; threads that
- * spin for ~0.8 ms first (GOMP_SPINCOUNT=30000) made a ResNet-50 64 px step ~10% faster on an idle 2-core machine.
- * On a busy one spinning backfires — a spinning thread burns the time slice its descheduled partner needs: at load
- * 8 on 2 cores that spin cost 25% and libgomp's default (~8 ms) 2.7× — so medft spins only when the load average
- * leaves room for its threads, and an OMP_WAIT_POLICY or GOMP_SPINCOUNT of the user's wins. Results do not depend
- * on this (same threads, same primitives); only speed does.
+ * spin ~0.8 ms first (GOMP_SPINCOUNT=30000) made a ResNet-50 64 px step ~10% faster on the idle 2-core machine. On a
+ * machine busy with other work a spinning thread burns the time slice its descheduled partner needs: at load 8 on 2
+ * cores that spin cost 25% against `passive` (libgomp's default, ~8 ms, cost 2.7×). medft's own parallelism never
+ * oversubscribes (replicas and `medft run`'s workers share the cores out), so it spins; OMP_WAIT_POLICY=passive is for
+ * machines shared with other busy processes, and any OMP_WAIT_POLICY or GOMP_SPINCOUNT of the user's wins. Results
+ * do not depend on this (same threads, same primitives), only speed.
  */
-export function openMpWaitSetting(env: NodeJS.ProcessEnv, loadAverage: number, cores: number): [string, string] | null {
+export function openMpWaitSetting(env: NodeJS.ProcessEnv): [string, string] | null {
   if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return null;
-  return loadAverage < cores - 0.5 ? ['GOMP_SPINCOUNT', '30000'] : ['OMP_WAIT_POLICY', 'passive'];
+  return ['GOMP_SPINCOUNT', '30000'];
 }
 
 function setOpenMpWaitPolicy(): void {
-  const setting = openMpWaitSetting(process.env, os.loadavg()[0], os.availableParallelism?.() ?? os.cpus().length);
+  const setting = openMpWaitSetting(process.env);
   if (setting) process.env[setting[0]] = setting[1];
 }
 

@@ -12,8 +12,7 @@
  * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { channelSumsAndDots } from '../kernels/channel-sums.ts';
-import { simdBatchNormBackward, simdChannelAffine } from '../kernels/simd/heap-simd.ts';
+import { batchNormBackward, channelAffine, channelSumsAndDots } from '../kernels/channel-ops.ts';
 import { offsetOf, type WasmBackend } from '../kernels/wasm-heap.ts';
 
 export interface BatchNormTrainingResult {
@@ -81,7 +80,7 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
       shift[c] = bv[c] - mean[c] * scale[c];
     }
     const value = tf.getBackend() === 'wasm'
-      ? tf.engine().makeTensorFromTensorInfo(simdChannelAffine(tf.backend() as unknown as WasmBackend, xIn,
+      ? tf.engine().makeTensorFromTensorInfo(channelAffine(tf.backend() as unknown as WasmBackend, xIn,
         Float32Array.from(scale), Float32Array.from(shift)))
       : tf.tidy(() => tf.add(tf.mul(xIn, vec(scale)), vec(shift)));
     save([xIn, g]);
@@ -103,7 +102,7 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
           K[c] = -A[c] * sumDy[c] / n - B[c] * mean[c];
         }
         const dx = tf.getBackend() === 'wasm'
-          ? tf.engine().makeTensorFromTensorInfo(simdBatchNormBackward(tf.backend() as unknown as WasmBackend,
+          ? tf.engine().makeTensorFromTensorInfo(batchNormBackward(tf.backend() as unknown as WasmBackend,
             dy as tf.Tensor, xs, Float32Array.from(A), Float32Array.from(B), Float32Array.from(K)))
           : tf.tidy(() => tf.add(tf.add(tf.mul(dy as tf.Tensor, vec(A)), tf.mul(xs, vec(B))), vec(K)));
         // Every rank holds the whole batch's dγ and dβ; the replicas' gradients are summed, so each gives its share.

@@ -1,8 +1,14 @@
-/** Per-channel sums on the oneDNN addon (native/src/channel_sums.cc) against the float64 JS loop they must equal. */
+/**
+ * The per-channel heap passes on the oneDNN addon (native/src/channel_sums.cc, channel_passes.cc): the sums against the
+ * float64 JS loop, the element-wise passes against the wasm SIMD loops (themselves tested against TF.js's ops in
+ * heap-simd.test.ts and identity.test.ts), bit for bit.
+ */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { channelSums, channelSumsAndDots, setNativeChannelSums } from '../../src/engine/kernels/channel-sums.ts';
+import {
+  batchNormBackward, channelAffine, channelSums, channelSumsAndDots, reluGrad, setNativeChannelOps,
+} from '../../src/engine/kernels/channel-ops.ts';
 import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { offsetOf } from '../../src/engine/kernels/wasm-heap.ts';
 import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
@@ -27,10 +33,10 @@ function reference(a: Float32Array, b: Float32Array, rows: number, C: number): [
   return [sum, dot];
 }
 
-describe('native channel sums equal the float64 loop bit for bit', { skip }, () => {
+describe('native channel ops equal the float64 loop and the wasm SIMD loops bit for bit', { skip }, () => {
   before(async () => {
     await useWasm();
-    setNativeChannelSums(addon);
+    setNativeChannelOps(addon);
   });
   const backend = () => tf.backend() as unknown as WasmBackend;
 
@@ -52,6 +58,46 @@ describe('native channel sums equal the float64 loop bit for bit', { skip }, () 
     });
   }
 
+  /** out of `op` with the wasm SIMD loops, then natively, as arrays. */
+  function bothPaths(op: (b: WasmBackend) => tf.TensorInfo): [Float32Array, Float32Array] {
+    const run = () => {
+      const t = tf.engine().makeTensorFromTensorInfo(op(backend()));
+      const v = t.dataSync() as Float32Array;
+      t.dispose();
+      return v;
+    };
+    setNativeChannelOps(null);
+    try {
+      return [run(), (setNativeChannelOps(addon), run())];
+    } finally {
+      setNativeChannelOps(addon);
+    }
+  }
+
+  for (const [rows, C] of [[7, 5], [4096, 96], [300, 257]]) {
+    it(`[${rows}, ${C}]: x·A + B, (dy·A + x·B) + K and dy·step(x) (with zeros, −0 and NaN)`, () => {
+      const x = randomValues(rows * C, 3);
+      x.set([0, -0, NaN, -1, 1]);
+      const dy = randomValues(rows * C, 4);
+      dy.set([-1, 2, 3, NaN]);
+      const [A, B, K] = [5, 6, 7].map((seed) => randomValues(C, seed));
+      const [xt, dyt] = [tf.tensor2d(x, [rows, C]), tf.tensor2d(dy, [rows, C])];
+      try {
+        for (const op of [
+          (b: WasmBackend) => channelAffine(b, xt, A, B),
+          (b: WasmBackend) => batchNormBackward(b, dyt, xt, A, B, K),
+          (b: WasmBackend) => reluGrad(b, dyt, xt),
+        ]) {
+          const [wasm, nat] = bothPaths(op);
+          assert.equal(nat.length, rows * C);
+          for (let i = 0; i < nat.length; i++) assert.ok(Object.is(nat[i], wasm[i]), `${op}: [${i}] ${nat[i]} vs ${wasm[i]}`);
+        }
+      } finally {
+        tf.dispose([xt, dyt]);
+      }
+    });
+  }
+
   it('refuses a wrong result length, a range outside the heap and a non-integer shape with a clear error', () => {
     const heap = backend().wasm.HEAPU8.buffer as ArrayBuffer;
     const t = tf.tensor2d(randomValues(8, 3), [2, 4]);
@@ -62,6 +108,10 @@ describe('native channel sums equal the float64 loop bit for bit', { skip }, () 
       assert.throws(() => addon!.channelSums(heap, heap.byteLength - 16, 0, 2, 4, new Float64Array(4), null), /outside|heap/);
       assert.throws(() => addon!.channelSums(heap, at, at, 1.5, 4, new Float64Array(4), null), /positive integers/);
       assert.throws(() => addon!.channelSums(heap, at, at, 0, 4, new Float64Array(4), null), /positive integers/);
+      assert.throws(() => addon!.channelAffine(heap, at, at, 2, 4, new Float32Array(3), new Float32Array(4)), /A must be a Float32Array of C/);
+      assert.throws(() => addon!.batchNormBackward(heap, at, at, heap.byteLength - 8, 2, 4, new Float32Array(4),
+        new Float32Array(4), new Float32Array(4)), /outside|heap/);
+      assert.throws(() => addon!.reluGrad(heap, at, at, at, -1), /n must be a positive integer/);
     } finally {
       t.dispose();
     }

@@ -1,0 +1,113 @@
+// Element-wise passes over [rows, C] float32 blocks of the wasm heap, with per-channel float32 vectors: BatchNorm's
+// forward y = x·A + B and input gradient dx = (dy·A + x·B) + K, and ReLU's gradient dy·step(x). The float32
+// operations and their order are those of the wasm SIMD loops they stand in for (src/engine/kernels/simd/heap-simd.wat
+// `affine`, `bnBackward`, `reluGrad`), with -ffp-contract=off (no fused multiply-add), so the same bits. Rows are split
+// over the OpenMP threads; each pass is compiled per instruction set.
+#include "channel_passes.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "heap_args.h"
+
+namespace {
+
+#define MEDFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+// Below this many floats a pass runs on the calling thread alone (waking the others costs ~100 µs here).
+constexpr long kParallelFrom = 1 << 16;
+
+MEDFT_CLONES void affineRows(const float* __restrict x, float* __restrict out, long r0, long r1, long C,
+                             const float* __restrict A, const float* __restrict B) {
+  for (long r = r0; r < r1; r++)
+    for (long c = 0; c < C; c++) out[r * C + c] = x[r * C + c] * A[c] + B[c];
+}
+
+MEDFT_CLONES void bnBackwardRows(const float* __restrict dy, const float* __restrict x, float* __restrict out, long r0,
+                                 long r1, long C, const float* __restrict A, const float* __restrict B,
+                                 const float* __restrict K) {
+  for (long r = r0; r < r1; r++)
+    for (long c = 0; c < C; c++) out[r * C + c] = (dy[r * C + c] * A[c] + x[r * C + c] * B[c]) + K[c];
+}
+
+// step(x) = 1 for x > 0, x itself for NaN (so NaN), else 0: TF.js's mul(dy, cast(step(x))) bit for bit.
+MEDFT_CLONES void reluGradRange(const float* __restrict dy, const float* __restrict x, float* __restrict out, long i0,
+                                long i1) {
+  for (long i = i0; i < i1; i++) {
+    const float v = x[i];
+    out[i] = dy[i] * (v > 0.f ? 1.f : (v != v ? v : 0.f));
+  }
+}
+
+// Runs body(begin, end) over [0, n) split into one contiguous range per thread (ranges of `grain` items).
+template <class F>
+void split(long n, long floatsPerItem, F body) {
+#pragma omp parallel if (n * floatsPerItem >= kParallelFrom)
+  {
+    const long t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const long per = (n + nt - 1) / nt;
+    const long begin = std::min(n, t * per), end = std::min(n, begin + per);
+    if (begin < end) body(begin, end);
+  }
+}
+
+long positive(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
+  if (!(d >= 1 && d == static_cast<long>(d)))
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a positive integer");
+  return static_cast<long>(d);
+}
+
+const float* vector(const Napi::CallbackInfo& info, size_t i, long C, const char* name) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      info[i].As<Napi::Float32Array>().ElementLength() != static_cast<size_t>(C))
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array of C elements");
+  return info[i].As<Napi::Float32Array>().Data();
+}
+
+}  // namespace
+
+// channelAffine(heap, xOff, outOff, rows, C, A, B)
+Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
+  if (info.Length() < 7) throw Napi::TypeError::New(info.Env(), "channelAffine: 7 arguments");
+  const long rows = positive(info, 3, "channelAffine: rows"), C = positive(info, 4, "channelAffine: C");
+  medft::Heap h(info[0]);
+  const size_t bytes = size_t(rows) * size_t(C) * 4;
+  const float* x = static_cast<const float*>(h.at(info[1], bytes, "x"));
+  float* out = static_cast<float*>(h.at(info[2], bytes, "out"));
+  const float* A = vector(info, 5, C, "channelAffine: A");
+  const float* B = vector(info, 6, C, "channelAffine: B");
+  split(rows, C, [&](long r0, long r1) { affineRows(x, out, r0, r1, C, A, B); });
+  return info.Env().Undefined();
+}
+
+// batchNormBackward(heap, dyOff, xOff, outOff, rows, C, A, B, K)
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  if (info.Length() < 9) throw Napi::TypeError::New(info.Env(), "batchNormBackward: 9 arguments");
+  const long rows = positive(info, 4, "batchNormBackward: rows"), C = positive(info, 5, "batchNormBackward: C");
+  medft::Heap h(info[0]);
+  const size_t bytes = size_t(rows) * size_t(C) * 4;
+  const float* dy = static_cast<const float*>(h.at(info[1], bytes, "dy"));
+  const float* x = static_cast<const float*>(h.at(info[2], bytes, "x"));
+  float* out = static_cast<float*>(h.at(info[3], bytes, "out"));
+  const float* A = vector(info, 6, C, "batchNormBackward: A");
+  const float* B = vector(info, 7, C, "batchNormBackward: B");
+  const float* K = vector(info, 8, C, "batchNormBackward: K");
+  split(rows, C, [&](long r0, long r1) { bnBackwardRows(dy, x, out, r0, r1, C, A, B, K); });
+  return info.Env().Undefined();
+}
+
+// reluGrad(heap, dyOff, xOff, outOff, n)
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  if (info.Length() < 5) throw Napi::TypeError::New(info.Env(), "reluGrad: 5 arguments");
+  const long n = positive(info, 4, "reluGrad: n");
+  medft::Heap h(info[0]);
+  const size_t bytes = size_t(n) * 4;
+  const float* dy = static_cast<const float*>(h.at(info[1], bytes, "dy"));
+  const float* x = static_cast<const float*>(h.at(info[2], bytes, "x"));
+  float* out = static_cast<float*>(h.at(info[3], bytes, "out"));
+  split((n + 15) / 16, 16, [&](long b0, long b1) { reluGradRange(dy, x, out, b0 * 16, std::min(n, b1 * 16)); });
+  return info.Env().Undefined();
+}
