@@ -4,18 +4,19 @@
  * cpu backend in test/engine.
  */
 import {
-  backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
+  AvgPoolGrad, backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
-  backend, cast, engine, getBackend, mul, registerGradient, Relu, SplitV, step, util,
+  backend, cast, engine, getBackend, mul, registerGradient, Relu, step, util,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { simdSplit } from './simd/heap-simd.ts';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-backprop.ts';
+import { avgPoolGradWasm } from './avg-pool-grad.ts';
 import { maxPoolGradWasm } from './max-pool-grad.ts';
 import { reluGrad } from './channel-ops.ts';
+import { registerCopyKernels } from './copy-kernels.ts';
 import { registerFastChannelReductions } from './channel-reductions.ts';
 import { chooseForwardPath, conv2dForwardGemm, type Epilogue } from './conv2d-forward.ts';
 import { replaceWasmKernel } from './replace-kernel.ts';
@@ -68,6 +69,16 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
     fn: ({ inputs, attrs, backend }) => {
       const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
       return depthwiseBackpropInputWasm(backend, inputs.dy, inputs.filter, convInfo(a.inputShape, inputs.filter.shape, a, true));
+    },
+  },
+  {
+    name: AvgPoolGrad,
+    fn: ({ inputs, attrs, backend }) => {
+      const a = attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
+      const x = inputs.input;
+      if (x.dtype !== 'float32') throw new Error(`AvgPoolGrad needs float32, got ${x.dtype}`);
+      return avgPoolGradWasm(backend, inputs.dy, backend_util.computePool2DInfo(x.shape as [number, number, number, number],
+        a.filterSize, a.strides, 1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode));
     },
   },
   {
@@ -209,25 +220,11 @@ function fuseReluGradient(): void {
   });
 }
 
-/**
- * SplitV (the gradient of every concatenation: DenseNet splits dy at each of its 58 concats) as strided SIMD row copies;
- * TF.js's wasm kernel slices each piece in a JS loop.
- */
-function fastSplit(): void {
-  replaceWasmKernel(SplitV, (stock) => (({ inputs, attrs, backend }: Args): TensorInfo[] => {
-    const { x } = inputs;
-    if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock({ inputs, attrs, backend } as never) as TensorInfo[];
-    const a = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
-    const axis = util.parseAxisParam(a.axis, x.shape)[0];
-    return simdSplit(backend, x, backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis), axis);
-  }) as unknown as KernelFunc);
-}
-
 /** Registers medft's wasm kernels; with `accelerator` (the oneDNN addon) the convolutions run natively on top. */
 export function registerWasmTrainingKernels(accelerator: OneDnnAddon | null = null): void {
   registerFastChannelReductions();
   fuseReluGradient();
-  fastSplit();
+  registerCopyKernels();
   shareIdentity();
   forwardConv(Conv2D);
   forwardConv(FusedConv2D);

@@ -2,7 +2,7 @@
  * heap-simd.wat instantiated on the wasm backend's own memory: SIMD loops that read and write tensors in place.
  * One instance per backend module; the imported memory is the backend's, so heap growth is seen without re-linking.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../conv-geometry.ts';
 import { alloc, free, type WasmBackend } from '../wasm-heap.ts';
 import { HEAP_SIMD_BASE64 } from './heap-simd-bytes.ts';
@@ -151,6 +151,54 @@ export function simdAddInto(backend: WasmBackend, dst: Float32Array, src: Float3
   const heap = backend.wasm.HEAPF32.buffer;
   if (dst.buffer !== heap || src.buffer !== heap || dst.length !== src.length) throw new Error('simdAddInto needs two heap views of one length');
   heapSimd(backend).addInto(dst.byteOffset, src.byteOffset, dst.length);
+}
+
+/**
+ * Concat of 4-byte tensors along any axis: each input is rows of a fixed length, copied into the output's rows at a
+ * fixed stride with 16-byte SIMD moves (TF.js's wasm Concat copies row by row from JS: DenseNet's 58 channel
+ * concatenations took ~14 ms per 64 px step).
+ */
+export function simdConcat(backend: WasmBackend, inputs: TensorInfo[], axis: number): TensorInfo {
+  const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  const out = backend.makeOutput(outShape, inputs[0].dtype);
+  const outer = outShape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const rowBytes = 4 * outShape.slice(axis).reduce((a, b) => a * b, 1);
+  let at = 0;
+  for (const t of inputs) {
+    const len = 4 * t.shape.slice(axis).reduce((a, b) => a * b, 1);
+    heapSimd(backend).copyRows(byteOffset(backend, t), len, byteOffset(backend, out) + at, rowBytes, outer, len);
+    at += len;
+  }
+  return out;
+}
+
+/**
+ * Slice of a 4-byte tensor: runs along the last axis, copied with 16-byte SIMD moves, one call per index of the axes
+ * before the last two (TF.js's wasm Slice copies element by element in JS: the gradient of ResNet's and DenseNet's
+ * input padding took ~40 ms per 224 px step).
+ */
+export function simdSlice(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  const rank = x.shape.length;
+  const shape = rank === 1 ? [1, ...x.shape] : x.shape;
+  const from = rank === 1 ? [0, ...begin] : begin;
+  const count = rank === 1 ? [1, ...size] : size;
+  const strides = util.computeStrides(shape); // elements, for every axis but the last
+  const r = shape.length;
+  const len = 4 * count[r - 1];
+  const rows = count[r - 2];
+  const lead = count.slice(0, r - 2);
+  const blocks = lead.reduce((a, b) => a * b, 1);
+  const src = byteOffset(backend, x);
+  const dst = byteOffset(backend, out);
+  const index = new Array<number>(lead.length).fill(0);
+  for (let b = 0; b < blocks; b++) {
+    let at = from[r - 2] * strides[r - 2] + from[r - 1];
+    for (let k = 0; k < lead.length; k++) at += (from[k] + index[k]) * strides[k];
+    heapSimd(backend).copyRows(src + 4 * at, 4 * strides[r - 2], dst + b * rows * len, len, rows, len);
+    for (let k = lead.length - 1; k >= 0 && ++index[k] === lead[k]; k--) index[k] = 0;
+  }
+  return out;
 }
 
 /**
