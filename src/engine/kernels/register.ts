@@ -6,7 +6,7 @@
 import {
   AvgPoolGrad, backend_util, Conv2D, Conv2DBackpropFilter, FusedConv2D, Identity, Conv2DBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput, getKernel, MaxPoolGrad, registerKernel, unregisterKernel,
-  backend, cast, engine, getBackend, mul, registerGradient, Relu, step, util,
+  backend, Cast, cast, engine, getBackend, mul, registerGradient, Relu, step, util,
   type KernelConfig, type KernelFunc, type NamedAttrMap, type Tensor, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { geometryFromConvInfo } from './conv-geometry.ts';
@@ -194,9 +194,20 @@ function shareIdentity(): void {
   replaceWasmKernel(Identity, (stock) => (({ inputs, backend }: Args): TensorInfo => {
     const { x } = inputs;
     if (x.dtype === 'string') return stock({ inputs, backend, attrs: {} } as never) as TensorInfo;
-    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return shared(backend, x);
   }) as unknown as KernelFunc);
+  // A Cast to the dtype a tensor already has likewise: TF.js's Identity gradient is cast(dy, 'float32'), one copy of
+  // the gradient per residual block per step (~24 ms of a ResNet-50 224 px step).
+  replaceWasmKernel(Cast, (stock) => ((args: Args): TensorInfo => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string' || x.dtype !== args.attrs.dtype) return stock(args as never) as TensorInfo;
+    return shared(args.backend, x);
+  }) as unknown as KernelFunc);
+}
+
+function shared(backend: WasmBackend, x: TensorInfo): TensorInfo {
+  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /**
