@@ -1,5 +1,6 @@
 /** Choosing the accelerator: MEDFT_ACCELERATOR parsing, and what the engine reports (banner, EngineInfo). */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { engineBanner, engineInfo } from '../../src/engine/backend.ts';
 import { openMpWaitSetting, tryLoadOneDnn, wantedAccelerator } from '../../src/engine/native/onednn.ts';
@@ -46,8 +47,16 @@ describe('how OpenMP threads wait', () => {
     assert.equal(openMpWaitSetting({ GOMP_SPINCOUNT: '0' }), null);
   });
 
-  it('the addon loaded with one of them in the environment (libgomp reads it when it loads)', () => {
+  it('the setting is out of the environment again once the addon has loaded, so child processes get their defaults', () => {
     if (!tryLoadOneDnn().addon) return;
-    assert.ok(process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined);
+    const env = { ...process.env };
+    delete env.OMP_WAIT_POLICY;
+    delete env.GOMP_SPINCOUNT;
+    const code = `import { tryLoadOneDnn } from ${JSON.stringify(new URL('../../src/engine/native/onednn.ts', import.meta.url).href)};
+      const loaded = tryLoadOneDnn().addon !== null;
+      console.log(JSON.stringify({ loaded, policy: process.env.OMP_WAIT_POLICY ?? null, spin: process.env.GOMP_SPINCOUNT ?? null }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { loaded: true, policy: null, spin: null });
   });
 });

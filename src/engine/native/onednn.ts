@@ -51,8 +51,7 @@ let loaded: { addon: OneDnnAddon | null; reason: string } | undefined;
 export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
   if (loaded) return loaded;
   try {
-    setOpenMpWaitPolicy();
-    const addon = require(ADDON_PATH.pathname) as OneDnnAddon;
+    const addon = withOpenMpWaitPolicy(() => require(ADDON_PATH.pathname) as OneDnnAddon);
     const env = process.env.MEDFT_ACCELERATOR_THREADS;
     const n = env ? Number(env) : (os.availableParallelism?.() ?? os.cpus().length);
     if (!Number.isInteger(n) || n < 1) {
@@ -92,9 +91,21 @@ export function openMpWaitSetting(env: NodeJS.ProcessEnv): [string, string] | nu
   return ['GOMP_SPINCOUNT', '30000'];
 }
 
-function setOpenMpWaitPolicy(): void {
+/**
+ * Runs `load` with medft's setting in the environment, then takes it out again: libgomp has read it by then, and
+ * programs medft starts (the PyTorch reference of `medft bench`) must run with their own defaults. They used to
+ * inherit medft's then `OMP_WAIT_POLICY=passive`, which slowed PyTorch's ResNet-50 step from ~47 to ~33 img/s and its
+ * DenseNet-121 step from ~58 to ~30 img/s here (medians of 4 runs each), inflating medft/PyTorch ratios.
+ */
+function withOpenMpWaitPolicy<T>(load: () => T): T {
   const setting = openMpWaitSetting(process.env);
-  if (setting) process.env[setting[0]] = setting[1];
+  if (!setting) return load();
+  process.env[setting[0]] = setting[1];
+  try {
+    return load();
+  } finally {
+    delete process.env[setting[0]];
+  }
 }
 
 /** Whether MEDFT_ACCELERATOR_WINOGRAD lets eligible 3×3 convolutions use Winograd (default on). */
