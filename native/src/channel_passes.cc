@@ -10,14 +10,10 @@
 #include <algorithm>
 #include <string>
 
+#include "cpu_loops.h"
 #include "heap_args.h"
 
 namespace {
-
-#define MEDFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-// Below this many floats a pass runs on the calling thread alone (waking the others costs ~100 µs here).
-constexpr long kParallelFrom = 1 << 16;
 
 MEDFT_CLONES void affineRows(const float* __restrict x, float* __restrict out, long r0, long r1, long C,
                              const float* __restrict A, const float* __restrict B) {
@@ -38,18 +34,6 @@ MEDFT_CLONES void reluGradRange(const float* __restrict dy, const float* __restr
   for (long i = i0; i < i1; i++) {
     const float v = x[i];
     out[i] = dy[i] * (v > 0.f ? 1.f : (v != v ? v : 0.f));
-  }
-}
-
-// Runs body(begin, end) over [0, n) split into one contiguous range per thread (ranges of `grain` items).
-template <class F>
-void split(long n, long floatsPerItem, F body) {
-#pragma omp parallel if (n * floatsPerItem >= kParallelFrom)
-  {
-    const long t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const long per = (n + nt - 1) / nt;
-    const long begin = std::min(n, t * per), end = std::min(n, begin + per);
-    if (begin < end) body(begin, end);
   }
 }
 
@@ -79,7 +63,7 @@ Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
   float* out = static_cast<float*>(h.at(info[2], bytes, "out"));
   const float* A = vector(info, 5, C, "channelAffine: A");
   const float* B = vector(info, 6, C, "channelAffine: B");
-  split(rows, C, [&](long r0, long r1) { affineRows(x, out, r0, r1, C, A, B); });
+  medft::parallelRanges(rows, C, 1, [&](long r0, long r1) { affineRows(x, out, r0, r1, C, A, B); });
   return info.Env().Undefined();
 }
 
@@ -95,7 +79,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   const float* A = vector(info, 6, C, "batchNormBackward: A");
   const float* B = vector(info, 7, C, "batchNormBackward: B");
   const float* K = vector(info, 8, C, "batchNormBackward: K");
-  split(rows, C, [&](long r0, long r1) { bnBackwardRows(dy, x, out, r0, r1, C, A, B, K); });
+  medft::parallelRanges(rows, C, 1, [&](long r0, long r1) { bnBackwardRows(dy, x, out, r0, r1, C, A, B, K); });
   return info.Env().Undefined();
 }
 
@@ -108,6 +92,6 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   const float* dy = static_cast<const float*>(h.at(info[1], bytes, "dy"));
   const float* x = static_cast<const float*>(h.at(info[2], bytes, "x"));
   float* out = static_cast<float*>(h.at(info[3], bytes, "out"));
-  split((n + 15) / 16, 16, [&](long b0, long b1) { reluGradRange(dy, x, out, b0 * 16, std::min(n, b1 * 16)); });
+  medft::parallelRanges(n, 1, 16, [&](long i0, long i1) { reluGradRange(dy, x, out, i0, i1); });
   return info.Env().Undefined();
 }

@@ -11,11 +11,12 @@
 #include <algorithm>
 #include <string>
 
+#include "cpu_loops.h"
 #include "heap_args.h"
 
 namespace {
 
-#define MEDFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+using medft::kParallelFrom;
 
 // Channels [c, c + B) with their B accumulators in registers while the rows stream by. Each accumulator is one
 // chain of dependent adds (the order must stay), so wide blocks keep more chains in flight: 32 channels ran ~2× faster
@@ -53,9 +54,6 @@ MEDFT_CLONES void sumsDotsRange(const float* a, const float* b, long rows, long 
                                 long c1) {
   sumsRangeOf<true>(a, b, rows, C, sum, dot, c0, c1);
 }
-
-// Below this many floats a block is summed on the calling thread alone (waking the others costs ~100 µs here).
-constexpr long kParallelFrom = 1 << 16;
 
 Napi::Float64Array float64s(const Napi::CallbackInfo& info, size_t i, size_t length, const char* name) {
   if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <string>
 
+#include "cpu_loops.h"
+
 namespace {
 
 struct F32 {
@@ -34,8 +36,6 @@ double num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::N
 struct AdamK {
   double beta1, beta2, a, b, s, ic2, eps, decay;
 };
-
-#define MEDFT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 MEDFT_CLONES void adamRange(const AdamK& k, float* __restrict out, const float* __restrict w, const float* __restrict g,
                             float* __restrict m, float* __restrict v, long begin, long end) {
@@ -59,23 +59,6 @@ MEDFT_CLONES void sgdRange(double momentum, double lr, float* __restrict out, co
   }
 }
 
-// Below this many elements a variable is updated on the calling thread alone: waking the other OpenMP threads (they
-// may be asleep between calls, src/engine/native/onednn.ts) costs ~100 µs here, the time of ~100 k elements, and most
-// variables (biases, BatchNorm's γ and β) are vectors of a few hundred.
-constexpr long kParallelFrom = 1 << 16;
-
-// Runs body(begin, end) over [0, n) in one contiguous chunk per OpenMP thread (64-float aligned boundaries).
-template <class F>
-void parallelChunks(long n, F body) {
-#pragma omp parallel if (n >= kParallelFrom)
-  {
-    const long t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const long per = ((n + nt - 1) / nt + 63) / 64 * 64;
-    const long begin = std::min(n, t * per), end = std::min(n, begin + per);
-    if (begin < end) body(begin, end);
-  }
-}
-
 void sameLength(const Napi::CallbackInfo& info, std::initializer_list<F32> arrays) {
   for (const F32& a : arrays) {
     if (a.length != arrays.begin()->length) throw Napi::RangeError::New(info.Env(), "optimizer update: arrays differ in length");
@@ -90,7 +73,7 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   sameLength(info, {out, w, g, m, v});
   const double beta1 = num(info, 5), beta2 = num(info, 6), s = num(info, 7), ic2 = num(info, 8), eps = num(info, 9), decay = num(info, 10);
   const AdamK k{beta1, beta2, 1 - beta1, 1 - beta2, s, ic2, eps, decay};
-  parallelChunks(static_cast<long>(out.length),
+  medft::parallelRanges(static_cast<long>(out.length), 1, 64,
                  [&](long begin, long end) { adamRange(k, out.data, w.data, g.data, m.data, v.data, begin, end); });
   return info.Env().Undefined();
 }
@@ -100,7 +83,7 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   F32 out = floats(info, 0, "out"), w = floats(info, 1, "w"), g = floats(info, 2, "g"), m = floats(info, 3, "m");
   sameLength(info, {out, w, g, m});
   const double momentum = num(info, 4), lr = num(info, 5);
-  parallelChunks(static_cast<long>(out.length),
+  medft::parallelRanges(static_cast<long>(out.length), 1, 64,
                  [&](long begin, long end) { sgdRange(momentum, lr, out.data, w.data, g.data, m.data, begin, end); });
   return info.Env().Undefined();
 }
