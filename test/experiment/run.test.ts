@@ -149,7 +149,7 @@ describe('medft run', () => {
     assert.match(r.stderr, /probing tiny_cnn 16px b16 on backend \w+/);
     const m = /^estimated ([\d.]+) s for 4 cell\(s\) to run on 2 worker\(s\) \(probe: tiny_cnn 16px b16 ([\d.]+) s\/step, ([\d.]+) ms\/image forward, probe took ([\d.]+) s; measured now; ±30%\)$/m.exec(r.stdout);
     assert.ok(m, r.stdout);
-    assert.ok(Number(m[2]) > 0 && Number(m[3]) > 0 && Number(m[4]) > 0, 'the probe measured something');
+    assert.ok(Number(m[2]) > 0 && Number(m[3]) > 0 && Number(m[4]) > 0, 'the probe measured something: ' + r.stdout);
     assert.match(r.stdout, /frozen \(LP\) phases counted as full train steps, an upper bound/);
     assert.equal((r.stdout.match(/ new +[\d.]+ s$/gm) ?? []).length, 4, 'an estimate on every cell line');
     assert.ok(!existsSync(out), 'no cell ran: no results.db, no folder');
