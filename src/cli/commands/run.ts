@@ -49,7 +49,7 @@ function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEst
     process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${w(String(k.lr), 10)}${est ? `${w(st, 9)}${time}` : st}\n`);
   }
   if (!est) return;
-  const probes = est.probes.map((p) => `${p.key} ${p.stepSeconds.toFixed(p.stepSeconds < 0.1 ? 4 : 2)} s/step, ${(1000 * p.forwardSecondsPerImage).toFixed(p.forwardSecondsPerImage < 1e-4 ? 4 : 2)} ms/image forward, probe took ${p.seconds.toFixed(1)} s`).join('; ');
+  const probes = est.probes.map((p) => `${p.key} ${p.stepSeconds.toFixed(p.stepSeconds < 0.1 ? 4 : 2)} s/step, ${(1000 * p.forwardSecondsPerImage).toFixed(p.forwardSecondsPerImage < 1e-4 ? 4 : 2)} ms/image forward, probe took ${p.seconds.toFixed(p.seconds < 1 ? 3 : 1)} s`).join('; ');
   process.stdout.write(`estimated ${duration(est.run.seconds)} for ${est.run.cells.length} cell(s) to run on ${est.run.workers} worker(s) (probe: ${probes || 'none needed'}; measured now; ±30%)\n`);
   process.stdout.write('per cell: epochs × train images ÷ batch × step time + (epochs + 1) × val images + test images × forward time; frozen (LP) phases counted as full train steps, an upper bound; early stopping only shortens a cell\n');
 }
