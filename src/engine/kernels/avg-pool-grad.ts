@@ -3,8 +3,7 @@
  * sums the dy of the windows that cover it in float64, in window order, then × 1/(filter area)), so its bits. For
  * DenseNet-121's three transition layers at 64 px batch 16, TF.js's wasm kernel took ~8 ms per step; this ~2.7.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { backend_util } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
 
 export function avgPoolGradWasm(backend: WasmBackend, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {

@@ -42,6 +42,13 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs, depthwi
   ));
 }
 
+/** A pooling gradient's geometry from the forward input and the kernel's attributes. */
+function poolInfo(x: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  const a = attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
+  return backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1,
+    a.pad as 'same' | 'valid' | number, a.dimRoundingMode);
+}
+
 const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
   {
     name: Conv2DBackpropFilter,
@@ -74,21 +81,14 @@ const kernels: Array<{ name: string; fn: (args: Args) => TensorInfo }> = [
   {
     name: AvgPoolGrad,
     fn: ({ inputs, attrs, backend }) => {
-      const a = attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
-      const x = inputs.input;
-      if (x.dtype !== 'float32') throw new Error(`AvgPoolGrad needs float32, got ${x.dtype}`);
-      return avgPoolGradWasm(backend, inputs.dy, backend_util.computePool2DInfo(x.shape as [number, number, number, number],
-        a.filterSize, a.strides, 1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode));
+      if (inputs.input.dtype !== 'float32') throw new Error(`AvgPoolGrad needs float32, got ${inputs.input.dtype}`);
+      return avgPoolGradWasm(backend, inputs.dy, poolInfo(inputs.input, attrs));
     },
   },
   {
     name: MaxPoolGrad,
     fn: ({ inputs, attrs, backend }) => {
-      const a = attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
-      const x = inputs.input;
-      const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides,
-        1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode);
-      return maxPoolGradWasm(backend, inputs.dy, x, geometryFromConvInfo(info));
+      return maxPoolGradWasm(backend, inputs.dy, inputs.input, geometryFromConvInfo(poolInfo(inputs.input, attrs)));
     },
   },
 ];
@@ -144,13 +144,11 @@ function registerNativeKernels(addon: OneDnnAddon): void {
       convInfo(args.inputs.x.shape, a.filterShape, a, false)), stock);
   });
   overlay(MaxPoolGrad, (wasm) => (args) => {
-    const a = args.attrs as unknown as ConvAttrs & { filterSize: [number, number] | number };
     const { dy, input } = args.inputs;
     const stock = () => wasm(args as never) as TensorInfo;
     if (!nonEmpty(input.shape, dy.shape) || input.dtype !== 'float32') return stock();
-    const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides,
-      1, a.pad as 'same' | 'valid' | number, a.dimRoundingMode);
-    return orWasm(MaxPoolGrad, () => maxPoolGradNative(addon, args.backend, dy, input, geometryFromConvInfo(info)), stock);
+    return orWasm(MaxPoolGrad, () => maxPoolGradNative(addon, args.backend, dy, input,
+      geometryFromConvInfo(poolInfo(input, args.attrs))), stock);
   });
   overlay(Conv2DBackpropInput, (wasm) => (args) => {
     const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
