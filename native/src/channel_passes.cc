@@ -5,10 +5,6 @@
 // over the OpenMP threads; each pass is compiled per instruction set.
 #include "channel_passes.h"
 
-#include <omp.h>
-
-#include <algorithm>
-#include <string>
 
 #include "cpu_loops.h"
 #include "heap_args.h"
@@ -37,32 +33,18 @@ MEDFT_CLONES void reluGradRange(const float* __restrict dy, const float* __restr
   }
 }
 
-long positive(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
-  if (!(d >= 1 && d == static_cast<long>(d)))
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a positive integer");
-  return static_cast<long>(d);
-}
-
-const float* vector(const Napi::CallbackInfo& info, size_t i, long C, const char* name) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
-      info[i].As<Napi::Float32Array>().ElementLength() != static_cast<size_t>(C))
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array of C elements");
-  return info[i].As<Napi::Float32Array>().Data();
-}
-
 }  // namespace
 
 // channelAffine(heap, xOff, outOff, rows, C, A, B)
 Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
   if (info.Length() < 7) throw Napi::TypeError::New(info.Env(), "channelAffine: 7 arguments");
-  const long rows = positive(info, 3, "channelAffine: rows"), C = positive(info, 4, "channelAffine: C");
+  const long rows = medft::positiveInt(info, 3, "channelAffine: rows"), C = medft::positiveInt(info, 4, "channelAffine: C");
   medft::Heap h(info[0]);
   const size_t bytes = size_t(rows) * size_t(C) * 4;
   const float* x = static_cast<const float*>(h.at(info[1], bytes, "x"));
   float* out = static_cast<float*>(h.at(info[2], bytes, "out"));
-  const float* A = vector(info, 5, C, "channelAffine: A");
-  const float* B = vector(info, 6, C, "channelAffine: B");
+  const float* A = medft::typedArray<float>(info, 5, C, "channelAffine: A");
+  const float* B = medft::typedArray<float>(info, 6, C, "channelAffine: B");
   medft::parallelRanges(rows, C, 1, [&](long r0, long r1) { affineRows(x, out, r0, r1, C, A, B); });
   return info.Env().Undefined();
 }
@@ -70,15 +52,15 @@ Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
 // batchNormBackward(heap, dyOff, xOff, outOff, rows, C, A, B, K)
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   if (info.Length() < 9) throw Napi::TypeError::New(info.Env(), "batchNormBackward: 9 arguments");
-  const long rows = positive(info, 4, "batchNormBackward: rows"), C = positive(info, 5, "batchNormBackward: C");
+  const long rows = medft::positiveInt(info, 4, "batchNormBackward: rows"), C = medft::positiveInt(info, 5, "batchNormBackward: C");
   medft::Heap h(info[0]);
   const size_t bytes = size_t(rows) * size_t(C) * 4;
   const float* dy = static_cast<const float*>(h.at(info[1], bytes, "dy"));
   const float* x = static_cast<const float*>(h.at(info[2], bytes, "x"));
   float* out = static_cast<float*>(h.at(info[3], bytes, "out"));
-  const float* A = vector(info, 6, C, "batchNormBackward: A");
-  const float* B = vector(info, 7, C, "batchNormBackward: B");
-  const float* K = vector(info, 8, C, "batchNormBackward: K");
+  const float* A = medft::typedArray<float>(info, 6, C, "batchNormBackward: A");
+  const float* B = medft::typedArray<float>(info, 7, C, "batchNormBackward: B");
+  const float* K = medft::typedArray<float>(info, 8, C, "batchNormBackward: K");
   medft::parallelRanges(rows, C, 1, [&](long r0, long r1) { bnBackwardRows(dy, x, out, r0, r1, C, A, B, K); });
   return info.Env().Undefined();
 }
@@ -86,7 +68,7 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
 // reluGrad(heap, dyOff, xOff, outOff, n)
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   if (info.Length() < 5) throw Napi::TypeError::New(info.Env(), "reluGrad: 5 arguments");
-  const long n = positive(info, 4, "reluGrad: n");
+  const long n = medft::positiveInt(info, 4, "reluGrad: n");
   medft::Heap h(info[0]);
   const size_t bytes = size_t(n) * 4;
   const float* dy = static_cast<const float*>(h.at(info[1], bytes, "dy"));

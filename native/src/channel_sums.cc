@@ -6,17 +6,13 @@
 // loops are compiled per instruction set (AVX-512 adds 8 float64 lanes at a time, wasm SIMD 2).
 #include "channel_sums.h"
 
-#include <omp.h>
 
 #include <algorithm>
-#include <string>
 
 #include "cpu_loops.h"
 #include "heap_args.h"
 
 namespace {
-
-using medft::kParallelFrom;
 
 // Channels [c, c + B) with their B accumulators in registers while the rows stream by. Each accumulator is one
 // chain of dependent adds (the order must stay), so wide blocks keep more chains in flight: 32 channels ran ~2× faster
@@ -55,14 +51,6 @@ MEDFT_CLONES void sumsDotsRange(const float* a, const float* b, long rows, long 
   sumsRangeOf<true>(a, b, rows, C, sum, dot, c0, c1);
 }
 
-Napi::Float64Array float64s(const Napi::CallbackInfo& info, size_t i, size_t length, const char* name) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[i].As<Napi::Float64Array>().ElementLength() != length) {
-    throw Napi::TypeError::New(info.Env(), std::string("channelSums: ") + name + " must be a Float64Array of C elements");
-  }
-  return info[i].As<Napi::Float64Array>();
-}
-
 }  // namespace
 
 // channelSums(heap, aOff, bOff, rows, C, sum: Float64Array(C), dot: Float64Array(C) | null)
@@ -77,17 +65,12 @@ Napi::Value ChannelSums(const Napi::CallbackInfo& info) {
   const float* a = static_cast<const float*>(h.at(info[1], bytes, "a"));
   const bool withDot = !info[6].IsNull();
   const float* b = withDot ? static_cast<const float*>(h.at(info[2], bytes, "b")) : nullptr;
-  double* sum = float64s(info, 5, C, "sum").Data();
-  double* dot = withDot ? float64s(info, 6, C, "dot").Data() : nullptr;
-  const long nt = rows * C >= kParallelFrom ? std::min<long>(omp_get_max_threads(), (C + 7) / 8) : 1;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    // contiguous channel ranges in whole blocks of 8
-    const long t = omp_get_thread_num(), n = omp_get_num_threads();
-    const long per = ((C + n - 1) / n + 7) / 8 * 8;
-    const long c0 = std::min(C, t * per), c1 = std::min(C, c0 + per);
-    if (c0 < c1 && dot) sumsDotsRange(a, b, rows, C, sum, dot, c0, c1);
-    else if (c0 < c1) sumsRange(a, rows, C, sum, c0, c1);
-  }
+  double* sum = medft::typedArray<double>(info, 5, C, "channelSums: sum");
+  double* dot = withDot ? medft::typedArray<double>(info, 6, C, "channelSums: dot") : nullptr;
+  // Contiguous channel ranges in whole blocks of 8, never rows: each channel's order of adds stays that of one loop.
+  medft::parallelRanges(C, rows, 8, [&](long c0, long c1) {
+    if (dot) sumsDotsRange(a, b, rows, C, sum, dot, c0, c1);
+    else sumsRange(a, rows, C, sum, c0, c1);
+  });
   return info.Env().Undefined();
 }

@@ -1,5 +1,5 @@
-// The arguments every heap kernel takes: a convolution or pooling geometry (17 integers from JS) and a
-// bounds-checked view of the wasm heap's ArrayBuffer (zero-copy: tensors are byte offsets into it).
+// The arguments every heap kernel takes: a convolution or pooling geometry (17 integers from JS), a bounds-checked
+// view of the wasm heap's ArrayBuffer (zero-copy: tensors are byte offsets into it), counts and per-channel vectors.
 #pragma once
 #include <napi.h>
 #if __has_include(<oneapi/dnnl/dnnl.hpp>)
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 namespace medft {
 
@@ -86,5 +87,25 @@ struct Heap {
     return base + o;
   }
 };
+
+// Argument i as a positive integer (a count: rows, channels, elements).
+inline long positiveInt(const Napi::CallbackInfo& info, size_t i, const std::string& name) {
+  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
+  if (!(d >= 1 && d == static_cast<long>(d))) throw Napi::RangeError::New(info.Env(), name + " must be a positive integer");
+  return static_cast<long>(d);
+}
+
+// Argument i as a typed array of `length` T (float: Float32Array, double: Float64Array).
+template <class T>
+T* typedArray(const Napi::CallbackInfo& info, size_t i, size_t length, const std::string& name) {
+  static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "float or double");
+  const napi_typedarray_type type = std::is_same<T, float>::value ? napi_float32_array : napi_float64_array;
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type ||
+      v.As<Napi::TypedArrayOf<T>>().ElementLength() != length)
+    throw Napi::TypeError::New(info.Env(), name + " must be a " + (sizeof(T) == 4 ? "Float32Array" : "Float64Array") +
+                                               " of C elements");
+  return v.As<Napi::TypedArrayOf<T>>().Data();
+}
 
 }  // namespace medft

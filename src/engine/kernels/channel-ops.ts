@@ -7,7 +7,7 @@
  *    float64; natively 2–4.5× the wasm loop on ResNet/DenseNet shapes.
  *  - passes: y = x·A + B, dx = (dy·A + x·B) + K, dy·step(x), new tensors; natively 1.5–3.5× the wasm loops.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../native/onednn.ts';
 import { byteOffset, heap, into } from './native-conv.ts';
 import { simdBatchNormBackward, simdChannelAffine, simdReluGrad, simdSumsAndDots } from './simd/heap-simd.ts';
@@ -37,7 +37,7 @@ export function channelSums(backend: WasmBackend, a: number, rows: number, C: nu
   return sum;
 }
 
-const rowsOf = (x: TensorInfo, C: number) => x.shape.reduce((a, b) => a * b, 1) / C;
+const rowsOf = (x: TensorInfo, C: number) => util.sizeFromShape(x.shape) / C;
 
 /** x·A[c] + B[c] over the channels of a float32 tensor (BatchNorm's forward). */
 export function channelAffine(backend: WasmBackend, x: TensorInfo, A: Float32Array, B: Float32Array): TensorInfo {
@@ -61,5 +61,5 @@ export function reluGrad(backend: WasmBackend, dy: TensorInfo, x: TensorInfo): T
   if (!native) return simdReluGrad(backend, dy, x);
   const addon = native;
   return into(backend, x.shape, (out) => addon.reluGrad(heap(backend), byteOffset(backend, dy), byteOffset(backend, x),
-    byteOffset(backend, out), x.shape.reduce((a, b) => a * b, 1)));
+    byteOffset(backend, out), util.sizeFromShape(x.shape)));
 }

@@ -13,11 +13,10 @@ import type { WasmBackend } from './wasm-heap.ts';
 
 type Args<I> = { inputs: I; attrs: NamedAttrMap; backend: WasmBackend };
 const fourBytes = (t: TensorInfo) => t.dtype === 'float32' || t.dtype === 'int32';
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function fastConcat(): void {
   replaceWasmKernel(Concat, (stock) => ((args: Args<TensorInfo[]>): TensorInfo => {
-    const inputs = args.inputs.filter((t) => sizeOf(t.shape) > 0);
+    const inputs = args.inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
     if (inputs.length < 2 || !inputs.every((t) => t.dtype === inputs[0].dtype && fourBytes(t))) return stock(args as never) as TensorInfo;
     const axis = util.parseAxisParam(args.attrs.axis as number | number[], inputs[0].shape)[0];
     backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
@@ -29,7 +28,7 @@ function fastSlice(): void {
   replaceWasmKernel(Slice, (stock) => ((args: Args<{ x: TensorInfo }>): TensorInfo => {
     const { x } = args.inputs;
     const [begin, size] = slice_util.parseSliceParams(x, args.attrs.begin as number[], args.attrs.size as number[]);
-    if (!fourBytes(x) || sizeOf(size) === 0 || slice_util.isSliceContinous(x.shape, begin, size)) return stock(args as never) as TensorInfo;
+    if (!fourBytes(x) || util.sizeFromShape(size) === 0 || slice_util.isSliceContinous(x.shape, begin, size)) return stock(args as never) as TensorInfo;
     return simdSlice(args.backend, x, begin, size);
   }) as unknown as KernelFunc);
 }

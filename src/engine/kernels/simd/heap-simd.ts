@@ -110,7 +110,7 @@ export function simdAdam(
 function channelPass(backend: WasmBackend, x: TensorInfo, vectors: Float32Array[],
   pass: (out: number, rows: number, C: number, vectors: number[]) => void): TensorInfo {
   const C = vectors[0].length;
-  const rows = x.shape.reduce((a, b) => a * b, 1) / C;
+  const rows = util.sizeFromShape(x.shape) / C;
   const out = alloc(backend, x.shape);
   const block = alloc(backend, [vectors.length * C]);
   const at = vectors.map((_, i) => byteOffset(backend, block) + 4 * C * i);
@@ -142,7 +142,7 @@ export function simdChannelAffine(backend: WasmBackend, x: TensorInfo, A: Float3
 export function simdReluGrad(backend: WasmBackend, dy: TensorInfo, x: TensorInfo): TensorInfo {
   const out = alloc(backend, x.shape);
   heapSimd(backend).reluGrad(byteOffset(backend, dy), byteOffset(backend, x), byteOffset(backend, out),
-    x.shape.reduce((a, b) => a * b, 1));
+    util.sizeFromShape(x.shape));
   return out;
 }
 
@@ -161,11 +161,11 @@ export function simdAddInto(backend: WasmBackend, dst: Float32Array, src: Float3
 export function simdConcat(backend: WasmBackend, inputs: TensorInfo[], axis: number): TensorInfo {
   const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
   const out = backend.makeOutput(outShape, inputs[0].dtype);
-  const outer = outShape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const rowBytes = 4 * outShape.slice(axis).reduce((a, b) => a * b, 1);
+  const outer = util.sizeFromShape(outShape.slice(0, axis));
+  const rowBytes = 4 * util.sizeFromShape(outShape.slice(axis));
   let at = 0;
   for (const t of inputs) {
-    const len = 4 * t.shape.slice(axis).reduce((a, b) => a * b, 1);
+    const len = 4 * util.sizeFromShape(t.shape.slice(axis));
     heapSimd(backend).copyRows(byteOffset(backend, t), len, byteOffset(backend, out) + at, rowBytes, outer, len);
     at += len;
   }
@@ -188,7 +188,7 @@ export function simdSlice(backend: WasmBackend, x: TensorInfo, begin: number[], 
   const len = 4 * count[r - 1];
   const rows = count[r - 2];
   const lead = count.slice(0, r - 2);
-  const blocks = lead.reduce((a, b) => a * b, 1);
+  const blocks = util.sizeFromShape(lead);
   const src = byteOffset(backend, x);
   const dst = byteOffset(backend, out);
   const index = new Array<number>(lead.length).fill(0);
@@ -206,8 +206,8 @@ export function simdSlice(backend: WasmBackend, x: TensorInfo, begin: number[], 
  * 16-byte SIMD moves (TF.js's wasm SplitV slices in a JS loop).
  */
 export function simdSplit(backend: WasmBackend, x: TensorInfo, sizes: number[], axis: number): TensorInfo[] {
-  const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  const inner = util.sizeFromShape(x.shape.slice(axis + 1));
   const rowBytes = 4 * x.shape[axis] * inner;
   let start = 0;
   return sizes.map((s) => {
