@@ -1,6 +1,7 @@
 /**
  * One cell, in a worker: fine-tune with the cell's resolved config into `<out>/cells/<id>/`, resuming from that
- * folder's checkpoint when an earlier run was killed mid-cell, and return everything the store keeps.
+ * folder's checkpoint when an earlier run was killed mid-cell, and return everything the store keeps (with the
+ * per-image val/test predictions, which the report's intervals and paired tests need).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +60,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
   return {
     val: res.metrics?.val ?? null,
     test: res.metrics?.test ?? null,
+    predictions: { val: res.predictions?.val ?? null, test: res.predictions?.test ?? null },
     bestEpoch: res.training.bestEpoch,
     history: res.training.history,
     timings: {

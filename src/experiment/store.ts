@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import type { ClassificationReport } from '../eval/index.ts';
 import type { EpochRecord } from '../train/loop.ts';
+import type { SplitPredictions } from '../train/predict.ts';
 import { canonicalJson, type Cell, type CellConfig } from './cells.ts';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -32,7 +33,11 @@ export interface CellResult {
   history: EpochRecord[];
   timings: Record<string, number>;
   environment: Record<string, unknown>;
+  /** Per-image probabilities behind val and test (absent in results recorded before medft kept them). */
+  predictions?: { val: SplitPredictions | null; test: SplitPredictions | null };
 }
+
+export type PredictionSplit = 'val' | 'test';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS experiments (id TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
@@ -48,6 +53,8 @@ CREATE TABLE IF NOT EXISTS confusion (cell_id TEXT NOT NULL, split TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS reports (cell_id TEXT NOT NULL, split TEXT NOT NULL, report TEXT NOT NULL, PRIMARY KEY (cell_id, split));
 CREATE TABLE IF NOT EXISTS timings (cell_id TEXT NOT NULL, what TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (cell_id, what));
 CREATE TABLE IF NOT EXISTS environment (cell_id TEXT PRIMARY KEY, info TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS predictions (cell_id TEXT NOT NULL, split TEXT NOT NULL, position INTEGER NOT NULL, sample_id TEXT NOT NULL,
+  label INTEGER NOT NULL, probabilities TEXT NOT NULL, PRIMARY KEY (cell_id, split, position));
 `;
 
 const FLAT_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc', 'ece', 'mce', 'nll'] as const;
@@ -126,7 +133,8 @@ export class ResultsStore {
   }
 
   /**
-   * A finished cell: status, metrics, confusion matrices, reports, full history, timings and environment, at once.
+   * A finished cell: status, metrics, confusion matrices, reports, per-image predictions, full history, timings and
+   * environment, at once.
    * A cell already done keeps its first result (false): a queue coordinator restarted mid-run may collect the same
    * finished job twice.
    */
@@ -145,6 +153,7 @@ export class ResultsStore {
         cm.run(id, split, JSON.stringify(r.confusionMatrix));
         rep.run(id, split, JSON.stringify(r));
       }
+      this.writePredictions(id, res.predictions);
       const t = this.db.prepare('INSERT OR REPLACE INTO timings (cell_id, what, seconds) VALUES (?, ?, ?)');
       for (const [k, v] of Object.entries(res.timings)) t.run(id, k, v);
       this.db.prepare('INSERT OR REPLACE INTO environment (cell_id, info) VALUES (?, ?)').run(id, JSON.stringify(res.environment));
@@ -152,6 +161,18 @@ export class ResultsStore {
         .run(now(), res.timings.total ?? null, id);
       return true;
     })();
+  }
+
+  /** One row per image and split, in the order the metrics saw them; probabilities as a JSON array per row. */
+  private writePredictions(id: string, predictions: CellResult['predictions']): void {
+    this.db.prepare('DELETE FROM predictions WHERE cell_id = ?').run(id);
+    const ins = this.db.prepare('INSERT INTO predictions (cell_id, split, position, sample_id, label, probabilities) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const split of ['val', 'test'] as const) {
+      const p = predictions?.[split];
+      if (!p) continue;
+      const k = p.numClasses;
+      for (let i = 0; i < p.labels.length; i++) ins.run(id, split, i, p.sampleIds[i], p.labels[i], JSON.stringify(p.probabilities.slice(i * k, (i + 1) * k)));
+    }
   }
 
   recordFailed(id: string, error: string): void {
@@ -174,6 +195,22 @@ export class ResultsStore {
 
   timings(id: string): Record<string, number> {
     return Object.fromEntries((this.db.prepare('SELECT what, seconds FROM timings WHERE cell_id = ?').all(id) as { what: string; seconds: number }[]).map((r) => [r.what, r.seconds]));
+  }
+
+  /** A cell's kept predictions on a split; null when none were kept (a store written before medft kept them). */
+  predictions(id: string, split: PredictionSplit): SplitPredictions | null {
+    if (!this.hasTable('predictions')) return null;
+    const rows = this.db.prepare('SELECT sample_id, label, probabilities FROM predictions WHERE cell_id = ? AND split = ? ORDER BY position')
+      .all(id, split) as { sample_id: string; label: number; probabilities: string }[];
+    if (rows.length === 0) return null;
+    const probabilities: number[] = [];
+    for (const r of rows) probabilities.push(...(JSON.parse(r.probabilities) as number[]));
+    return { numClasses: probabilities.length / rows.length, sampleIds: rows.map((r) => r.sample_id), labels: rows.map((r) => r.label), probabilities };
+  }
+
+  /** A store opened read-only keeps the schema it was written with. */
+  private hasTable(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   }
 
   environment(id: string): Record<string, unknown> | null {

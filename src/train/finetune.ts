@@ -14,7 +14,7 @@ import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } fro
 import type { TrainConfig } from './config.ts';
 import { train, type TrainArgs, type TrainEvents, type TrainResult } from './loop.ts';
 import type { TrainPlan } from './plan.ts';
-import { predictDataset } from './predict.ts';
+import { predictDataset, splitPredictions, type SplitPredictions } from './predict.ts';
 import { ReplicaGroup } from './replicas.ts';
 import { curvesCsv } from './progress.ts';
 import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
@@ -50,6 +50,8 @@ export interface FinetuneResult {
   plan: TrainPlan;
   training: TrainResult;
   metrics: { val: ClassificationReport | null; test: ClassificationReport | null } | null;
+  /** The per-image probabilities the metrics were computed from (null when interrupted). */
+  predictions: { val: SplitPredictions | null; test: SplitPredictions | null } | null;
   outDir: string;
 }
 
@@ -83,16 +85,22 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
         await replicas?.close();
       }
       if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${checkpointDir}`);
-      if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, outDir: o.out };
+      if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, predictions: null, outDir: o.out };
       if (training.restoredBest) say(`restored the weights of epoch ${training.bestEpoch} (best ${o.config.earlyStopping.monitor})`);
 
       const evaluate = async (name: 'val' | 'test') => {
         const idx = splits[name];
-        if (idx.length === 0) return null;
+        if (idx.length === 0) return { report: null, predictions: null };
         const p = await predictDataset(model, ds, idx, spec.preprocess, o.config.evalBatchSize, (d, t) => o.events?.onEvalBatch?.(name, d, t));
-        return evaluateClassification(p.labels, p.probabilities, ds.classNames.length, { classNames: ds.classNames });
+        return {
+          report: evaluateClassification(p.labels, p.probabilities, ds.classNames.length, { classNames: ds.classNames }),
+          predictions: splitPredictions(ds, p),
+        };
       };
-      const metrics = { val: await evaluate('val'), test: await evaluate('test') };
+      const val = await evaluate('val');
+      const test = await evaluate('test');
+      const metrics = { val: val.report, test: test.report };
+      const predictions = { val: val.predictions, test: test.predictions };
 
       const { splits: full, ...dataRest } = record;
       const meta: Omit<FinetunedMeta, 'format' | 'version' | 'medftVersion' | 'createdAt'> = {
@@ -110,7 +118,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       writeFileSync(join(o.out, 'curves.csv'), curvesCsv(training.history));
       writeFileSync(join(o.out, 'split.json'), `${JSON.stringify(record)}\n`);
       if (!o.keepCheckpoint && existsSync(checkpointDir)) rmSync(checkpointDir, { recursive: true, force: true });
-      return { dataset: ds, spec, plan, training, metrics, outDir: o.out };
+      return { dataset: ds, spec, plan, training, metrics, predictions, outDir: o.out };
     } finally {
       model.dispose();
     }

@@ -41,3 +41,26 @@ export async function predictDataset(
   // Samples skipped as undecodable (skipBad) shorten the result.
   return { probabilities: probabilities.subarray(0, n * k), labels: labels.subarray(0, n), indices: order };
 }
+
+/**
+ * One split's per-image output as kept with a result: plain arrays, because it crosses the pool's IPC channel and
+ * the Redis queue as JSON (typed arrays would not survive JSON). The probabilities are the float32 softmax values
+ * widened to doubles, so the metrics recomputed from them equal the ones computed at the time.
+ */
+export interface SplitPredictions {
+  numClasses: number;
+  /** The dataset's id of each sample (Dataset.sampleId: path relative to the source, or `test[12]` for npz). */
+  sampleIds: string[];
+  labels: number[];
+  /** Row-major n × numClasses. */
+  probabilities: number[];
+}
+
+export function splitPredictions(ds: Dataset, p: { probabilities: Float32Array; labels: Int32Array; indices: number[] }): SplitPredictions {
+  return {
+    numClasses: p.labels.length ? p.probabilities.length / p.labels.length : ds.classNames.length,
+    sampleIds: p.indices.map((i) => ds.sampleId(i)),
+    labels: Array.from(p.labels),
+    probabilities: Array.from(p.probabilities),
+  };
+}
