@@ -1,12 +1,14 @@
 /**
  * `medft report <dir>`: results.db → `<dir>/report/index.html` (self-contained: inline CSS and SVG, no scripts, no
- * network), `<dir>/report/report.md` and `<dir>/report/results.csv`.
+ * network), `<dir>/report/report.md` and `<dir>/report/results.csv`; on request the per-image predictions of every
+ * done cell as `<dir>/report/predictions/<cellId>-<split>.csv`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calibrationSpec, confusionSpec, gainHeatmapSpec, learningCurvesSpec, rankSpec, renderSvg } from './charts.ts';
 import { resultsCsv } from './csv.ts';
 import { loadReportData, type ReportCell, type ReportData } from './load.ts';
+import { writePredictionCsvs } from './predictions-csv.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
@@ -21,6 +23,13 @@ export interface WrittenReport {
   csvPath: string;
   /** One sentence per strategy: improves over the baseline in k of n cases, largest gain. */
   headline: string[];
+  /** With `predictions`: the folder, the CSV files written, and the done cells that kept no predictions. */
+  predictions?: ReturnType<typeof writePredictionCsvs>;
+}
+
+export interface ReportOptions {
+  /** Also write every done cell's per-image predictions as CSV. */
+  predictions?: boolean;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
@@ -35,7 +44,7 @@ function groupByCase(cells: ReportCell[]): Map<string, ReportCell[]> {
   return m;
 }
 
-export async function writeReport(dir: string): Promise<WrittenReport> {
+export async function writeReport(dir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   const data: ReportData = loadReportData(dir);
   const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string };
   const metric = spec.metric ?? 'accuracy';
@@ -96,5 +105,6 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
   writeFileSync(htmlPath, html);
   writeFileSync(markdownPath, md);
   writeFileSync(csvPath, resultsCsv(data));
-  return { htmlPath, markdownPath, csvPath, headline: stats.headline };
+  const predictions = options.predictions ? writePredictionCsvs(data.dir, data.cells) : undefined;
+  return { htmlPath, markdownPath, csvPath, headline: stats.headline, ...(predictions ? { predictions } : {}) };
 }

@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { makeSplits, openDataset } from '../../data/index.ts';
 import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../../eval/index.ts';
-import { predictDataset } from '../../train/predict.ts';
+import { predictionsCsv } from '../../report/predictions-csv.ts';
+import { predictDataset, splitPredictions } from '../../train/predict.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
 import { positiveInt } from '../options.ts';
@@ -27,6 +29,7 @@ interface EvaluateOptions {
   split: 'train' | 'val' | 'test' | 'all';
   batch: string;
   json?: boolean;
+  predictions?: string;
   backend?: string;
 }
 
@@ -39,11 +42,14 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option('--split <name>', "which samples: the dataset's split drawn with the run's seed, or all").choices(['train', 'val', 'test', 'all']).default('test'))
     .option('--batch <n>', 'inference batch size', '64')
     .option('--json', 'print the full metrics report as JSON')
+    .option('--predictions <file.csv>', 'also write the per-image predictions: sample_id, label, label_name, p_<class>…, predicted')
     .addOption(backendOption())
     .addHelpText('after', `
 The preprocessing (input size, channel order, normalisation) comes from the model folder's medft.json.
 
-Example: medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test`)
+Examples:
+  medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test
+  medft evaluate --model runs/bm-r50-lpft --data breastmnist --predictions bm-test.csv`)
     .action(async (opts: EvaluateOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
       const info = await initEngine(opts.backend);
@@ -58,6 +64,10 @@ Example: medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test
         if (indices.length === 0) throw new InputError(`${opts.data}: the ${opts.split} split is empty; choose another --split`);
         const p = await predictDataset(model, ds, indices, meta.preprocess, batch);
         const report = evaluateClassification(p.labels, p.probabilities, meta.classNames.length, { classNames: meta.classNames });
+        if (opts.predictions) {
+          writeFileSync(opts.predictions, predictionsCsv(splitPredictions(ds, p), meta.classNames));
+          process.stderr.write(`predictions: ${opts.predictions}\n`);
+        }
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else printReport(opts.split, report, meta.classNames);
       } finally {

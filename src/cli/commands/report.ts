@@ -6,6 +6,7 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write the report of a run folder: report/index.html (self-contained, offline), report/report.md, report/results.csv')
     .argument('<dir>', "the --out folder of 'medft run' (holds results.db)")
+    .option('--predictions', "also write each done cell's per-image val/test predictions: report/predictions/<cell>-<split>.csv")
     .addHelpText('after', `
 The report covers the latest experiment run into <dir>: the strategy × case table (mean ± CI over seeds, best per case
 in bold), improvements over the baseline with sign tests, paired tests, average ranks with Friedman and Nemenyi,
@@ -13,9 +14,16 @@ learning curves, confusion matrices, calibration and run metadata. It can be wri
 
 Examples:
   medft report runs/default
+  medft report runs/default --predictions
   medft report runs/grid && xdg-open runs/grid/report/index.html`)
-    .action(async (dir: string) => {
-      const r = await writeReport(dir);
+    .action(async (dir: string, opts: { predictions?: boolean }) => {
+      const r = await writeReport(dir, { predictions: opts.predictions });
       process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\nmarkdown: ${r.markdownPath}\ncsv: ${r.csvPath}\n`);
+      const p = r.predictions;
+      if (p) {
+        process.stdout.write(`predictions: ${p.files.length} file(s) in ${p.dir}\n`);
+        // Cells recorded by an older medft have metrics but no per-image predictions.
+        if (p.cellsWithout.length) process.stderr.write(`${p.cellsWithout.length} done cell(s) kept no predictions (recorded before medft kept them): ${p.cellsWithout.join(', ')}\n`);
+      }
     });
 }
