@@ -2,7 +2,7 @@
  * The distributed queue end to end, on a private redis-server (with a password) and real BreastMNIST (a few dozen
  * images, tiny_cnn at 16 px, 1 epoch, from fixed starting weights): a 12-cell grid over 3 worker processes, one
  * SIGKILLed mid-cell and started again, must record every cell once with the test metrics of a local run of the same
- * grid; a coordinator killed mid-run and restarted; Redis stopped and started mid-run; bad jobs (invalid payload,
+ * grid (and its per-image predictions); a coordinator killed mid-run and restarted; Redis stopped and started mid-run; bad jobs (invalid payload,
  * other medft version, a path outside the data dir) fail alone with a clear reason while a good one completes.
  */
 import assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const grid = (name: string, strategies: string, seeds: string) => writeTinyGrid(dir, name, { strategies, seeds, weights: 'init' });
 
 const METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc', 'ece', 'nll'];
-interface Row { id: string; status: string; attempts: number; epochs: number; metrics: string; env: string | null }
+interface Row { id: string; status: string; attempts: number; epochs: number; metrics: string; env: string | null; predictions: string | null }
 function rows(out: string): Row[] {
   if (!existsSync(join(out, 'results.db'))) return [];
   const db = new Database(join(out, 'results.db'), { readonly: true });
@@ -43,7 +43,9 @@ function rows(out: string): Row[] {
     return db.prepare(`SELECT c.id, c.status, c.attempts,
       (SELECT COUNT(*) FROM epochs e WHERE e.cell_id = c.id) AS epochs,
       (SELECT json_group_object(metric, value) FROM metrics m WHERE m.cell_id = c.id AND m.split = 'test' AND m.metric IN (${METRICS.map((m) => `'${m}'`).join(',')})) AS metrics,
-      (SELECT info FROM environment v WHERE v.cell_id = c.id) AS env
+      (SELECT info FROM environment v WHERE v.cell_id = c.id) AS env,
+      (SELECT group_concat(split || ' ' || sample_id || ' ' || label || ' ' || probabilities, '|') FROM
+        (SELECT * FROM predictions p WHERE p.cell_id = c.id ORDER BY split, position)) AS predictions
       FROM cells c ORDER BY c.id`).all() as Row[];
   } catch {
     return [];
@@ -90,6 +92,9 @@ describe('medft run --queue with medft workers', { skip: redisMissing }, () => {
       assert.equal(r.epochs, 1, `${r.id}: one row per epoch`);
       assert.ok(reference.has(r.id), `${r.id} is a cell of the local run`);
       assert.deepEqual(JSON.parse(r.metrics), JSON.parse(reference.get(r.id)!.metrics), `${r.id}: test metrics equal the local run's`);
+      // The per-image predictions come back through the job's JSON return value unchanged.
+      assert.ok(r.predictions, `${r.id}: predictions kept`);
+      assert.equal(r.predictions, reference.get(r.id)!.predictions, `${r.id}: predictions equal the local run's`);
     }
     return got;
   };
