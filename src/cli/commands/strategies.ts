@@ -34,7 +34,7 @@ Example: medft strategies --json | jq '.[].id'`)
         return;
       }
       for (const r of rows) {
-        const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`, `    LR grid (lrGrid: auto): ${r.lrGrid.join(', ')}`];
+        const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`, `    LR grid (lrGrid: auto): ${r.lrGrid.map((x) => x.toExponential()).join(', ')}`];
         for (const p of r.params) lines.push(`    --param ${p.name}=${p.default ?? '(required or derived)'}  ${p.description}`);
         process.stdout.write(`${lines.join('\n')}\n\n`);
       }
