@@ -20,3 +20,16 @@ export function nonNegative(value: string, flag: string): number {
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number ≥ 0, got '${value}'`);
   return n;
 }
+
+export function unitInterval(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} must be a number from 0 to 1, got '${value}'`);
+  return n;
+}
+
+export function imagesOrOff(value: string, flag: string): number | 'off' {
+  if (value === 'off') return 'off';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a number of images or 'off', got '${value}'`);
+  return n;
+}

@@ -4,6 +4,9 @@
  *  - A frozen layer (trainable = false) runs in inference mode even when the model trains, so its moving statistics
  *    never move; its gradient is dx = dy·γ/σ only (src/engine/ops/batch-norm-frozen.ts), not TF.js's tiled one. This is Keras 2's rule and what LP and gradual unfreezing need; tfjs-layers itself keeps
  *    normalising with batch statistics and updating the moving averages of frozen layers.
+ *  - While a statistics collector is attached (src/train/batch-norm-stats.ts), the layer normalises with the batch's
+ *    own statistics in any mode and hands them to the collector instead of moving its averages: that is how
+ *    recalibration ("precise BN") measures the population statistics of the current weights.
  * The class name stays 'BatchNormalization', so saved models load in any TF.js or Keras tool.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,17 +29,34 @@ interface BatchNormInternals {
 }
 type Kwargs = Record<string, unknown>;
 
+/** Receives one batch's per-channel mean and biased variance over `rows` = images × pixels. */
+export interface BatchStatsCollector {
+  add(mean: Float64Array, variance: Float64Array, rows: number): void;
+}
+
 const StockBatchNormalization = Object.getPrototypeOf(tfl.layers.batchNormalization({})).constructor as {
   new (args: Parameters<typeof tfl.layers.batchNormalization>[0]): tfl.layers.Layer;
 };
 
 export class BatchNormalization extends StockBatchNormalization {
   static className = 'BatchNormalization';
+  /** Set only during a recalibration pass. */
+  collector: BatchStatsCollector | null = null;
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const self = this as unknown as BatchNormInternals;
     const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    if (this.collector && lastAxis) {
+      const C = x.shape[x.rank - 1];
+      const gamma = (self.gamma?.read() ?? tf.ones([C])) as tf.Tensor1D;
+      const beta = (self.beta?.read() ?? tf.zeros([C])) as tf.Tensor1D;
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, self.epsilon);
+      if (!self.gamma) gamma.dispose();
+      if (!self.beta) beta.dispose();
+      this.collector.add(mean, variance, x.size / C);
+      return y;
+    }
     if (kwargs.training && !this.trainable && lastAxis) {
       return batchNormFrozen(x, self.movingMean.read() as tf.Tensor1D, self.movingVariance.read() as tf.Tensor1D,
         (self.beta?.read() ?? null) as tf.Tensor1D | null, (self.gamma?.read() ?? null) as tf.Tensor1D | null, self.epsilon);
@@ -49,6 +69,17 @@ export class BatchNormalization extends StockBatchNormalization {
     updateMovingAverage(self.movingVariance, variance, 1 - self.momentum);
     return y;
   }
+}
+
+/** The moving averages' momentum (Keras convention: moving ← momentum·moving + (1 − momentum)·batch). */
+export function setMomentum(layer: tfl.layers.Layer, momentum: number): void {
+  (layer as unknown as BatchNormInternals).momentum = momentum;
+}
+
+/** The population statistics a layer normalises with at inference. */
+export function movingStatistics(layer: tfl.layers.Layer): { mean: LayerVariableLike; variance: LayerVariableLike } {
+  const self = layer as unknown as BatchNormInternals;
+  return { mean: self.movingMean, variance: self.movingVariance };
 }
 
 /**

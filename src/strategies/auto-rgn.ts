@@ -5,7 +5,7 @@
  * (train/auto-rgn.ts); the plan only asks for them.
  */
 import { z } from 'zod';
-import { defineStrategy } from './types.ts';
+import { defineStrategy, RELATIVE_LR_GRID } from './types.ts';
 
 export const autoRgn = defineStrategy({
   id: 'auto-rgn',
@@ -15,6 +15,7 @@ export const autoRgn = defineStrategy({
   params: z.object({
     probeBatches: z.coerce.number().int().positive().default(5).describe('batches averaged into each epoch\'s RGN'),
   }).strict(),
+  lrGrid: RELATIVE_LR_GRID,
   plan: (ctx, p) => [{
     name: 'auto-rgn', epochs: ctx.epochs, lr: ctx.lr, trainBlocks: [...ctx.blocks], resetOptimizer: true, bn: 'eval',
     autoRgn: { probeBatches: p.probeBatches },

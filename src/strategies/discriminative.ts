@@ -3,7 +3,7 @@
  * below at the LR of the block above divided by `decay` (η^{l−1} = η^l / 2.6).
  */
 import { z } from 'zod';
-import { defineStrategy } from './types.ts';
+import { defineStrategy, FINE_TUNING_LR_GRID } from './types.ts';
 
 export const discriminative = defineStrategy({
   id: 'discriminative',
@@ -13,6 +13,7 @@ export const discriminative = defineStrategy({
   params: z.object({
     decay: z.coerce.number().min(1).default(2.6).describe('LR ratio between a block and the block below it'),
   }).strict(),
+  lrGrid: FINE_TUNING_LR_GRID,
   plan: (ctx, p) => {
     const top = ctx.blocks.length - 1;
     const blockLr = Object.fromEntries(ctx.blocks.map((b, i) => [b, p.decay ** -(top - i)]));

@@ -1,7 +1,7 @@
 /** Gradual unfreezing, first to last: head and stem first, then every `interval` epochs the next block going up. */
 import { z } from 'zod';
 import { unfreezingPhases } from './gradual.ts';
-import { backboneBlocks, defineStrategy } from './types.ts';
+import { backboneBlocks, defineStrategy, FINE_TUNING_LR_GRID } from './types.ts';
 
 export const guFl = defineStrategy({
   id: 'gu-fl',
@@ -11,6 +11,7 @@ export const guFl = defineStrategy({
   params: z.object({
     interval: z.coerce.number().int().positive().default(1).describe('epochs between two unfreezing steps'),
   }).strict(),
+  lrGrid: FINE_TUNING_LR_GRID,
   plan: (ctx, p) => {
     const [stem, ...rest] = backboneBlocks(ctx);
     return unfreezingPhases(ctx, stem ? ['head', stem] : ['head'], rest, p.interval);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { spPhases } from './sp.ts';
-import { defineStrategy } from './types.ts';
+import { defineStrategy, FINE_TUNING_LR_GRID } from './types.ts';
 
 export const l1Sp = defineStrategy({
   id: 'l1-sp',
@@ -16,5 +16,6 @@ export const l1Sp = defineStrategy({
     alpha: z.coerce.number().nonnegative().default(1e-4).describe('weight of ‖w − w⁰‖₁ over backbone tensors'),
     beta: z.coerce.number().nonnegative().default(0.01).describe('weight of (1/2)‖w‖² over the head kernel'),
   }).strict(),
+  lrGrid: FINE_TUNING_LR_GRID,
   plan: (ctx, p) => spPhases(ctx, { kind: 'l1-sp', alpha: p.alpha, beta: p.beta }),
 });

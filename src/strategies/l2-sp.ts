@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { spPhases } from './sp.ts';
-import { defineStrategy } from './types.ts';
+import { defineStrategy, FINE_TUNING_LR_GRID } from './types.ts';
 
 export const l2Sp = defineStrategy({
   id: 'l2-sp',
@@ -16,5 +16,6 @@ export const l2Sp = defineStrategy({
     alpha: z.coerce.number().nonnegative().default(0.1).describe('weight of (1/2)‖w − w⁰‖² over backbone tensors'),
     beta: z.coerce.number().nonnegative().default(0.01).describe('weight of (1/2)‖w‖² over the head kernel'),
   }).strict(),
+  lrGrid: FINE_TUNING_LR_GRID,
   plan: (ctx, p) => spPhases(ctx, { kind: 'l2-sp', alpha: p.alpha, beta: p.beta }),
 });

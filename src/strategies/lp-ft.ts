@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { defineStrategy } from './types.ts';
+import { defineStrategy, FINE_TUNING_LR_GRID } from './types.ts';
 
 export const lpFt = defineStrategy({
   id: 'lp-ft',
@@ -23,6 +23,7 @@ export const lpFt = defineStrategy({
     ftBn: z.enum(['follow', 'eval']).default('eval').describe("BatchNorm in the FT phase: 'eval' (inference mode with the pretrained statistics, γ/β fixed) or 'follow' (batch statistics, moving averages update)"),
     ftLrFactor: z.coerce.number().positive().default(1).describe('FT-phase LR = base LR × ftLrFactor (must be below the LP LR)'),
   }).strict(),
+  lrGrid: FINE_TUNING_LR_GRID,
   plan: (ctx, p) => {
     const lpEpochs = p.lpEpochs ?? Math.max(1, Math.floor(ctx.epochs / 2));
     if (ctx.epochs < 2 || lpEpochs >= ctx.epochs) {

@@ -17,5 +17,7 @@ export const lp = defineStrategy({
   reference: 'Kumar et al., Fine-Tuning can Distort Pretrained Features and Underperform Out-of-Distribution, ICLR 2022',
   summary: 'backbone frozen (BN in inference mode); only the head trains, at base LR × lrFactor',
   params: lpParams,
+  // The head trains at base × lrFactor: these are head LRs of 3e-4 … 1e-2, a linear probe's usual range with Adam.
+  lrGrid: [3e-5, 1e-4, 3e-4, 1e-3],
   plan: (ctx, p) => [{ name: 'lp', epochs: ctx.epochs, lr: ctx.lr * p.lrFactor, trainBlocks: ['head'], resetOptimizer: true, bn: 'follow', augment: p.augment }],
 });

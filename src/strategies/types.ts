@@ -23,8 +23,18 @@ export interface Strategy<S extends z.ZodObject = z.ZodObject> {
   /** One line: what trains, when, how fast. */
   summary: string;
   params: S;
+  /** Base LRs (Adam) worth trying, chosen on validation by an experiment's `lrGrid: auto` (docs/strategies.md). */
+  lrGrid: readonly number[];
   plan(ctx: StrategyContext, params: z.output<S>): Phase[];
 }
+
+/** Strategies that train the backbone at the base LR (or a fraction of it per block). */
+export const FINE_TUNING_LR_GRID = [1e-5, 3e-5, 1e-4, 3e-4] as const;
+/**
+ * Auto-RGN's per-tensor LRs are the base LR times RGN_i / max RGN ≤ 1, most of them far below 1, so its useful base
+ * LRs are larger (Lee et al. tune each method's LR over a wide grid).
+ */
+export const RELATIVE_LR_GRID = [1e-4, 3e-4, 1e-3, 3e-3] as const;
 
 export function backboneBlocks(ctx: StrategyContext): string[] {
   return ctx.blocks.filter((b) => b !== 'head');

@@ -8,6 +8,9 @@ import { UsageError } from '../errors.ts';
 export const MONITORS = ['val_loss', 'val_accuracy', 'val_balanced_accuracy', 'val_auc', 'val_macro_f1'] as const;
 export type Monitor = (typeof MONITORS)[number];
 
+/** Images of the recalibration sample by default (docs/training.md: its stability and its cost). */
+export const DEFAULT_BN_RECALIBRATION = 256;
+
 export const trainConfigSchema = z.object({
   batchSize: z.coerce.number().int().positive().default(16),
   evalBatchSize: z.coerce.number().int().positive().default(64),
@@ -28,6 +31,16 @@ export const trainConfigSchema = z.object({
   classWeighted: z.boolean().default(false),
   /** Random augmentation of training images (data layer's DEFAULT_AUGMENT); off gives identical inputs every epoch. */
   augment: z.boolean().default(true),
+  /**
+   * BatchNorm moving-average momentum, Keras' convention (moving ← m·moving + (1 − m)·batch): 0.9 is PyTorch's
+   * default 0.1, as in the study reproduced. With recalibration on it only matters between recalibrations.
+   */
+  bnMomentum: z.coerce.number().min(0).max(1).default(0.9),
+  /**
+   * Before every evaluation and before saving, recompute the population statistics of every BatchNorm layer that
+   * trains over this many training images (seeded sample, no augmentation; all of them when fewer), or 'off'.
+   */
+  bnRecalibration: z.union([z.literal('off'), z.coerce.number().int().positive()]).default(DEFAULT_BN_RECALIBRATION),
   earlyStopping: z.object({
     monitor: z.enum(MONITORS).default('val_loss'),
     /** Epochs without improvement before the current phase ends (0: never stop early). */

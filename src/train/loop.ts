@@ -13,6 +13,7 @@ import { TrainingError, UsageError } from '../errors.ts';
 import { evaluateClassification } from '../eval/index.ts';
 import type { ModelSpec } from '../models/index.ts';
 import { relativeGradNorm, rgnMultipliers } from './auto-rgn.ts';
+import { recalibrateBatchNorm, recalibrationSample, setBatchNormMomentum, trainedBatchNormLayers } from './batch-norm-stats.ts';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { monitorMaximises, type TrainConfig } from './config.ts';
 import { clipGlobalNorm } from './clip.ts';
@@ -58,6 +59,8 @@ export interface EpochRecord {
   imagesPerSec: number;
   /** Blocks whose outputs came from the feature cache this epoch (empty: the whole model ran). */
   cachedBlocks?: string[];
+  /** BatchNorm recalibration before this epoch's validation (absent: off, or no BatchNorm layer has trained yet). */
+  bnRecalibration?: { layers: number; images: number; seconds: number };
 }
 
 export interface FeatureCacheEvent {
@@ -164,6 +167,8 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   const dropLast = split.train.length % config.batchSize === 1; // a batch of one has no batch statistics
   const stepsPerEpoch = batchCount(split.train.length, config.batchSize, dropLast);
   const identity = JSON.stringify({ plan, config, model: spec.name, inputSize: spec.inputSize, classes: k, train: hashIndices(split.train), val: hashIndices(split.val) });
+  setBatchNormMomentum(model, config.bnMomentum);
+  const recalibration = config.bnRecalibration === 'off' ? null : recalibrationSample(split.train, config.bnRecalibration, config.seed);
 
   let state: LoopState<EpochRecord> = { identity, nextEpoch: 0, history: [], best: null, badEpochs: 0, endedPhases: [] };
   let w0: StartingPoint | null = null;
@@ -295,6 +300,14 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     }
     const trainSeconds = (performance.now() - tEpoch) / 1000;
 
+    // Statistics of the weights about to be evaluated (and checkpointed, and maybe restored as the best).
+    let bnRecalibration: EpochRecord['bnRecalibration'];
+    if (recalibration) {
+      const phasesSoFar = [...state.history.map((r) => plan.phases[r.phaseIndex]), phase];
+      const layers = trainedBatchNormLayers(model, spec, phasesSoFar);
+      if (layers.length > 0) bnRecalibration = await recalibrateBatchNorm(model, layers, ds, recalibration, spec.preprocess, config.evalBatchSize);
+    }
+
     let val: ValMetrics | null = null;
     if (split.val.length > 0) {
       const p = cache
@@ -327,7 +340,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
       epoch: e + 1, phase: phase.name, phaseIndex: index, trainableBlocks: blocksNow, trainableTensors: vars.length,
       lrStart, lrEnd: lr, trainLoss: lossSum / Math.max(1, images), penalty: phase.penalty ? penSum / Math.max(1, images) : null,
       val, monitor, best, stoppedPhase, images, seconds: (performance.now() - tEpoch) / 1000, imagesPerSec: images / trainSeconds,
-      cachedBlocks: cache ? [...cache.prefixBlocks] : [],
+      cachedBlocks: cache ? [...cache.prefixBlocks] : [], bnRecalibration,
     };
     state.history.push(record);
     state.nextEpoch = e + 1;

@@ -4,13 +4,13 @@ import { UsageError } from '../../errors.ts';
 import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { getFamily } from '../../models/index.ts';
 import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
-import { MONITORS, resolveTrainConfig } from '../../train/config.ts';
+import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
 import { finetune } from '../../train/finetune.ts';
 import { resolveReplicas } from '../../train/replicas.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
 import { formatEpochLine } from '../../train/progress.ts';
-import { backendOption, nonNegative, positiveInt } from '../options.ts';
+import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
 
 interface FinetuneCliOptions {
@@ -31,6 +31,8 @@ interface FinetuneCliOptions {
   warmup: string;
   clipNorm: string;
   classWeighted?: boolean;
+  bnMomentum: string;
+  bnRecalibration: string;
   augment: boolean;
   featureCache: boolean;
   monitor: (typeof MONITORS)[number];
@@ -86,6 +88,8 @@ export function registerFinetune(program: Command): void {
     .option('--warmup <epochs>', 'linear warm-up at the start of each phase, in epochs', '0')
     .option('--clip-norm <x>', 'clip the global gradient norm (0: off)', '0')
     .option('--class-weighted', 'weight the loss by balanced class weights of the training split')
+    .option('--bn-momentum <m>', "BatchNorm moving-average momentum, Keras' convention (0.9 = PyTorch's 0.1)", '0.9')
+    .option('--bn-recalibration <images|off>', 'before every evaluation and before saving, recompute the statistics of the BatchNorm layers that train over this many training images (off: keep the moving averages)', String(DEFAULT_BN_RECALIBRATION))
     .option('--no-augment', 'no random augmentation (flips, small rotations, crops, brightness/contrast)')
     .option('--no-feature-cache', 'run the frozen prefix on every batch instead of caching its outputs (LP, early gu-lf; needs --no-augment to cache)')
     .addOption(new Option('--monitor <metric>', 'validation metric for early stopping and best-epoch restore').choices([...MONITORS]).default('val_loss'))
@@ -119,6 +123,8 @@ Examples:
         warmupEpochs: nonNegative(opts.warmup, '--warmup'),
         clipNorm: nonNegative(opts.clipNorm, '--clip-norm'),
         classWeighted: !!opts.classWeighted,
+        bnMomentum: unitInterval(opts.bnMomentum, '--bn-momentum'),
+        bnRecalibration: imagesOrOff(opts.bnRecalibration, '--bn-recalibration'),
         augment: opts.augment,
         earlyStopping: { monitor: opts.monitor, patience: nonNegative(opts.patience, '--patience'), restoreBest: true },
       });

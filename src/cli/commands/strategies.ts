@@ -27,13 +27,14 @@ Example: medft strategies --json | jq '.[].id'`)
         summary: s.summary,
         reference: s.reference,
         params: paramsOf(s.params),
+        lrGrid: [...s.lrGrid],
       }));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
       for (const r of rows) {
-        const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`];
+        const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`, `    LR grid (lrGrid: auto): ${r.lrGrid.map((x) => x.toExponential()).join(', ')}`];
         for (const p of r.params) lines.push(`    --param ${p.name}=${p.default ?? '(required or derived)'}  ${p.description}`);
         process.stdout.write(`${lines.join('\n')}\n\n`);
       }
