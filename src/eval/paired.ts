@@ -71,7 +71,7 @@ export interface DeLongTest {
   se: number | null;
   /** difference / se; null when se is null or 0. */
   z: number | null;
-  /** 2·P(Z ≥ |z|); with se = 0 it is 1 (the models place every case alike), and null whenever z is undefined otherwise. */
+  /** 2·P(Z ≥ |z|). With se = 0: 1 when the AUCs are equal (the models place every case alike), null when they differ. */
   pValue: number | null;
   /** Why se, z or pValue is null; null when the test ran. */
   reason: string | null;
