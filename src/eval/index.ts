@@ -27,3 +27,5 @@ export type { CellSummary, CompareOptions, Comparison, Gain, PairedComparison, R
 export { compareToBaseline } from './compare.ts';
 export type { BootstrapOptions, BootstrapResult, MetricFn, MetricName } from './bootstrap.ts';
 export { bootstrapCI, bootstrapStatistic, METRICS, quantileSorted } from './bootstrap.ts';
+export type { DeLongTest, MajorityBaseline, McNemarTest, PairedBootstrapOptions, PairedBootstrapResult } from './paired.ts';
+export { delongTest, holm, majorityBaseline, mcnemarExact, pairedBootstrap } from './paired.ts';
