@@ -5,10 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MetricName } from '../eval/index.ts';
+import { majorityLines, majorityView } from './baselines.ts';
 import { calibrationSpec, confusionSpec, gainHeatmapSpec, learningCurvesSpec, rankSpec, renderSvg } from './charts.ts';
 import { resultsCsv } from './csv.ts';
 import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { writePredictionCsvs } from './predictions-csv.ts';
+import { cellIntervals } from './intervals.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
@@ -16,12 +19,14 @@ import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, paired
 
 export { loadReportData, type ReportData } from './load.ts';
 export { computeStats } from './stats.ts';
+export { majoritySummary } from './baselines.ts';
 
 export interface WrittenReport {
   htmlPath: string;
   markdownPath: string;
   csvPath: string;
-  /** One sentence per strategy: improves over the baseline in k of n cases, largest gain. */
+  /** One sentence per strategy (improves over the baseline in k of n cases, largest gain), then one per case: its
+   * majority-class baseline and the cells below it. */
   headline: string[];
   /** With `predictions`: the folder, the CSV files written, and the done cells that kept no predictions. */
   predictions?: ReturnType<typeof writePredictionCsvs>;
@@ -54,8 +59,16 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   const byCase = groupByCase(analysed);
   const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : null;
 
-  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric)].filter((x): x is Table => x != null);
-  const tail = [cellsTable({ ...data, cells: analysed }), metadataTable({ ...data, cells: analysed })];
+  // Every result next to its floor and its uncertainty on the test images (DESIGN.md, "Fair evaluation").
+  const majority = majorityView(analysed, metric);
+  const headline = [...stats.headline, ...majorityLines(majority, analysed)];
+  const intervals = cellIntervals(analysed, metric as MetricName);
+  const withoutPredictions = analysed.filter((c) => c.status === 'done' && !c.testPredictions).length;
+  const predictionsNote = withoutPredictions ? `${withoutPredictions} done cell(s) kept no per-image predictions (recorded by an older medft): no bootstrap interval on the test images for them` : null;
+
+  const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric)]
+    .filter((x): x is Table => x != null);
+  const tail = [cellsTable({ ...data, cells: analysed }, { metric, intervals, majority: majority.byCell }), metadataTable({ ...data, cells: analysed })];
   const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');
 
   const heat = await figure(gainHeatmapSpec(stats), `gain of each strategy over ${stats.baseline} per case, in points of ${metric} (blue = better)`);
@@ -80,8 +93,8 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
 <h1>${esc(title)}</h1>
 ${spec.description ? `<p>${esc(spec.description)}</p>` : ''}
 <p>${esc(status)} · metric: test ${esc(metricName)} · baseline: ${esc(stats.baseline)}</p>
-${rule ? `<p>${esc(rule)}</p>\n` : ''}${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}
-${stats.headline.length ? `<h2>Headline</h2><ul class="headline">${stats.headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
+${rule ? `<p>${esc(rule)}</p>\n` : ''}${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}${predictionsNote ? `<p class="warn">${esc(predictionsNote)}</p>` : ''}
+${headline.length ? `<h2>Headline</h2><ul class="headline">${headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Results</h2>
 ${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
 ${heat || rank ? `<h2>Comparison charts</h2>${heat}${rank}` : ''}
@@ -93,7 +106,8 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
   const md = [`# ${title}`, '', spec.description ?? '', '', `${status} · metric: test ${metricName} · baseline: ${stats.baseline}`, '',
     ...(rule ? [rule, ''] : []),
     ...(stats.note ? [`> ${stats.note}`, ''] : []),
-    ...(stats.headline.length ? ['## Headline', '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
+    ...(predictionsNote ? [`> ${predictionsNote}`, ''] : []),
+    ...(headline.length ? ['## Headline', '', ...headline.map((h) => `- ${h}`), ''] : []),
     ...[...statTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
     'Charts (gain heat map, ranks, learning curves, confusion matrices, calibration): see index.html.', ''].join('\n');
 
@@ -106,5 +120,5 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
   writeFileSync(markdownPath, md);
   writeFileSync(csvPath, resultsCsv(data));
   const predictions = options.predictions ? writePredictionCsvs(data.dir, data.cells) : undefined;
-  return { htmlPath, markdownPath, csvPath, headline: stats.headline, ...(predictions ? { predictions } : {}) };
+  return { htmlPath, markdownPath, csvPath, headline, ...(predictions ? { predictions } : {}) };
 }

@@ -6,6 +6,7 @@ import type { ClassificationReport } from '../eval/index.ts';
 import { canonicalJson } from '../experiment/cells.ts';
 import { ResultsStore, type CellRow } from '../experiment/store.ts';
 import type { EpochRecord } from '../train/loop.ts';
+import type { SplitPredictions } from '../train/predict.ts';
 
 export interface ReportCell extends CellRow {
   /** Strategy label in tables: the id, or id#n when the grid holds the same strategy with different parameters or LRs. */
@@ -15,6 +16,8 @@ export interface ReportCell extends CellRow {
   epochs: EpochRecord[];
   timings: Record<string, number>;
   environment: Record<string, unknown> | null;
+  /** The test split's per-image predictions (null when not done, or recorded before medft kept them). */
+  testPredictions: SplitPredictions | null;
 }
 
 /** A finished cell's value of `metric` on a split, or null (not done, no such metric, not a finite number). */
@@ -59,6 +62,7 @@ export function loadReportData(dir: string): ReportData {
         epochs: store.epochs(r.id),
         timings: store.timings(r.id),
         environment: store.environment(r.id),
+        testPredictions: r.status === 'done' ? store.predictions(r.id, 'test') : null,
       };
     });
     return { dir: resolve(dir), experiment: experiment as ReportData['experiment'], cells };

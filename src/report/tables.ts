@@ -1,7 +1,10 @@
 /**
  * The report's tables as plain data (rendered to HTML and Markdown elsewhere): strategy × case (mean ± CI, best per
- * case in bold), improvements over the baseline, paired tests, ranks, per-cell results and run metadata.
+ * case in bold, the majority-class baseline), improvements over the baseline, paired tests over seeds, ranks, per-cell results (with bootstrap intervals and baselines) and run metadata.
  */
+import type { BootstrapResult } from '../eval/index.ts';
+import type { MajorityView } from './baselines.ts';
+import { CELL_BOOTSTRAP } from './intervals.ts';
 import type { ReportData, ReportCell } from './load.ts';
 import type { LrChoice } from './select-lr.ts';
 import { METRIC_LABELS, type Stats } from './stats.ts';
@@ -25,7 +28,8 @@ const f3 = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(3));
 const p3 = (x: number | null | undefined) => (x == null ? '–' : x < 0.001 ? '< 0.001' : x.toFixed(3));
 const t = (text: string, extra: Partial<TCell> = {}): TCell => ({ text, ...extra });
 
-export function mainTable(stats: Stats): Table | null {
+/** Strategy × case means, with the majority-class baseline as the last row and every mean below it marked. */
+export function mainTable(stats: Stats, majority?: MajorityView): Table | null {
   const c = stats.comparison;
   if (!c) return null;
   const byKey = new Map(c.cells.map((x) => [`${x.case}\u0000${x.strategy}`, x]));
@@ -38,17 +42,26 @@ export function mainTable(stats: Stats): Table | null {
     const x = byKey.get(`${cs}\u0000${s}`);
     if (!x) return t('–');
     const half = x.ci ? (x.ci.hi - x.ci.lo) / 2 : null;
-    return t(`${f3(x.mean)}${half != null ? ` ± ${half.toFixed(3)}` : ''}`, {
+    const base = majority?.byCase.get(cs)?.value;
+    const below = base != null && x.mean < base;
+    return t(`${f3(x.mean)}${half != null ? ` ± ${half.toFixed(3)}` : ''}${below ? ' ▼' : ''}`, {
       bold: x.mean === best.get(cs),
-      data: { case: cs, strategy: s, mean: x.mean, n: x.n, ...(x.ci ? { lower: x.ci.lo, upper: x.ci.hi } : {}) },
+      data: { case: cs, strategy: s, mean: x.mean, n: x.n, ...(x.ci ? { lower: x.ci.lo, upper: x.ci.hi } : {}), ...(below ? { below: 1 } : {}) },
     });
   })]);
+  if (majority?.byCase.size) {
+    rows.push([t('majority class'), ...c.cases.map((cs) => {
+      const m = majority.byCase.get(cs);
+      return m?.value != null ? t(`${f3(m.value)}`, { data: { case: cs, majority: m.value } }) : t('–');
+    })]);
+  }
   const seeds = Math.max(...c.cells.map((x) => x.n));
+  const floor = majority?.byCase.size ? `; last row: always answering the test split's most frequent class, ▼ a mean below it` : '';
   return {
     id: 'main',
     title: `Test ${METRIC_LABELS[stats.metric] ?? stats.metric} per strategy and case`,
-    note: seeds > 1 ? `mean ± half-width of the ${Math.round(c.level * 100)}% t interval over seeds; best per case in bold`
-      : 'one seed per cell, so no interval over seeds (add seeds for confidence intervals); best per case in bold',
+    note: (seeds > 1 ? `mean ± half-width of the ${Math.round(c.level * 100)}% t interval over seeds; best per case in bold`
+      : 'one seed per cell, so no interval over seeds (add seeds for confidence intervals); best per case in bold') + floor,
     columns: ['strategy', ...c.cases],
     rows,
   };
@@ -125,15 +138,42 @@ export function lrTable(choices: LrChoice[], metric: string): Table | null {
   };
 }
 
-export function cellsTable(data: ReportData): Table {
+/** What the per-cell table shows beside each cell's value of the report's metric. */
+export interface CellExtras {
+  metric: string;
+  /** Bootstrap interval over the cell's test images (cells that kept predictions). */
+  intervals: Map<string, BootstrapResult>;
+  /** The majority-class baseline on the cell's own test split, and whether the cell is below it. */
+  majority: Map<string, { value: number | null; below: boolean }>;
+}
+
+export const BELOW_MARK = '▼ below majority';
+
+export function cellsTable(data: ReportData, extras?: CellExtras): Table {
+  const name = extras ? METRIC_LABELS[extras.metric] ?? extras.metric : '';
+  const value = (c: ReportCell) => (c.test as unknown as Record<string, number | null> | null)?.[extras!.metric] ?? null;
+  const interval = (c: ReportCell): TCell => {
+    const ci = extras!.intervals.get(c.id);
+    const v = value(c);
+    if (v == null) return t('–');
+    return t(`${f3(v)}${ci ? ` [${f3(ci.lo)}, ${f3(ci.hi)}]` : ''}`, { data: { cell: c.id, value: v, ...(ci ? { lower: ci.lo, upper: ci.hi } : {}) } });
+  };
+  const majority = (c: ReportCell): TCell => {
+    const m = extras!.majority.get(c.id);
+    if (!m || m.value == null) return t('–');
+    return t(`${f3(m.value)}${m.below ? ` ${BELOW_MARK}` : ''}`, { data: { cell: c.id, majority: m.value, below: m.below ? 1 : 0 } });
+  };
   return {
     id: 'cells',
     title: 'Cells',
-    columns: ['cell', 'case', 'strategy', 'seed', 'status', 'test acc', 'bal. acc', 'macro-F1', 'AUC', 'ECE', 'NLL', 'best epoch', 'seconds'],
+    ...(extras ? { note: `${name} [${Math.round(CELL_BOOTSTRAP.level * 100)}% percentile bootstrap interval over the cell's test images]; majority: the same metric for always predicting the test split's most frequent class, ${BELOW_MARK} when the cell scores less` } : {}),
+    columns: ['cell', 'case', 'strategy', 'seed', 'status', ...(extras ? [`test ${name} [${Math.round(CELL_BOOTSTRAP.level * 100)}% CI]`, 'majority'] : []),
+      'test acc', 'bal. acc', 'macro-F1', 'AUC', 'ECE', 'NLL', 'best epoch', 'seconds'],
     rows: data.cells.map((c: ReportCell) => {
       const best = c.epochs.find((e) => e.best && e.epoch === Math.max(...c.epochs.filter((x) => x.best).map((x) => x.epoch)));
       return [
         t(c.id), t(c.caseName), t(c.label), t(String(c.seed)), t(c.status === 'failed' ? `failed: ${c.error}` : c.status),
+        ...(extras ? [interval(c), majority(c)] : []),
         t(f3(c.test?.accuracy), c.test ? { data: { cell: c.id, accuracy: c.test.accuracy } } : {}), t(f3(c.test?.balancedAccuracy)),
         t(f3(c.test?.macroF1)), t(f3(c.test?.macroAuc)), t(f3(c.test?.ece)), t(f3(c.test?.nll)),
         t(best ? String(best.epoch) : '–'), t(c.timings.total != null ? c.timings.total.toFixed(1) : '–'),

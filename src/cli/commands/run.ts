@@ -6,7 +6,7 @@ import { measureSplitSizes, probeStepTimes, type Probe } from '../../experiment/
 import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan, type RunOptions } from '../../experiment/runner.ts';
 import { redactUrl } from '../../queue/connection.ts';
 import { runQueued } from '../../queue/coordinator.ts';
-import { writeReport } from '../../report/index.ts';
+import { majoritySummary, writeReport } from '../../report/index.ts';
 import { backendOption } from '../options.ts';
 
 interface RunCliOptions {
@@ -150,9 +150,12 @@ Examples:
       process.stderr.write(`${summary.done}/${summary.total} cells done (${summary.skipped} skipped as already done, ${summary.ran} run, ${summary.failed.length} failed) in ${secs} s; results in ${summary.dbPath}\n`);
       if (summary.previouslyFailed > 0) process.stderr.write(`${summary.previouslyFailed} cell(s) failed in an earlier run; rerun with --retry-failed to try them again\n`);
       if (opts.report) {
+        // The report's headline ends with the majority-class baseline of each case and the cells below it.
         const r = await writeReport(opts.out);
         process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\n`);
         process.stdout.write(`best model per case (chosen on validation): medft export ${opts.out} --out <dir>\n`);
+      } else if (summary.done > 0) {
+        process.stdout.write(majoritySummary(opts.out).map((l) => `${l}\n`).join(''));
       }
       if (summary.failed.length > 0) process.exitCode = 1;
     });
