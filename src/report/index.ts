@@ -12,10 +12,11 @@ import { resultsCsv } from './csv.ts';
 import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { writePredictionCsvs } from './predictions-csv.ts';
 import { cellIntervals } from './intervals.ts';
+import { pairedImageTests } from './paired-tests.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
-import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedTable, rankTable, type Table } from './tables.ts';
+import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedImagesTable, pairedTable, rankTable, type Table } from './tables.ts';
 
 export { loadReportData, type ReportData } from './load.ts';
 export { computeStats } from './stats.ts';
@@ -63,10 +64,11 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   const majority = majorityView(analysed, metric);
   const headline = [...stats.headline, ...majorityLines(majority, analysed)];
   const intervals = cellIntervals(analysed, metric as MetricName);
+  const paired = pairedImageTests(analysed, stats.baseline, metric);
   const withoutPredictions = analysed.filter((c) => c.status === 'done' && !c.testPredictions).length;
-  const predictionsNote = withoutPredictions ? `${withoutPredictions} done cell(s) kept no per-image predictions (recorded by an older medft): no bootstrap interval on the test images for them` : null;
+  const predictionsNote = withoutPredictions ? `${withoutPredictions} done cell(s) kept no per-image predictions (recorded by an older medft): no bootstrap interval or paired test on the test images for them` : null;
 
-  const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric)]
+  const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), pairedImagesTable(paired), rankTable(stats), lrTable(choices, metric)]
     .filter((x): x is Table => x != null);
   const tail = [cellsTable({ ...data, cells: analysed }, { metric, intervals, majority: majority.byCell }), metadataTable({ ...data, cells: analysed })];
   const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');

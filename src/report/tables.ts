@@ -1,10 +1,12 @@
 /**
  * The report's tables as plain data (rendered to HTML and Markdown elsewhere): strategy × case (mean ± CI, best per
- * case in bold, the majority-class baseline), improvements over the baseline, paired tests over seeds, ranks, per-cell results (with bootstrap intervals and baselines) and run metadata.
+ * case in bold, the majority-class baseline), improvements over the baseline, paired tests over seeds and on the test
+ * images, ranks, per-cell results (with bootstrap intervals and baselines) and run metadata.
  */
 import type { BootstrapResult } from '../eval/index.ts';
 import type { MajorityView } from './baselines.ts';
 import { CELL_BOOTSTRAP } from './intervals.ts';
+import { MAJORITY, PAIRED_BOOTSTRAP, type PairedImages } from './paired-tests.ts';
 import type { ReportData, ReportCell } from './load.ts';
 import type { LrChoice } from './select-lr.ts';
 import { METRIC_LABELS, type Stats } from './stats.ts';
@@ -204,4 +206,28 @@ export function metadataTable(data: ReportData): Table {
   const cfg = data.cells[0]?.config;
   if (cfg) add('loop', `${cfg.epochs} epochs, base lr ${data.cells.some((c) => c.config.lrCandidate) ? 'from the LR grid (see LR chosen on validation)' : cfg.lr}, ${JSON.stringify(cfg.train)}`);
   return { id: 'metadata', title: 'Run metadata', columns: ['what', 'value'], rows };
+}
+
+const MEASURE_LABELS: Record<string, string> = { ...METRIC_LABELS, macroAuc: 'AUC' };
+
+/** One row per paired comparison on the test images (src/report/paired-tests.ts), next to the seed-level tests. */
+export function pairedImagesTable(p: PairedImages): Table | null {
+  if (p.rows.length === 0) return null;
+  const level = PAIRED_BOOTSTRAP.level;
+  const pts = (x: number | null) => (x == null ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`);
+  return {
+    id: 'paired-images',
+    title: 'Paired tests on the test images',
+    note: `each strategy's cell against the same case and seed's ${p.rows.find((r) => r.versus !== MAJORITY)?.versus ?? 'baseline'} cell (the same images) and against always answering the majority class; ` +
+      `Δ = strategy − opponent in points; accuracy: exact McNemar (detail: images only the strategy / only the opponent gets right); AUC: DeLong (2 classes) or paired bootstrap; ` +
+      `balanced accuracy and macro-F1: paired bootstrap (${PAIRED_BOOTSTRAP.resamples} resamples, ${Math.round(level * 100)}% percentile interval); Holm over the strategies of one case, seed, opponent and measure` +
+      (p.skipped.length ? `. Not compared: ${p.skipped.join('; ')}` : ''),
+    columns: ['case', 'seed', 'strategy', 'vs', 'measure', 'test', 'strategy value', 'opponent value', 'Δ (pts)', `${Math.round(level * 100)}% CI (pts)`, 'detail', 'p', 'Holm p'],
+    rows: p.rows.map((r) => [
+      t(r.caseName), t(String(r.seed)), t(r.strategy), t(r.versus), t(MEASURE_LABELS[r.measure] ?? r.measure), t(r.test),
+      t(f3(r.a)), t(f3(r.b)), t(pts(r.difference)), t(r.interval ? `[${pts(r.interval.lo)}, ${pts(r.interval.hi)}]` : '–'), t(r.detail || '–'),
+      t(p3(r.p), { data: { case: r.caseName, seed: r.seed, strategy: r.strategy, vs: r.versus, measure: r.measure, p: r.p ?? '', diff: r.difference ?? '' } }),
+      t(p3(r.holm), { bold: r.holm != null && r.holm < 0.05, data: { holm: r.holm ?? '' } }),
+    ]),
+  };
 }
