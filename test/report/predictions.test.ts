@@ -3,7 +3,9 @@
  * cell keeps its val/test probabilities, labels and sample ids in results.db, and the stored metrics are exactly the
  * ones src/eval computes from them; `medft report --predictions` writes them as CSV, and scikit-learn (Debian's
  * /usr/bin/python3, when it has sklearn) reading that CSV gets the stored accuracy, balanced accuracy, macro-F1, AUC
- * and log loss; `medft evaluate --predictions` writes the same format for a kept model.
+ * and log loss; `medft evaluate --predictions` writes the same format for a kept model. The run's summary and the
+ * report show the majority-class baseline, each cell's bootstrap interval and the paired tests on the test images,
+ * equal to src/eval called here on the stored predictions.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,8 +13,9 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { evaluateClassification } from '../../src/eval/index.ts';
+import { bootstrapCI, delongTest, evaluateClassification, holm, majorityBaseline, mcnemarExact, pairedBootstrap, predictClasses } from '../../src/eval/index.ts';
 import { ResultsStore } from '../../src/experiment/store.ts';
+import type { SplitPredictions } from '../../src/train/predict.ts';
 import { sharedDataDir, tempDir } from '../data/fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
@@ -65,13 +68,15 @@ const hasSklearn = () => spawnSync(PYTHON, ['-c', 'import sklearn'], { encoding:
 
 describe('per-image predictions', () => {
   let cellIds: string[] = [];
+  let runStdout = '';
   before(() => {
     const grid = join(dir, 'grid.yaml');
     writeFileSync(grid, `name: predictions
 datasets: [breastmnist]
 models: [{ name: tiny_cnn, weights: none }]
-strategies: [ft, lp]
+strategies: [ft, lp, l2-sp]
 seeds: [0]
+metric: balancedAccuracy
 epochs: 1
 lr: 0.001
 inputSize: 16
@@ -81,6 +86,7 @@ keepModels: true
 `);
     const r = medft(['run', grid, '--out', run, '--workers', '1', '--no-report', '--no-progress']);
     assert.equal(r.status, 0, r.stderr);
+    runStdout = r.stdout;
     const rep = medft(['report', run, '--predictions']);
     assert.equal(rep.status, 0, rep.stderr);
     const store = new ResultsStore(join(run, 'results.db'), { readonly: true });
@@ -92,7 +98,7 @@ keepModels: true
   it('keeps every cell\'s val and test probabilities, labels and sample ids; the stored metrics are computed from them', () => {
     const store = new ResultsStore(join(run, 'results.db'), { readonly: true });
     try {
-      assert.equal(cellIds.length, 2);
+      assert.equal(cellIds.length, 3);
       for (const id of cellIds) {
         for (const [split, n] of [['val', 16], ['test', 24]] as const) {
           const p = store.predictions(id, split)!;
@@ -105,8 +111,8 @@ keepModels: true
           assert.deepEqual(again, store.report(id, split), `${id} ${split}: recomputed report`);
         }
       }
-      // Both strategies saw the same test images in the same order (the paired tests rely on it).
-      assert.deepEqual(store.predictions(cellIds[0], 'test')!.sampleIds, store.predictions(cellIds[1], 'test')!.sampleIds);
+      // Every strategy saw the same test images in the same order (the paired tests rely on it).
+      for (const id of cellIds.slice(1)) assert.deepEqual(store.predictions(id, 'test')!.sampleIds, store.predictions(cellIds[0], 'test')!.sampleIds);
     } finally {
       store.close();
     }
@@ -160,5 +166,58 @@ keepModels: true
     assert.deepEqual(got.rows.map((x) => [x[0], x[1], x[2], x[5]]), want.rows.map((x) => [x[0], x[1], x[2], x[5]]));
     // Another inference batch size may change the last bits of a probability.
     for (let i = 0; i < want.rows.length; i++) for (const c of [3, 4]) assert.ok(Math.abs(Number(got.rows[i][c]) - Number(want.rows[i][c])) < 1e-6);
+  });
+
+  it('shows the majority-class baseline, each cell\'s bootstrap interval and the paired tests, as src/eval gives them on the stored predictions', () => {
+    const html = readFileSync(join(run, 'report', 'index.html'), 'utf8');
+    const store = new ResultsStore(join(run, 'results.db'), { readonly: true });
+    const rows = store.cells(store.latestExperiment()!.id);
+    const preds = new Map(rows.map((c) => [c.strategy, store.predictions(c.id, 'test')!]));
+    store.close();
+    const P = preds.get('ft')!;
+    const labels = Int32Array.from(P.labels);
+    const base = majorityBaseline(labels, 2);
+    const table = (id: string) => new RegExp(`<table id="table-${id}">([\\s\\S]*?)</table>`).exec(html)![1];
+
+    // The baseline: in the run's summary, the main table and the cells table.
+    const summary = runStdout.split('\n').find((l) => l.startsWith('breastmnist × tiny_cnn: majority-class baseline'))!;
+    assert.ok(summary.startsWith(`breastmnist × tiny_cnn: majority-class baseline (always '${['malignant', 'normal, benign'][base.majorityClass]}') test balanced accuracy ${base.balancedAccuracy.toFixed(3)}`), runStdout);
+    assert.equal(base.balancedAccuracy, 0.5);
+    assert.match(table('main'), new RegExp(`<td>majority class</td><td data-case="breastmnist × tiny_cnn" data-majority="${base.balancedAccuracy}">`));
+    const below = rows.filter((c) => evaluateClassification(preds.get(c.strategy)!.labels, preds.get(c.strategy)!.probabilities, 2).balancedAccuracy < 0.5);
+    assert.equal((table('cells').match(/▼ below majority<\/td>/g) ?? []).length, below.length);
+    if (below.length === 0) assert.match(summary, /; no cell below it$/);
+    else assert.match(summary, new RegExp(`BELOW IT: ${below.length} of 3 cell`));
+
+    // Each cell's interval of balanced accuracy.
+    for (const c of rows) {
+      const p = preds.get(c.strategy)!;
+      const ci = bootstrapCI(p.labels, p.probabilities, 2, 'balancedAccuracy', { resamples: 1000, seed: 0, level: 0.95 });
+      assert.match(table('cells'), new RegExp(`<td data-cell="${c.id}" data-value="${ci.estimate}" data-lower="${ci.lo}" data-upper="${ci.hi}">`));
+    }
+
+    // The paired tests against ft and against the majority class, Holm over lp and l2-sp.
+    const got = [...table('paired-images').matchAll(/data-strategy="([^"]+)" data-vs="([^"]+)" data-measure="(\w+)" data-p="([^"]*)" data-diff="([^"]*)">[^<]*<\/td><td data-holm="([^"]*)">/g)]
+      .map((m) => ({ key: `${m[1]} ${m[2]} ${m[3]}`, p: m[4] === '' ? null : Number(m[4]), diff: m[5] === '' ? null : Number(m[5]), holm: m[6] === '' ? null : Number(m[6]) }));
+    const correct = (p: SplitPredictions) => { const pred = predictClasses(p.probabilities, 2); return p.labels.map((y, i) => y === pred[i]); };
+    const score = (p: SplitPredictions) => Float64Array.from(p.labels, (_, i) => p.probabilities[2 * i + 1]);
+    const others = ['lp', 'l2-sp'];
+    const expected = new Map<string, { p: number | null; diff: number | null; holm: number | null }>();
+    const family = (measure: string, results: { p: number | null; diff: number | null }[], names: string[], vs: string) => {
+      const h = holm(results.map((r) => r.p));
+      names.forEach((s, i) => expected.set(`${s} ${vs} ${measure}`, { ...results[i], holm: h[i] }));
+    };
+    family('accuracy', others.map((s) => { const m = mcnemarExact(correct(preds.get(s)!), correct(P)); return { p: m.pValue, diff: null }; }), others, 'ft');
+    family('macroAuc', others.map((s) => { const d = delongTest(labels, score(preds.get(s)!), score(P)); return { p: d.pValue, diff: d.difference }; }), others, 'ft');
+    family('balancedAccuracy', others.map((s) => { const b = pairedBootstrap(labels, preds.get(s)!.probabilities, P.probabilities, 2, 'balancedAccuracy', { resamples: 2000, seed: 0, level: 0.95 }); return { p: b.pValue, diff: b.estimate }; }), others, 'ft');
+    const all = ['ft', ...others];
+    family('accuracy', all.map((s) => ({ p: mcnemarExact(correct(preds.get(s)!), P.labels.map((y) => y === base.majorityClass)).pValue, diff: null })), all, 'majority class');
+    assert.deepEqual(got.map((g) => g.key).sort(), [...expected.keys()].sort());
+    for (const g of got) {
+      const e = expected.get(g.key)!;
+      assert.equal(g.p, e.p, `${g.key} p`);
+      assert.equal(g.holm, e.holm, `${g.key} Holm p`);
+      if (e.diff != null) assert.equal(g.diff, e.diff, `${g.key} difference`);
+    }
   });
 });
