@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { InputError, MedftError } from '../errors.ts';
 import { getFamily } from '../models/index.ts';
-import { buildPlan, resolveParams } from '../strategies/index.ts';
+import { buildPlan, getStrategy, resolveParams } from '../strategies/index.ts';
 import { resolveTrainConfig, type TrainConfig } from '../train/config.ts';
 import type { ExperimentSpec } from './spec.ts';
 
@@ -75,7 +75,9 @@ export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
     const o = typeof s === 'string' ? { id: s, params: {}, lr: undefined, lrGrid: undefined } : s;
     let params: Record<string, unknown> = {};
     // The strategy's own lr or grid, else the experiment's grid, else its lr.
-    const grid = o.lrGrid ?? (o.lr == null ? spec.lrGrid : undefined);
+    const asked = o.lrGrid ?? (o.lr == null ? spec.lrGrid : undefined);
+    let grid: readonly number[] | undefined;
+    at(`strategies[${i}] (${o.id})`, () => { grid = asked === 'auto' ? getStrategy(o.id).lrGrid : asked; });
     const lrs = grid ?? [o.lr ?? spec.lr];
     at(`strategies[${i}] (${o.id})`, () => {
       params = resolveParams(o.id, o.params ?? {});

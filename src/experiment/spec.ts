@@ -37,12 +37,18 @@ const modelSchema = z.union([
   }).strict(),
 ]);
 
-/** Candidate base LRs, one cell each; the report keeps the one with the best validation metric (fair tuning). */
-const lrGridSchema = z.array(z.number().positive('every LR must be > 0')).min(1, 'an empty grid: give at least one LR')
-  .superRefine((grid, ctx) => {
-    const dup = grid.find((lr, i) => grid.indexOf(lr) !== i);
-    if (dup != null) ctx.addIssue({ code: 'custom', message: `LR ${dup} appears twice; each candidate once` });
-  });
+/**
+ * Candidate base LRs, one cell each; validation alone picks one (fair tuning). 'auto': each strategy's own grid
+ * (`medft strategies` lists them).
+ */
+const lrGridSchema = z.union([
+  z.literal('auto'),
+  z.array(z.number().positive('every LR must be > 0')).min(1, 'an empty grid: give at least one LR')
+    .superRefine((grid, ctx) => {
+      const dup = grid.find((lr, i) => grid.indexOf(lr) !== i);
+      if (dup != null) ctx.addIssue({ code: 'custom', message: `LR ${dup} appears twice; each candidate once` });
+    }),
+]);
 
 const strategySchema = z.union([
   z.string().min(1),

@@ -102,6 +102,19 @@ describe('experiment spec → cells', () => {
     assert.equal(plain.id, cellId(JSON.parse(JSON.stringify(plain.config))));
   });
 
+  it("expands lrGrid: auto into each strategy's own grid (a strategy's own lrGrid or lr still wins)", () => {
+    const doc = { ...base, datasets: ['breastmnist'], models: ['tiny_cnn'], seeds: [0], lrGrid: 'auto',
+      strategies: ['ft', 'lp', 'auto-rgn', { id: 'l2-sp', lrGrid: [1e-3, 1e-2] }, { id: 'l1-sp', lr: 0.01 }, { id: 'gu-lf', lrGrid: 'auto' }] };
+    const cells = expandCells(parseExperiment(doc, 'a.yaml'), 'a.yaml');
+    const lrsOf = (id: string) => cells.filter((c) => c.config.strategy.id === id).map((c) => c.config.lr);
+    assert.deepEqual(lrsOf('ft'), [1e-5, 3e-5, 1e-4, 3e-4]);
+    assert.deepEqual(lrsOf('lp'), [3e-5, 1e-4, 3e-4, 1e-3]);
+    assert.deepEqual(lrsOf('auto-rgn'), [1e-4, 3e-4, 1e-3, 3e-3]);
+    assert.deepEqual(lrsOf('l2-sp'), [1e-3, 1e-2]);
+    assert.deepEqual(lrsOf('l1-sp'), [0.01]);
+    assert.deepEqual(lrsOf('gu-lf'), [1e-5, 3e-5, 1e-4, 3e-4]);
+  });
+
   it('rejects a bad LR grid with the file and the field', () => {
     const bad = (doc: unknown, re: RegExp) => assert.throws(() => parseExperiment(doc, 'exp.yaml'), (e: Error) => {
       assert.ok(e instanceof InputError, e.message);
