@@ -16,43 +16,11 @@ import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { prepareDataset } from '../experiment/data.ts';
 import { runCell, type CellEvents } from '../experiment/run-cell.ts';
-import { loadReportData, metricValue, type ReportCell } from './load.ts';
+import { chooseBest, type BestChoice } from './choose-best.ts';
+import { loadReportData, metricValue } from './load.ts';
 import { selectLr } from './select-lr.ts';
 
-export interface BestChoice {
-  caseName: string;
-  /** Strategy label as in the report's tables. */
-  strategy: string;
-  /** Mean validation value of the metric over the strategy's done seeds, and how many there were. */
-  meanVal: number;
-  seeds: number;
-  cell: ReportCell;
-  /** The chosen cell's validation value. */
-  val: number;
-}
-
-/** Per case, in the order cases first appear: the best strategy on validation and its best seed. */
-export function chooseBest(cells: ReportCell[], metric: string): BestChoice[] {
-  const cases = new Map<string, Map<string, ReportCell[]>>();
-  for (const c of cells) {
-    if (metricValue(c, 'val', metric) == null) continue;
-    const byStrategy = cases.get(c.caseName) ?? new Map<string, ReportCell[]>();
-    byStrategy.set(c.label, [...(byStrategy.get(c.label) ?? []), c]);
-    cases.set(c.caseName, byStrategy);
-  }
-  const out: BestChoice[] = [];
-  for (const [caseName, byStrategy] of cases) {
-    let best: BestChoice | null = null;
-    for (const [strategy, group] of byStrategy) {
-      const meanVal = group.reduce((a, c) => a + metricValue(c, 'val', metric)!, 0) / group.length;
-      if (best && meanVal <= best.meanVal) continue;
-      const cell = [...group].sort((a, b) => metricValue(b, 'val', metric)! - metricValue(a, 'val', metric)! || a.seed - b.seed)[0];
-      best = { caseName, strategy, meanVal, seeds: group.length, cell, val: metricValue(cell, 'val', metric)! };
-    }
-    out.push(best!);
-  }
-  return out;
-}
+export { chooseBest, type BestChoice } from './choose-best.ts';
 
 export interface ExportOptions {
   out: string;

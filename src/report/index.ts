@@ -16,6 +16,7 @@ import { pairedImageTests } from './paired-tests.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
+import { caseSummaries, summaryLines, type CaseSummary } from './summary.ts';
 import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedImagesTable, pairedTable, rankTable, type Table } from './tables.ts';
 
 export { loadReportData, type ReportData } from './load.ts';
@@ -26,9 +27,11 @@ export interface WrittenReport {
   htmlPath: string;
   markdownPath: string;
   csvPath: string;
-  /** One sentence per strategy (improves over the baseline in k of n cases, largest gain), then one per case: its
-   * majority-class baseline and the cells below it. */
+  /** The first screen in sentences: per case the strategy to use, its interval, the majority-class baseline and which
+   * strategies the paired tests cannot tell apart from either; then each strategy against the baseline strategy. */
   headline: string[];
+  /** The same per case, as data. */
+  summaries: CaseSummary[];
   /** With `predictions`: the folder, the CSV files written, and the done cells that kept no predictions. */
   predictions?: ReturnType<typeof writePredictionCsvs>;
 }
@@ -62,8 +65,13 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
 
   // Every result next to its floor and its uncertainty on the test images (DESIGN.md, "Fair evaluation").
   const majority = majorityView(analysed, metric);
-  const headline = [...stats.headline, ...majorityLines(majority, analysed)];
   const intervals = cellIntervals(analysed, metric as MetricName);
+  const summaries = caseSummaries(analysed, metric, majority, intervals);
+  // majorityLines gives one line per case, in the order of majority.byCase.
+  const floorLines = new Map([...majority.byCase.keys()].map((k, i) => [k, majorityLines(majority, analysed)[i]]));
+  const perCaseLines = summaries.map((x) => ({ caseName: x.caseName, lines: summaryLines(x, floorLines.get(x.caseName)) }));
+  for (const [caseName, line] of floorLines) if (!summaries.some((x) => x.caseName === caseName)) perCaseLines.push({ caseName, lines: [line] });
+  const headline = [...perCaseLines.flatMap((x) => x.lines), ...stats.headline];
   const paired = pairedImageTests(analysed, stats.baseline, metric);
   const withoutPredictions = analysed.filter((c) => c.status === 'done' && !c.testPredictions).length;
   const predictionsNote = withoutPredictions ? `${withoutPredictions} done cell(s) kept no per-image predictions (recorded by an older medft): no bootstrap interval or paired test on the test images for them` : null;
@@ -96,7 +104,8 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
 ${spec.description ? `<p>${esc(spec.description)}</p>` : ''}
 <p>${esc(status)} · metric: test ${esc(metricName)} · baseline: ${esc(stats.baseline)}</p>
 ${rule ? `<p>${esc(rule)}</p>\n` : ''}${stats.note ? `<p class="warn">${esc(stats.note)}</p>` : ''}${predictionsNote ? `<p class="warn">${esc(predictionsNote)}</p>` : ''}
-${headline.length ? `<h2>Headline</h2><ul class="headline">${headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
+${perCaseLines.length ? `<h2>Which strategy to use</h2>\n${perCaseLines.map((x) => `<section class="summary" data-case="${esc(x.caseName)}"><h3>${esc(x.caseName)}</h3><ul class="headline">${x.lines.map((h) => `<li>${esc(h.startsWith(`${x.caseName}: `) ? h.slice(x.caseName.length + 2) : h)}</li>`).join('')}</ul></section>`).join('\n')}` : ''}
+${stats.headline.length ? `<h2>Each strategy against ${esc(stats.baseline)}, across cases</h2><ul class="headline">${stats.headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Results</h2>
 ${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
 ${heat || rank ? `<h2>Comparison charts</h2>${heat}${rank}` : ''}
@@ -109,7 +118,8 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
     ...(rule ? [rule, ''] : []),
     ...(stats.note ? [`> ${stats.note}`, ''] : []),
     ...(predictionsNote ? [`> ${predictionsNote}`, ''] : []),
-    ...(headline.length ? ['## Headline', '', ...headline.map((h) => `- ${h}`), ''] : []),
+    ...(perCaseLines.length ? ['## Which strategy to use', '', ...perCaseLines.flatMap((x) => x.lines.map((h) => `- ${h}`)), ''] : []),
+    ...(stats.headline.length ? [`## Each strategy against ${stats.baseline}, across cases`, '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
     ...[...statTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
     'Charts (gain heat map, ranks, learning curves, confusion matrices, calibration): see index.html.', ''].join('\n');
 
@@ -122,5 +132,5 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
   writeFileSync(markdownPath, md);
   writeFileSync(csvPath, resultsCsv(data));
   const predictions = options.predictions ? writePredictionCsvs(data.dir, data.cells) : undefined;
-  return { htmlPath, markdownPath, csvPath, headline, ...(predictions ? { predictions } : {}) };
+  return { htmlPath, markdownPath, csvPath, headline, summaries, ...(predictions ? { predictions } : {}) };
 }

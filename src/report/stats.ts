@@ -29,8 +29,16 @@ export function recordsOf(cells: ReportCell[], metric: string): ResultRecord[] {
   return out;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pts`;
+/** Below this many cases a share of cases reads as more than it is (one case is "100%") and no sign test can reach
+ * p < 0.05 (four wins of four give p = 0.125), so counts are given as counts. */
+export const MIN_CASES_FOR_SHARE = 5;
+
+/** "3.8 points lower than ft": a difference of two values in [0, 1], in plain words. */
+export function pointsWords(difference: number, other: string): string {
+  const pts = Math.abs(100 * difference);
+  if (pts < 0.05) return `the same as ${other}`;
+  return `${pts.toFixed(1)} points ${difference > 0 ? 'higher' : 'lower'} than ${other}`;
+}
 
 export function computeStats(cells: ReportCell[], metric: string, baseline: string): Stats {
   const records = recordsOf(cells, metric);
@@ -53,8 +61,14 @@ export function computeStats(cells: ReportCell[], metric: string, baseline: stri
   const headline: string[] = [];
   for (const w of comparison.wins) {
     const g = comparison.largestGain.find((x) => x.strategy === w.strategy);
-    const gain = g ? `; largest gain ${pts(g.gain)} ${name}${g.relativeGain != null ? ` (${g.relativeGain >= 0 ? '+' : '−'}${pct(Math.abs(g.relativeGain))} relative)` : ''} on ${g.case}` : '';
-    headline.push(`${w.strategy} vs ${baseline}: improves in ${w.wins} of ${w.cases} case(s) (${pct(w.share)}), ties ${w.ties}, worse in ${w.losses}${gain}`);
+    if (w.cases === 1) {
+      headline.push(`${w.strategy}: ${g ? `${pointsWords(g.gain, baseline)} in test ${name} on ${g.case}` : `no common case with ${baseline}`} (one case: nothing to count across cases)`);
+      continue;
+    }
+    const counted = `${w.strategy} against ${baseline}: higher ${name} in ${w.wins} of ${w.cases} cases, lower in ${w.losses}, tied in ${w.ties}`;
+    const share = w.cases >= MIN_CASES_FOR_SHARE ? ` (${(100 * w.share).toFixed(0)}% of cases; sign test p = ${w.signTestP.toFixed(3)})` : ` (too few cases for a sign test)`;
+    const gains = g ? `; on average ${pointsWords(g.meanGain, baseline)}; at best ${pointsWords(g.gain, baseline)}${g.relativeGain != null && g.gain > 0 ? ` (${(100 * g.relativeGain).toFixed(1)}% relative)` : ''} on ${g.case}` : '';
+    headline.push(`${counted}${share}${gains}`);
   }
   return { metric, baseline, comparison, ranks, headline, note: null };
 }

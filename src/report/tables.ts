@@ -9,7 +9,7 @@ import { CELL_BOOTSTRAP } from './intervals.ts';
 import { MAJORITY, PAIRED_BOOTSTRAP, type PairedImages } from './paired-tests.ts';
 import type { ReportData, ReportCell } from './load.ts';
 import type { LrChoice } from './select-lr.ts';
-import { METRIC_LABELS, type Stats } from './stats.ts';
+import { METRIC_LABELS, MIN_CASES_FOR_SHARE, type Stats } from './stats.ts';
 
 export interface TCell {
   text: string;
@@ -72,23 +72,25 @@ export function mainTable(stats: Stats, majority?: MajorityView): Table | null {
 export function improvementTable(stats: Stats): Table | null {
   const c = stats.comparison;
   if (!c || c.wins.length === 0) return null;
+  const few = (w: { cases: number }) => w.cases < MIN_CASES_FOR_SHARE;
   const rows = c.wins.map((w) => {
     const g = c.largestGain.find((x) => x.strategy === w.strategy);
     return [
       t(w.strategy),
-      t(`${w.wins}/${w.cases}`, { data: { strategy: w.strategy, wins: w.wins, cases: w.cases, share: w.share } }),
-      t(`${(100 * w.share).toFixed(1)}%`, { bold: w.share > 0.5 }),
+      t(`${w.wins} of ${w.cases}`, { data: { strategy: w.strategy, wins: w.wins, cases: w.cases, share: w.share } }),
+      t(few(w) ? '–' : `${(100 * w.share).toFixed(0)}%`, { bold: !few(w) && w.share > 0.5 }),
       t(`${w.ties} / ${w.losses}`),
-      t(p3(w.signTestP)),
-      t(g ? `${g.meanGain >= 0 ? '+' : ''}${(100 * g.meanGain).toFixed(2)}` : '–'),
-      t(g ? `${g.gain >= 0 ? '+' : ''}${(100 * g.gain).toFixed(2)} (${g.relativeGain != null ? `${(100 * g.relativeGain).toFixed(1)}%` : '–'}) on ${g.case}` : '–'),
+      t(few(w) ? '–' : p3(w.signTestP)),
+      t(g ? `${g.meanGain >= 0 ? '+' : '−'}${Math.abs(100 * g.meanGain).toFixed(2)}` : '–'),
+      t(g ? `${g.gain >= 0 ? '+' : '−'}${Math.abs(100 * g.gain).toFixed(2)}${g.relativeGain != null ? ` (${g.relativeGain >= 0 ? '+' : '−'}${Math.abs(100 * g.relativeGain).toFixed(1)}% relative)` : ''} on ${g.case}` : '–'),
     ];
   });
   return {
     id: 'improves',
-    title: `Improves over ${c.baseline}?`,
-    note: `wins = cases where the strategy's mean beats ${c.baseline}'s; sign test on wins vs losses; gains in points of ${stats.metric} (relative gain in brackets)`,
-    columns: ['strategy', 'wins / cases', 'share', 'ties / losses', 'sign-test p', 'mean gain (pts)', 'largest gain (pts)'],
+    title: `Better than ${c.baseline}?`,
+    note: `wins = cases where the strategy's mean beats ${c.baseline}'s; share and sign test (wins against losses) only from ${MIN_CASES_FOR_SHARE} cases on — with fewer, a share overstates and no sign test can reach p < 0.05; ` +
+      `differences are strategy − ${c.baseline} in points of ${METRIC_LABELS[stats.metric] ?? stats.metric} (negative: lower than ${c.baseline}); best case = the case where the strategy does best against ${c.baseline}`,
+    columns: ['strategy', 'wins / cases', 'share of cases', 'ties / losses', 'sign-test p', 'mean difference (pts)', 'best case (pts)'],
     rows,
   };
 }
