@@ -19,6 +19,9 @@ export interface MedmnistInfo {
   modality: string;
   task: Task;
   classNames: string[];
+  /** The class a clinician calls positive (what the test looks for), where the dataset makes it clear; sensitivity,
+   * specificity, PPV and NPV in the report are of this class. */
+  positiveClass?: number;
   channels: 1 | 3;
   splits: Record<SplitName, number>;
   license: string;
@@ -62,6 +65,7 @@ export const MEDMNIST: readonly MedmnistInfo[] = [
   {
     name: 'pneumoniamnist', pythonClass: 'PneumoniaMNIST', modality: 'Chest X-Ray', task: 'binary-class', channels: 1, license: 'CC BY 4.0',
     classNames: ['normal', 'pneumonia'],
+    positiveClass: 1,
     splits: s(4708, 524, 624),
     md5: md5('28209eda62fecd6e6a2d98b1501bb15f', '8f4eceb4ccffa70c672198ea285246c6', '05b46931834c231683c68f40c47b2971', 'd6a3c71de1b945ea11211b03746c1fe1'),
   },
@@ -74,6 +78,7 @@ export const MEDMNIST: readonly MedmnistInfo[] = [
   {
     name: 'breastmnist', pythonClass: 'BreastMNIST', modality: 'Breast Ultrasound', task: 'binary-class', channels: 1, license: 'CC BY 4.0',
     classNames: ['malignant', 'normal, benign'],
+    positiveClass: 0,
     splits: s(546, 78, 156),
     md5: md5('750601b1f35ba3300ea97c75c52ff8f6', '742edef2a1fd1524b2efff4bd7ba9364', '363e4b3f8d712e9b5de15470a2aaadf1', 'b56378a6eefa9fed602bb16d192d4c8b'),
   },

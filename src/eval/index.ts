@@ -29,3 +29,5 @@ export type { BootstrapOptions, BootstrapResult, MetricFn, MetricName } from './
 export { bootstrapCI, bootstrapStatistic, METRICS, quantileSorted } from './bootstrap.ts';
 export type { DeLongTest, MajorityBaseline, McNemarTest, PairedBootstrapOptions, PairedBootstrapResult } from './paired.ts';
 export { delongTest, holm, majorityBaseline, mcnemarExact, pairedBootstrap } from './paired.ts';
+export type { BinaryDiagnostics, Proportion } from './diagnostic.ts';
+export { binaryDiagnostics, normalQuantile, wilsonInterval } from './diagnostic.ts';

@@ -13,6 +13,7 @@ import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { writePredictionCsvs } from './predictions-csv.ts';
 import { cellIntervals } from './intervals.ts';
 import { pairedImageTests } from './paired-tests.ts';
+import { caseDiagnostics, diagnosticsTable, perClassTable } from './per-class.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
@@ -39,6 +40,9 @@ export interface WrittenReport {
 export interface ReportOptions {
   /** Also write every done cell's per-image predictions as CSV. */
   predictions?: boolean;
+  /** Two-class cases: the class (name or index) whose sensitivity, specificity, PPV and NPV are shown, instead of
+   * the dataset's clinically positive class or the minority class. */
+  positiveClass?: string;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
@@ -79,6 +83,9 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), pairedImagesTable(paired), rankTable(stats), lrTable(choices, metric)]
     .filter((x): x is Table => x != null);
   const tail = [cellsTable({ ...data, cells: analysed }, { metric, intervals, majority: majority.byCell }), metadataTable({ ...data, cells: analysed })];
+  // Per case: what a clinician reads first for a two-class test, then every class.
+  const classTables = [...byCase].flatMap(([name, cs]) => [diagnosticsTable(name, caseDiagnostics(cs, options.positiveClass)), perClassTable(name, cs)])
+    .filter((x): x is Table => x != null);
   const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');
 
   const heat = await figure(gainHeatmapSpec(stats), `gain of each strategy over ${stats.baseline} per case, in points of ${metric} (blue = better)`);
@@ -108,6 +115,7 @@ ${perCaseLines.length ? `<h2>Which strategy to use</h2>\n${perCaseLines.map((x) 
 ${stats.headline.length ? `<h2>Each strategy against ${esc(stats.baseline)}, across cases</h2><ul class="headline">${stats.headline.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : ''}
 <h2>Results</h2>
 ${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
+${classTables.length ? `<h2>Per class</h2>\n${classTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}` : ''}
 ${heat || rank ? `<h2>Comparison charts</h2>${heat}${rank}` : ''}
 ${perCase.length ? `<h2>Learning curves, confusion matrices, calibration</h2>${perCase.join('\n')}` : ''}
 ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
@@ -120,7 +128,7 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
     ...(predictionsNote ? [`> ${predictionsNote}`, ''] : []),
     ...(perCaseLines.length ? ['## Which strategy to use', '', ...perCaseLines.flatMap((x) => x.lines.map((h) => `- ${h}`)), ''] : []),
     ...(stats.headline.length ? [`## Each strategy against ${stats.baseline}, across cases`, '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
-    ...[...statTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
+    ...[...statTables, ...classTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
     'Charts (gain heat map, ranks, learning curves, confusion matrices, calibration): see index.html.', ''].join('\n');
 
   const out = join(dir, 'report');
