@@ -159,7 +159,7 @@ export async function openCsvManifest(path: string, opts: CsvOptions = {}): Prom
     let label = indexOf.get(r.label);
     if (label === undefined && isInt(r.label)) label = Number(r.label);
     if (label === undefined || label < 0 || label >= classNames.length) {
-      problems.badFile(`${file} line ${r.line}`, `label '${r.label}' is out of range (classes: ${classNames.length <= 12 ? classNames.map((c, i) => (c === String(i) ? c : `${i}=${c}`)).join(', ') : `0..${classNames.length - 1}`})`);
+      problems.badFile(`${file} line ${r.line}`, `label '${r.label}' is out of range (classes: ${classNames.length <= 12 ? classNames.map((c, i) => (c === String(i) ? c : `${i} ${JSON.stringify(c)}`)).join('; ') : `0..${classNames.length - 1}`})`);
       continue;
     }
     samples.push({ path: r.path, label, split: r.split, group: r.group });

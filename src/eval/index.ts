@@ -31,3 +31,5 @@ export type { DeLongTest, MajorityBaseline, McNemarTest, PairedBootstrapOptions,
 export { delongTest, holm, majorityBaseline, mcnemarExact, pairedBootstrap } from './paired.ts';
 export type { BinaryDiagnostics, Proportion } from './diagnostic.ts';
 export { binaryDiagnostics, normalQuantile, wilsonInterval } from './diagnostic.ts';
+export type { CurvePoint, Curves } from './curves.ts';
+export { rocPrCurves } from './curves.ts';

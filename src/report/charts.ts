@@ -1,12 +1,13 @@
 /**
  * The report's charts as Vega-Lite specs, rendered to SVG strings in Node (no browser, no canvas): heat map of the
  * gain over the baseline, average ranks with the Nemenyi critical difference, learning curves, confusion matrices,
- * reliability diagrams.
+ * reliability diagrams (ROC and precision–recall curves: curve-charts.ts). Labels are never cut short (FULL_LABELS).
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ReportCell } from './load.ts';
 import type { Stats } from './stats.ts';
+import { FULL_LABELS, learningSpec } from './curve-charts.ts';
 
 const FONT = { font: 'system-ui, -apple-system, Segoe UI, sans-serif', labelFont: 'system-ui, sans-serif', titleFont: 'system-ui, sans-serif' };
 
@@ -33,8 +34,8 @@ export function gainHeatmapSpec(stats: Stats): TopLevelSpec | null {
     width: { step: 56 },
     height: { step: 30 },
     encoding: {
-      x: { field: 'strategy', type: 'nominal', sort: c.strategies.slice(1), axis: { labelAngle: -30, title: null } },
-      y: { field: 'case', type: 'nominal', sort: c.cases, title: null },
+      x: { field: 'strategy', type: 'nominal', sort: c.strategies.slice(1), axis: { labelAngle: -30, title: null, ...FULL_LABELS } },
+      y: { field: 'case', type: 'nominal', sort: c.cases, title: null, axis: { ...FULL_LABELS } },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'gain', type: 'quantitative', scale: { scheme: 'redblue', domain: [-max, max] }, title: 'gain (pts)' } } },
@@ -51,7 +52,7 @@ export function rankSpec(stats: Stats): TopLevelSpec | null {
   const best = Math.min(...r.averageRanks);
   const top = Math.max(r.strategies.length, r.cd != null ? best + r.cd : 0);
   const layers: object[] = [
-    { mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'rank', type: 'quantitative', scale: { domain: [1, top] }, title: 'average rank (1 = best)' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' }, title: null }, x2: { datum: 1 } } },
+    { mark: { type: 'rule', color: '#999' }, encoding: { x: { field: 'rank', type: 'quantitative', scale: { domain: [1, top] }, title: 'average rank (1 = best)' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' }, title: null, axis: { ...FULL_LABELS } }, x2: { datum: 1 } } },
     { mark: { type: 'point', filled: true, size: 80 }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' } } } },
     { mark: { type: 'text', dx: 24, fontSize: 10 }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'strategy', type: 'nominal', sort: { field: 'rank' } }, text: { field: 'rank', type: 'quantitative', format: '.2f' } } },
   ];
@@ -74,32 +75,10 @@ export function rankSpec(stats: Stats): TopLevelSpec | null {
   } as TopLevelSpec;
 }
 
-/** Validation metric and training loss per epoch for each strategy of one case (first seed). */
+/** Train loss, validation loss, accuracy and AUC per epoch for each strategy of one case (first seed). */
 export function learningCurvesSpec(caseName: string, cells: ReportCell[]): TopLevelSpec | null {
   const seed = Math.min(...cells.map((c) => c.seed));
-  const values = cells.filter((c) => c.seed === seed).flatMap((c) => c.epochs.flatMap((e) => [
-    { strategy: c.label, epoch: e.epoch, series: 'train loss', value: e.trainLoss },
-    ...(e.val ? [{ strategy: c.label, epoch: e.epoch, series: 'val accuracy', value: e.val.accuracy }] : []),
-  ]));
-  if (values.length === 0) return null;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${caseName} · seed ${seed}`,
-    data: { values },
-    columns: 2,
-    facet: { field: 'series', type: 'nominal', title: null },
-    spec: {
-      width: 300,
-      height: 180,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
-        y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
-        color: { field: 'strategy', type: 'nominal' },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  } as TopLevelSpec;
+  return learningSpec(`${caseName} · seed ${seed}`, cells.filter((c) => c.seed === seed).map((c) => ({ label: c.label, epochs: c.epochs })));
 }
 
 /** Confusion matrices (test split, first seed) of every strategy of one case, side by side. */
@@ -112,18 +91,20 @@ export function confusionSpec(caseName: string, cells: ReportCell[]): TopLevelSp
     })));
   });
   if (values.length === 0) return null;
+  // Class order, not alphabetical, on both axes: row i is class i, whatever its name.
+  const order = [...new Set(values.map((v) => v.true))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${caseName} · test split · seed ${seed} (rows: true class; colour: share of the row)`,
     data: { values },
     columns: 4,
-    facet: { field: 'strategy', type: 'nominal', title: null },
+    facet: { field: 'strategy', type: 'nominal', title: null, header: { labelLimit: 0 } },
     spec: {
       width: 110,
       height: 110,
       encoding: {
-        x: { field: 'predicted', type: 'nominal', axis: { labelAngle: -30, labelLimit: 70 } },
-        y: { field: 'true', type: 'nominal', axis: { labelLimit: 70 } },
+        x: { field: 'predicted', type: 'nominal', sort: order, axis: { labelAngle: -30, ...FULL_LABELS } },
+        y: { field: 'true', type: 'nominal', sort: order, axis: { ...FULL_LABELS } },
       },
       layer: [
         { mark: 'rect', encoding: { color: { field: 'share', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] }, legend: null } } },
@@ -153,7 +134,7 @@ export function calibrationSpec(caseName: string, cells: ReportCell[]): TopLevel
         encoding: {
           x: { field: 'confidence', type: 'quantitative', scale: { domain: [0, 1] }, title: 'mean confidence' },
           y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' },
-          color: { field: 'strategy', type: 'nominal' },
+          color: { field: 'strategy', type: 'nominal', legend: { ...FULL_LABELS } },
         },
       },
     ],

@@ -13,7 +13,8 @@ import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { writePredictionCsvs } from './predictions-csv.ts';
 import { cellIntervals } from './intervals.ts';
 import { pairedImageTests } from './paired-tests.ts';
-import { caseDiagnostics, diagnosticsTable, perClassTable } from './per-class.ts';
+import { caseDiagnostics, diagnosticsTable, perClassTable, positiveClass } from './per-class.ts';
+import { rocPrSpec } from './curve-charts.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
 import { LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
@@ -90,10 +91,18 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
 
   const heat = await figure(gainHeatmapSpec(stats), `gain of each strategy over ${stats.baseline} per case, in points of ${metric} (blue = better)`);
   const rank = await figure(rankSpec(stats), 'average rank of each strategy over the cases (1 = best)');
+  // ROC and precision–recall of the positive class (as in the per-class section), first seed, two-class cases.
+  const rocPr = (name: string, cells: ReportCell[]) => {
+    const seed = Math.min(...cells.map((c) => c.seed));
+    const first = cells.filter((c) => c.seed === seed && c.testPredictions);
+    const positive = first.length ? positiveClass(first[0], options.positiveClass) : null;
+    return positive ? rocPrSpec(`${name} · test split · seed ${seed}`, first.map((c) => ({ label: c.label, predictions: c.testPredictions! })), positive.index, positive.name) : null;
+  };
   const perCase: string[] = [];
   for (const [name, cells] of byCase) {
     perCase.push(`<h3>${esc(name)}</h3>`,
-      await figure(learningCurvesSpec(name, cells), 'training loss and validation accuracy per epoch'),
+      await figure(learningCurvesSpec(name, cells), 'training loss, validation loss, validation accuracy and validation AUC per epoch'),
+      await figure(rocPr(name, cells), 'ROC (dashed: chance) and precision–recall (dashed: the positive share of the test split) on the test split, first seed'),
       await figure(confusionSpec(name, cells), 'confusion matrices on the test split'),
       await figure(calibrationSpec(name, cells), 'reliability diagram on the test split (dashed: perfect calibration)'));
   }
@@ -117,7 +126,7 @@ ${stats.headline.length ? `<h2>Each strategy against ${esc(stats.baseline)}, acr
 ${statTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}
 ${classTables.length ? `<h2>Per class</h2>\n${classTables.map((tb) => `<h3>${esc(tb.title)}</h3>\n${tableHtml(tb)}`).join('\n')}` : ''}
 ${heat || rank ? `<h2>Comparison charts</h2>${heat}${rank}` : ''}
-${perCase.length ? `<h2>Learning curves, confusion matrices, calibration</h2>${perCase.join('\n')}` : ''}
+${perCase.length ? `<h2>Learning curves, ROC and precision–recall, confusion matrices, calibration</h2>${perCase.join('\n')}` : ''}
 ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
 <p class="note">written by medft ${esc(new Date().toISOString())} from ${esc(join(data.dir, 'results.db'))}</p>
 </body></html>
@@ -129,7 +138,7 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
     ...(perCaseLines.length ? ['## Which strategy to use', '', ...perCaseLines.flatMap((x) => x.lines.map((h) => `- ${h}`)), ''] : []),
     ...(stats.headline.length ? [`## Each strategy against ${stats.baseline}, across cases`, '', ...stats.headline.map((h) => `- ${h}`), ''] : []),
     ...[...statTables, ...classTables, ...tail].flatMap((tb) => [`## ${tb.title}`, '', tableMarkdown(tb), '']),
-    'Charts (gain heat map, ranks, learning curves, confusion matrices, calibration): see index.html.', ''].join('\n');
+    'Charts (gain heat map, ranks, learning curves, ROC and precision–recall curves, confusion matrices, calibration): see index.html.', ''].join('\n');
 
   const out = join(dir, 'report');
   mkdirSync(out, { recursive: true });

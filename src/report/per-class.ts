@@ -23,9 +23,9 @@ export const classNamesOf = (c: ReportCell): string[] => {
   return Array.from({ length: k }, (_, i) => stored?.[i] ?? c.test?.perClass[i]?.name ?? String(i));
 };
 
-function medmnistPositive(c: ReportCell): number | undefined {
+function medmnistPositive(dataset: string): number | undefined {
   try {
-    return parseMedmnistName(c.config.dataset.data)?.info.positiveClass;
+    return parseMedmnistName(dataset)?.info.positiveClass;
   } catch {
     // Not a MedMNIST name medft knows (a folder, a CSV, an unknown size): no metadata to take it from.
     return undefined;
@@ -33,25 +33,29 @@ function medmnistPositive(c: ReportCell): number | undefined {
 }
 
 /**
- * `override` is a class name or index (`medft report --positive-class`); else the dataset's metadata; else the class
- * with fewer test images (ties → class 1), the usual convention for the condition a test looks for.
+ * The positive class of a two-class problem: `override` (a class name or index, `--positive-class`), else the
+ * dataset's metadata, else the class with fewer test images (ties → class 1), the usual convention for the condition
+ * a test looks for. `where` names the problem in the error.
  */
-export function positiveClass(c: ReportCell, override?: string): PositiveClass | null {
-  const names = classNamesOf(c);
-  if (names.length !== 2 || !c.test) return null;
+export function choosePositive(names: string[], support: number[], dataset: string, override: string | undefined, where: string): PositiveClass | null {
+  if (names.length !== 2) return null;
   if (override != null) {
     const byName = names.indexOf(override);
     const index = byName >= 0 ? byName : /^\d+$/.test(override) ? Number(override) : -1;
     if (index < 0 || index > 1) {
-      throw new UsageError(`--positive-class ${JSON.stringify(override)}: ${c.caseName} has the classes ${names.map((n, i) => `${i} ${JSON.stringify(n)}`).join('; ')}; give one of their names or indices`);
+      throw new UsageError(`--positive-class ${JSON.stringify(override)}: ${where} has the classes ${names.map((n, i) => `${i} ${JSON.stringify(n)}`).join('; ')}; give one of their names or indices`);
     }
     return { index, name: names[index], source: 'option' };
   }
-  const known = medmnistPositive(c);
+  const known = medmnistPositive(dataset);
   if (known != null) return { index: known, name: names[known], source: 'dataset' };
-  const support = c.test.perClass.map((p) => p.support);
   const index = support[0] < support[1] ? 0 : 1;
   return { index, name: names[index], source: 'minority' };
+}
+
+export function positiveClass(c: ReportCell, override?: string): PositiveClass | null {
+  if (!c.test) return null;
+  return choosePositive(classNamesOf(c), c.test.perClass.map((p) => p.support), c.config.dataset.data, override, c.caseName);
 }
 
 const f3 = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(3));

@@ -92,7 +92,7 @@ test('bad CSV rows: missing file, duplicate path, label out of range, unknown sp
   await assert.rejects(openCsvManifest(dup), /line 8: duplicate path \.\/img\/0002\.png \(also on line 4\)/);
 
   const range = write(join(dir, 'range.csv'), [head, ...body.slice(0, 5), `${rels[5]},7`].join('\n'));
-  await assert.rejects(openCsvManifest(range, { classes: ['healthy', 'sick'] }), /line 7: label '7' is out of range \(classes: 0=healthy, 1=sick\)/);
+  await assert.rejects(openCsvManifest(range, { classes: ['healthy', 'sick'] }), /line 7: label '7' is out of range \(classes: 0 "healthy"; 1 "sick"\)/);
   await assert.rejects(openCsvManifest(write(join(dir, 'neg.csv'), [head, ...body.slice(0, 5), `${rels[5]},-1`].join('\n'))), /label '-1' is out of range/);
   await assert.rejects(openCsvManifest(write(join(dir, 'split.csv'), ['path,label,split', ...body.map((b) => `${b},holdout`)].join('\n'))), /unknown split 'holdout'/);
   await assert.rejects(openCsvManifest(write(join(dir, 'nolabel.csv'), ['path,whatever', ...body].join('\n'))), /no label column .* name it with --label-column/);

@@ -112,6 +112,12 @@ describe('per-class tables and diagnostic accuracy in the report', () => {
       assert.equal(weighted[3], N);
     }
     assert.match(md, /## Sensitivity and specificity: breastmnist × tiny_cnn/);
+    // The ROC / precision–recall chart of the case, of the same positive class, with every label whole.
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    const roc = svgs.filter((x) => x.includes('sensitivity (true-positive rate)'));
+    assert.equal(roc.length, 1);
+    assert.match(roc[0], /positive class: (&quot;|")malignant(&quot;|")/);
+    for (const x of svgs) assert.ok(!x.includes('…'), 'no chart label cut with an ellipsis');
     assert.match(md, /## Per class on the test split: breastmnist × tiny_cnn/);
   });
 

@@ -41,7 +41,10 @@ describe('medft finetune / evaluate / predict', () => {
     if (replicas > 1) assert.match(second.stderr, new RegExp(`data-parallel: each batch split over ${replicas} wasm engines`));
     else assert.doesNotMatch(second.stderr, /data-parallel/);
     assert.match(second.stdout, /^test \(n = 156\): accuracy [\d.]+ · balanced accuracy/);
-    for (const f of ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv']) assert.ok(existsSync(join(out, f)), f);
+    for (const f of ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', 'learning-curves.svg', 'roc-pr.svg']) assert.ok(existsSync(join(out, f)), f);
+    // The charts the report draws, of this run: BreastMNIST's positive class is 'malignant'.
+    assert.match(readFileSync(join(out, 'roc-pr.svg'), 'utf8'), /positive class: (&quot;|")malignant(&quot;|")/);
+    assert.match(readFileSync(join(out, 'learning-curves.svg'), 'utf8'), />validation loss</);
     assert.ok(!existsSync(join(out, 'checkpoint')), 'checkpoint removed after a finished run');
     const meta = JSON.parse(readFileSync(join(out, 'medft.json'), 'utf8'));
     assert.equal(meta.model.name, 'tiny_cnn');

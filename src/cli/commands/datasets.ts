@@ -41,8 +41,10 @@ function printReport(r: InspectReport): void {
     out.push(`medmnist    ${m.name} · ${m.modality} · ${r.task} · ${m.license}`);
     out.push(`md5         ${m.md5} ${m.md5Status === 'official' ? '(official)' : m.md5Status === 'legacy' ? '(official, MedMNIST v2 record 6496656)' : `(MODIFIED: official is ${m.officialMd5})`}`);
   } else out.push(`task        ${r.task}`);
-  out.push(`classes     ${r.classNames.map((c, i) => `${i}=${c}`).join(', ')}`);
-  const names = r.classNames.map((c) => (c.length > 14 ? `${c.slice(0, 13)}…` : c));
+  // Quoted and separated by '; ', so that "normal, benign" reads as one class; the split table uses indices as
+  // column heads so that long names neither get cut nor push the columns apart.
+  out.push(`classes     ${r.classNames.map((c, i) => `${i} ${JSON.stringify(c)}`).join('; ')}`);
+  const names = r.classNames.map((_, i) => `class ${i}`);
   const widths = names.map((n) => Math.max(n.length, 6));
   out.push(`${'split'.padEnd(8)}${pad('total', 8)}  ${names.map((n, i) => pad(n, widths[i])).join('  ')}  ${pad('imbalance', 9)}`);
   for (const s of r.splits) {

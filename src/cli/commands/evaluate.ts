@@ -13,12 +13,18 @@ import { positiveInt } from '../options.ts';
 const f = (x: number | null) => (x == null ? '–' : x.toFixed(4));
 
 /** The metrics of one split as a few lines on stdout. */
+/** Class names are quoted, so that "normal, benign" reads as one class. */
 export function printReport(split: string, r: ClassificationReport, classNames: readonly string[]): void {
+  const names = r.confusionMatrix.map((_, i) => String(classNames[i] ?? i));
+  // Every row label padded to the longest, and the columns numbered, so the matrix stays aligned whatever the names.
+  const width = Math.max(...names.map((n) => n.length + 4));
+  const cell = Math.max(6, ...r.confusionMatrix.flat().map((v) => String(v).length + 2));
   const lines = [
     `${split} (n = ${r.n}): accuracy ${f(r.accuracy)} · balanced accuracy ${f(r.balancedAccuracy)} · macro-F1 ${f(r.macroF1)} · macro AUC ${f(r.macroAuc)} · ECE ${f(r.ece)} · NLL ${f(r.nll)}`,
-    `per-class recall: ${r.perClass.map((c) => `${classNames[c.class] ?? c.class} ${f(c.recall)}`).join(' · ')}`,
-    'confusion matrix (rows: true, columns: predicted):',
-    ...r.confusionMatrix.map((row, i) => `  ${String(classNames[i] ?? i).padEnd(12)} ${row.map((v) => String(v).padStart(6)).join('')}`),
+    `per-class recall: ${r.perClass.map((c) => `${JSON.stringify(String(classNames[c.class] ?? c.class))} ${f(c.recall)}`).join(' · ')}`,
+    'confusion matrix (rows: true class, columns: predicted class, by index):',
+    `  ${''.padEnd(width)} ${names.map((_, j) => String(j).padStart(cell)).join('')}`,
+    ...r.confusionMatrix.map((row, i) => `  ${`${i} ${JSON.stringify(names[i])}`.padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -12,8 +12,10 @@ import { planEpochs } from '../../train/plan.ts';
 import { formatEpochLine } from '../../train/progress.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
+import { writeRunCharts } from '../../report/run-charts.ts';
 
 interface FinetuneCliOptions {
+  positiveClass?: string;
   data: string;
   model: string;
   strategy: string;
@@ -74,7 +76,7 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--data <path|name>', 'dataset: an .npz, image folder, CSV manifest, or a MedMNIST name found in MEDFT_DATA_DIR')
     .requiredOption('--model <name>', "backbone (see 'medft models')")
     .requiredOption('--strategy <id>', `fine-tuning strategy: ${strategyIds().join(', ')} (see 'medft strategies')`)
-    .requiredOption('--out <dir>', 'output folder: model.json + weights.bin, medft.json, metrics.json, curves.csv')
+    .requiredOption('--out <dir>', 'output folder: model.json + weights.bin, medft.json, metrics.json, curves.csv, learning-curves.svg, roc-pr.svg (two classes)')
     .option('--epochs <n>', 'epochs in total (all phases)', '10')
     .option('--lr <x>', 'base learning rate (strategies scale it per phase/block)', '1e-4')
     .option('--batch <n>', 'batch size', '16')
@@ -100,6 +102,7 @@ export function registerFinetune(program: Command): void {
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
     .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
     .option('--no-progress', 'no progress bar within epochs')
+    .option('--positive-class <name|index>', "two classes: the class of roc-pr.svg (default: the dataset's clinically positive class where medft knows it, else the class with fewer test images)")
     .option('--json', 'print the final metrics as JSON on stdout')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -161,7 +164,11 @@ Examples:
         process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
         return;
       }
-      process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
+      const charts = await writeRunCharts(opts.out, {
+        label: opts.strategy, dataset: opts.data, classNames: result.dataset.classNames, history: result.training.history,
+        test: result.predictions?.test ?? null, positiveClass: opts.positiveClass,
+      });
+      process.stderr.write(`saved ${opts.out}/{${['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', ...charts.files].join(',')}}\n`);
       if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
       else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
       else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
