@@ -147,7 +147,7 @@ ${tail.map((tb) => `<h2>${esc(tb.title)}</h2>\n${tableHtml(tb)}`).join('\n')}
   const csvPath = join(out, 'results.csv');
   writeFileSync(htmlPath, html);
   writeFileSync(markdownPath, md);
-  writeFileSync(csvPath, resultsCsv(data));
+  writeFileSync(csvPath, resultsCsv(data, choices));
   const predictions = options.predictions ? writePredictionCsvs(data.dir, data.cells) : undefined;
   return { htmlPath, markdownPath, csvPath, headline, summaries, ...(predictions ? { predictions } : {}) };
 }

@@ -73,12 +73,23 @@ describe('medft finetune / evaluate / predict', () => {
     assert.equal(report.accuracy, metrics.test.accuracy);
     assert.equal(report.macroAuc, metrics.test.macroAuc);
     const a = write(join(dir, 'a.png'), png(28, 28, 1, 8, Array.from({ length: 784 }, (_, i) => i % 256)));
-    const b = write(join(dir, 'b.png'), png(40, 30, 3, 8, Array.from({ length: 3600 }, (_, i) => (i * 7) % 256)));
-    const p = medft(['predict', '--model', out, a, b]);
+    // A name with a comma and a quote: the CSV must quote it (RFC 4180) so that it stays one field.
+    const b = write(join(dir, 'b, "2".png'), png(40, 30, 3, 8, Array.from({ length: 3600 }, (_, i) => (i * 7) % 256)));
+    const p = medft(['predict', '--model', out, a, b, '--quiet']);
     assert.equal(p.status, 0, p.stderr);
+    assert.equal(p.stderr, '', '--quiet: no banner');
     const lines = p.stdout.trim().split('\n');
-    assert.equal(lines.length, 2);
-    assert.match(lines[0], /a\.png\t(malignant|normal, benign)\tmalignant=[\d.]+ normal, benign=[\d.]+$/);
+    assert.equal(lines[0], 'file,predicted,p_malignant,"p_normal, benign"');
+    assert.equal(lines.length, 3);
+    const fields = (l: string) => [...l.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => (m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1]));
+    const json = JSON.parse(medft(['predict', '--model', out, a, b, '--json']).stdout);
+    lines.slice(1).forEach((l, i) => {
+      const [file, predicted, p0, p1] = fields(l);
+      assert.equal(file, [a, b][i]);
+      assert.ok(Math.abs(Number(p0) + Number(p1) - 1) < 1e-5);
+      assert.equal(predicted, Number(p0) >= Number(p1) ? 'malignant' : 'normal, benign');
+      assert.deepEqual([json[i].file, json[i].predicted, json[i].probabilities.malignant], [file, predicted, Number(p0)]);
+    });
   });
 
   it('usage errors are one line with exit 2', () => {

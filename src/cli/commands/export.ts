@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exportBestModels } from '../../report/best-model.ts';
 
-interface ExportCliOptions { out: string; case?: string; download?: boolean; progress: boolean }
+interface ExportCliOptions { out: string; case?: string; download?: boolean; progress: boolean; json?: boolean }
 
 export function registerExport(program: Command): void {
   program
@@ -11,6 +11,7 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <dir>', 'where to write <out>/<case>/ (model.json, weights.bin, medft.json, metrics.json)')
     .option('--case <name>', "only this case, as the report names it (e.g. 'breastmnist × resnet50')")
     .option('--download', 'download MedMNIST datasets that are not found locally (when a cell must be trained again)')
+    .option('--json', 'print one JSON array on stdout: per case the folder written, strategy, seed, cell, stored and reproduced test value')
     .option('--no-progress', 'no line per epoch while a cell is trained again')
     .addHelpText('after', `
 The best model of a case is chosen on the validation split only: the strategy with the best mean validation value
@@ -28,6 +29,13 @@ Examples:
         log: (l) => process.stderr.write(`${l}\n`),
         events: opts.progress ? { onEpochEnd: (r) => process.stderr.write(`  epoch ${r.epoch} [${r.phase}] loss ${r.trainLoss.toFixed(4)}\n`) } : {},
       });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(models.map((m) => ({
+          case: m.caseName, strategy: m.strategy, seed: m.cell.seed, cell: m.cell.id, dir: m.dir, source: m.source, metric: m.metric,
+          meanVal: m.meanVal, seeds: m.seeds, val: m.val, storedTest: m.storedTest, reproducedTest: m.reproducedTest,
+        })), null, 2)}\n`);
+        return;
+      }
       for (const m of models) {
         const check = m.reproducedTest == null ? 'copied from the run'
           : `reproduced test ${m.metric} ${m.reproducedTest.toFixed(4)} (stored ${m.storedTest?.toFixed(4) ?? '–'})${m.storedTest != null && Math.abs(m.reproducedTest - m.storedTest) > 1e-9 ? ' — differs: another backend, thread count or medft version than the run' : ''}`;

@@ -11,6 +11,7 @@ import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
 import { registerStrategies } from './strategies.ts';
 import { registerWorker } from './worker.ts';
+import { addQuiet } from '../quiet.ts';
 
 /** One line per command; each command lives in its own file. */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerWorker(program);
   registerStatus(program);
+  addQuiet(program);
 }

@@ -3,6 +3,7 @@ import { decodeImageFile, preprocess } from '../../data/index.ts';
 import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { probabilitiesOf } from '../../train/predict.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
+import { csvField } from '../../report/csv.ts';
 import { backendOption } from '../options.ts';
 import { positiveInt } from '../options.ts';
 
@@ -23,8 +24,8 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print one JSON array: file, predicted class, probabilities')
     .addOption(backendOption())
     .addHelpText('after', `
-Each image is resized and normalised as recorded in the model's medft.json. Output: one line per image with the
-predicted class and every class's probability.
+Each image is resized and normalised as recorded in the model's medft.json. Output: CSV (RFC 4180) on stdout with a
+header — file, predicted, then p_<class name> per class at full precision — one row per image; --json for JSON.
 
 Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
     .action(async (images: string[], opts: PredictOptions) => {
@@ -36,6 +37,7 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
       const per = size * size * 3;
       const k = meta.classNames.length;
       const rows: { file: string; predicted: string; probabilities: Record<string, number> }[] = [];
+      if (!opts.json) process.stdout.write(`${['file', 'predicted', ...meta.classNames.map((c) => `p_${c}`)].map(csvField).join(',')}\n`);
       try {
         for (let s = 0; s < images.length; s += batch) {
           const files = images.slice(s, s + batch);
@@ -46,7 +48,7 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
             const row = Array.from(p.subarray(i * k, (i + 1) * k));
             const best = row.indexOf(Math.max(...row));
             rows.push({ file, predicted: meta.classNames[best], probabilities: Object.fromEntries(meta.classNames.map((c, j) => [c, row[j]])) });
-            if (!opts.json) process.stdout.write(`${file}\t${meta.classNames[best]}\t${meta.classNames.map((c, j) => `${c}=${row[j].toFixed(4)}`).join(' ')}\n`);
+            if (!opts.json) process.stdout.write(`${[file, meta.classNames[best], ...row].map(csvField).join(',')}\n`);
           });
         }
       } finally {

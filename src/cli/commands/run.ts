@@ -20,6 +20,7 @@ interface RunCliOptions {
   report: boolean;
   backend?: string;
   queue?: string;
+  json?: boolean;
 }
 
 const duration = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
@@ -52,6 +53,14 @@ function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEst
   const probes = est.probes.map((p) => `${p.key} ${p.stepSeconds.toFixed(p.stepSeconds < 0.1 ? 4 : 2)} s/step, ${(1000 * p.forwardSecondsPerImage).toFixed(p.forwardSecondsPerImage < 1e-4 ? 4 : 2)} ms/image forward, probe took ${p.seconds.toFixed(p.seconds < 1 ? 3 : 1)} s`).join('; ');
   process.stdout.write(`estimated ${duration(est.run.seconds)} for ${est.run.cells.length} cell(s) to run on ${est.run.workers} worker(s) (probe: ${probes || 'none needed'}; measured now; ±30%)\n`);
   process.stdout.write('per cell: epochs × train images ÷ batch × step time + (epochs + 1) × val images + test images × forward time; frozen (LP) phases counted as full train steps, an upper bound; early stopping only shortens a cell\n');
+}
+
+function dryRunJson(plan: Plan, status: Map<string, string>, est: { run: RunEstimate; probes: Probe[] } | null) {
+  const secs = new Map(est?.run.cells.map((x) => [x.id, x.seconds]));
+  return {
+    name: plan.spec.name, epochs: plan.spec.epochs, estimatedSeconds: est?.run.seconds ?? null, workers: est?.run.workers ?? null,
+    cells: plan.cells.map((c) => ({ id: c.id, dataset: c.config.dataset.name, model: c.config.model.name, strategy: c.config.strategy.id, seed: c.config.seed, lr: c.config.lr, status: status.get(c.id) ?? 'new', estimatedSeconds: secs.get(c.id) ?? null })),
+  };
 }
 
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
@@ -92,6 +101,7 @@ export function registerRun(program: Command): void {
     .option('--download', 'download MedMNIST datasets that are not found locally')
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
     .option('--no-report', 'do not write the report at the end')
+    .option('--json', 'print one JSON object on stdout at the end (cells run, done, failed; report files; per case the strategy to use) instead of text; with --dry-run, the cells')
     .option('--queue <url>', 'put the cells on a Redis queue for `medft worker`s on any machine instead of a local pool (docs/distributed.md)')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -112,7 +122,9 @@ Examples:
       const plan = planExperiment(file);
       if (opts.dryRun) {
         const status = cellStatuses(opts.out, plan.cells);
-        printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
+        const est = opts.probe ? await estimate(plan, status, opts, workers) : null;
+        if (opts.json) process.stdout.write(`${JSON.stringify(dryRunJson(plan, status, est), null, 2)}\n`);
+        else printDryRun(plan, status, est);
         return;
       }
       const view = progressView(opts.progress, opts.queue ? 0 : workers);
@@ -149,10 +161,18 @@ Examples:
       const secs = ((performance.now() - t0) / 1000).toFixed(0);
       process.stderr.write(`${summary.done}/${summary.total} cells done (${summary.skipped} skipped as already done, ${summary.ran} run, ${summary.failed.length} failed) in ${secs} s; results in ${summary.dbPath}\n`);
       if (summary.previouslyFailed > 0) process.stderr.write(`${summary.previouslyFailed} cell(s) failed in an earlier run; rerun with --retry-failed to try them again\n`);
-      if (opts.report) {
-        // The report's headline ends with the majority-class baseline of each case and the cells below it.
-        const r = await writeReport(opts.out);
-        process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\n`);
+      const report = opts.report ? await writeReport(opts.out) : null;
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({
+          out: opts.out, results: summary.dbPath, total: summary.total, done: summary.done, ran: summary.ran, skipped: summary.skipped,
+          failed: summary.failed.map((f) => ({ cell: f.cell.id, case: f.cell.caseName, strategy: f.cell.config.strategy.id, seed: f.cell.config.seed, error: f.error })),
+          previouslyFailed: summary.previouslyFailed, seconds: Number(secs),
+          report: report ? { html: report.htmlPath, markdown: report.markdownPath, csv: report.csvPath } : null,
+          summaries: report?.summaries ?? null, headline: report?.headline ?? majoritySummary(opts.out),
+        }, null, 2)}\n`);
+      } else if (report) {
+        // The report's first screen: per case the strategy to use, the majority-class baseline, what cannot be told apart.
+        process.stdout.write(`${report.headline.map((l) => `${l}\n`).join('')}report: ${report.htmlPath}\n`);
         process.stdout.write(`best model per case (chosen on validation): medft export ${opts.out} --out <dir>\n`);
       } else if (summary.done > 0) {
         process.stdout.write(majoritySummary(opts.out).map((l) => `${l}\n`).join(''));
