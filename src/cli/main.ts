@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MedftError } from '../errors.ts';
 import { registerCommands } from './commands/index.ts';
+import { helpCommandOf } from './help.ts';
 import { MEDFT_VERSION } from '../version.ts';
 
 
@@ -25,7 +26,7 @@ function fail(err: unknown): never {
       process.exit(0);
     }
     // a usage error, whatever commander's own code: exit 2 like medft's other usage errors
-    process.stderr.write(`medft: ${err.message.replace(/^error: /, '')} (see 'medft --help')\n`);
+    process.stderr.write(`medft: ${err.message.replace(/^error: /, '')} (see '${helpCommandOf(err)}')\n`);
     process.exit(2);
   }
   if (err instanceof MedftError) {

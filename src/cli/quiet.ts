@@ -4,6 +4,7 @@
  * filter sits there: it lets through only the one-line errors main.ts writes, which start with 'medft: '.
  */
 import type { Command } from 'commander';
+import { allCommands } from './help.ts';
 
 export const QUIET_HELP = "no progress, banner or notes on stderr (errors still go there); what goes to stdout is unchanged";
 
@@ -22,9 +23,9 @@ export function quietStderr(): void {
   }) as typeof process.stderr.write;
 }
 
-/** Adds --quiet to every command of `program` and applies it before the command's action runs. */
+/** Adds --quiet to every command and subcommand of `program` and applies it before the command's action runs. */
 export function addQuiet(program: Command): void {
-  for (const cmd of program.commands) cmd.option('-q, --quiet', QUIET_HELP);
+  for (const cmd of allCommands(program)) cmd.option('-q, --quiet', QUIET_HELP);
   program.hook('preAction', (_program, action) => {
     if (action.opts().quiet) quietStderr();
   });

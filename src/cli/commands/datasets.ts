@@ -71,12 +71,21 @@ function printReport(r: InspectReport): void {
 }
 
 export function registerDatasets(program: Command): void {
-  const cmd = program.command('datasets').description('list the known datasets, or inspect a dataset before training on it');
+  const cmd = program.command('datasets').description('list the known datasets, or inspect a dataset before training on it')
+    .addHelpText('after', `
+Examples:
+  medft datasets list
+  medft datasets inspect breastmnist --size 64
+  medft datasets inspect scans/manifest.csv --path-column file --label-column diagnosis --group-column patient`);
 
   cmd
     .command('list')
     .description('the twelve MedMNIST v2 2D datasets: modality, task, classes, official splits, license, and whether a copy is found locally')
     .option('--json', 'print JSON')
+    .addHelpText('after', `
+Examples:
+  medft datasets list
+  medft datasets list --json | jq '.[] | select(.task == "binary-class") | .name'`)
     .action((opts: { json?: boolean }) => {
       const rows = MEDMNIST.map((m) => {
         const local = Object.fromEntries(MEDMNIST_SIZES.map((s) => [s, medmnistCandidates(m.name, s).find((p) => existsSync(p)) ?? null])) as Record<MedmnistSize, string | null>;

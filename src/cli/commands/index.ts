@@ -12,9 +12,11 @@ import { registerStatus } from './status.ts';
 import { registerStrategies } from './strategies.ts';
 import { registerWorker } from './worker.ts';
 import { addQuiet } from '../quiet.ts';
+import { configureHelp, pointUsageErrorsAtHelp } from '../help.ts';
 
 /** One line per command; each command lives in its own file. */
 export function registerCommands(program: Command): void {
+  configureHelp(program);
   registerBench(program);
   registerDatasets(program);
   registerModels(program);
@@ -28,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerStatus(program);
   addQuiet(program);
+  pointUsageErrorsAtHelp(program);
 }

@@ -35,9 +35,12 @@ export function registerModels(program: Command): void {
     .option('--json', 'print one JSON array instead of text')
     .addHelpText('after', `
 Parameter counts are those of the built models in their reference configurations (they equal Keras' counts).
-Weight sources are tried in order for weights: 'imagenet'; MEDFT_WEIGHTS_DIR and MEDFT_CACHE_DIR choose the folders.
+With 'medft finetune --weights imagenet' (the default where a model has weights), the weight sources listed under each model are tried
+in order, and the first one found is loaded; MEDFT_WEIGHTS_DIR and MEDFT_CACHE_DIR are the folders searched.
 
-Example: medft models --json | jq '.[] | {name, configs}'`)
+Examples:
+  medft models
+  medft models --json | jq '.[] | {name, configs}'`)
     .action(async (opts: { json?: boolean }) => {
       // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
       await initEngine('cpu');

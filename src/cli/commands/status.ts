@@ -8,6 +8,12 @@ export function registerStatus(program: Command): void {
     .description('show the cells waiting, running, done and failed on a Redis queue')
     .requiredOption('--queue <url>', 'redis://[:password@]host[:port][/db], or rediss://… for TLS')
     .option('--json', 'print the counts and failures as JSON')
+    .addHelpText('after', `
+The queue is the one 'medft run --queue' fills and 'medft worker's take cells from (docs/distributed.md).
+
+Examples:
+  medft status --queue redis://localhost:6379
+  medft status --queue redis://:secret@queue-host:6379/2 --json | jq '.failed'`)
     .action(async (opts: { queue: string; json?: boolean }) => {
       const s = await queueStatus(opts.queue);
       if (opts.json) { process.stdout.write(`${JSON.stringify(s, null, 2)}\n`); return; }

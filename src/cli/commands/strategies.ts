@@ -9,6 +9,9 @@ function paramsOf(schema: z.ZodObject): ParamInfo[] {
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({ name, default: p.default ?? null, description: p.description ?? '' }));
 }
 
+/** A parameter without a fixed default is derived from the run; its description says how, as '(default: …)'. */
+const derived = (description: string) => `(${/\(default: ([^)]*)\)/.exec(description)?.[1] ?? 'derived from the run'})`;
+
 export function registerStrategies(program: Command): void {
   program
     .command('strategies')
@@ -18,7 +21,10 @@ export function registerStrategies(program: Command): void {
 Hyper-parameters are set with 'medft finetune --param key=value'. The eight strategies of the reference study
 (Davila et al. 2024) are marked with *.
 
-Example: medft strategies --json | jq '.[].id'`)
+Examples:
+  medft strategies
+  medft strategies --json | jq '.[].id'
+  medft finetune --data breastmnist --model resnet50 --strategy lp-ft --param lpEpochs=4 --out runs/bm`)
     .action((opts: { json?: boolean }) => {
       const rows = STRATEGIES.map((s) => ({
         id: s.id === 'surgical' ? 'surgical:<block>' : s.id,
@@ -35,7 +41,7 @@ Example: medft strategies --json | jq '.[].id'`)
       }
       for (const r of rows) {
         const lines = [`${r.study ? '*' : ' '} ${r.id.padEnd(17)} ${r.name}`, `    ${r.summary}`, `    source: ${r.reference}`, `    LR grid (lrGrid: auto): ${r.lrGrid.map((x) => x.toExponential()).join(', ')}`];
-        for (const p of r.params) lines.push(`    --param ${p.name}=${p.default ?? '(required or derived)'}  ${p.description}`);
+        for (const p of r.params) lines.push(`    --param ${p.name}=${p.default ?? derived(p.description)}  ${p.description}`);
         process.stdout.write(`${lines.join('\n')}\n\n`);
       }
     });
