@@ -100,7 +100,7 @@ function holmWords(v: Versus): string {
   const tested = v.holm.filter((h) => h.p != null);
   if (tested.length === 1) return tested[0].p! < 0.001 ? 'Holm p < 0.001' : `Holm p = ${tested[0].p!.toFixed(3)}`;
   const differs = tested.filter((h) => h.p! < ALPHA).length;
-  return `Holm p < ${ALPHA} on ${differs} of ${tested.length} seeds`;
+  return differs === 0 ? `Holm p ≥ ${ALPHA} on all ${tested.length} seeds` : `Holm p < ${ALPHA} on ${differs} of ${tested.length} seeds`;
 }
 
 const list = (xs: string[]) => (xs.length ? xs.join('; ') : 'none');

@@ -176,7 +176,8 @@ describe('medft report', () => {
     const dom = spawnSync(chromium, [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
     assert.equal(dom.status, 0, dom.stderr);
     assert.equal((dom.stdout.match(/<svg/g) ?? []).length, 14);
-    assert.equal((dom.stdout.match(/<table/g) ?? []).length, 6);
+    // 6 result tables, and per case (4, two classes each) sensitivity/specificity and per-class tables.
+    assert.equal((dom.stdout.match(/<table/g) ?? []).length, 6 + 4 * 2);
     const png = join(profile, 'shot.png');
     const shot = spawnSync(chromium, [...flags, `--screenshot=${png}`, '--window-size=1280,2400', '--hide-scrollbars', url], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(shot.status, 0, shot.stderr);
