@@ -1,11 +1,12 @@
 /**
  * Output scripts can consume: `medft report --json --quiet` (one JSON object, nothing on stderr, the same verdicts as
- * the report), errors still on stderr with --quiet, `medft run --dry-run --json` (the cells of the grid), and the
+ * the report), errors still on stderr with --quiet, `medft export --json`, `medft run --dry-run --json` (the cells of
+ * the grid), and the
  * results.csv columns a script needs to group cells (input size, batch size, weights, the LR kept, BatchNorm settings).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +78,24 @@ describe('output for scripts', () => {
       assert.equal(Number(col(row, 'lr')), c.config.lr);
       assert.equal(Number(col(row, 'lr_chosen')), c.config.strategy.id === 'ft' ? 1e-2 : 1e-3);
     }
+  });
+
+  it('medft export --json: per case the model folder written, chosen on validation', () => {
+    // A run that kept its models: export copies the chosen cell's folder (placeholder files stand in for a model).
+    for (const c of cells) {
+      mkdirSync(join(dir, 'cells', c.id), { recursive: true });
+      writeFileSync(join(dir, 'cells', c.id, 'model.json'), JSON.stringify({ cell: c.id }));
+    }
+    const out = join(dir, 'exported');
+    const r = medft(['export', dir, '--out', out, '--json', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const [m, ...rest] = JSON.parse(r.stdout);
+    assert.equal(rest.length, 0);
+    // ft at LR 1e-2 has the best validation accuracy (36 of 40).
+    const best = cells.find((c) => c.config.strategy.id === 'ft' && c.config.lr === 1e-2)!;
+    assert.deepEqual([m.case, m.strategy, m.seed, m.cell, m.source, m.val], ['breastmnist × tiny_cnn', 'ft', 0, best.id, 'kept', 36 / 40]);
+    assert.equal(JSON.parse(readFileSync(join(m.dir, 'model.json'), 'utf8')).cell, best.id);
   });
 
   it('medft run --dry-run --json lists the cells', () => {

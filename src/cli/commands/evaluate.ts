@@ -64,7 +64,7 @@ Examples:
       const ds = await openDataset(opts.data);
       try {
         if (ds.classNames.length !== meta.classNames.length) {
-          throw new InputError(`${opts.data} has ${ds.classNames.length} classes but the model was trained on ${meta.classNames.length} (${meta.classNames.join(', ')})`);
+          throw new InputError(`${opts.data} has ${ds.classNames.length} classes but the model was trained on ${meta.classNames.length} (${meta.classNames.map((c) => JSON.stringify(c)).join('; ')})`);
         }
         const indices = opts.split === 'all' ? Array.from({ length: ds.size }, (_, i) => i) : makeSplits(ds, { seed: meta.data.seed, ratios: meta.data.ratios })[opts.split];
         if (indices.length === 0) throw new InputError(`${opts.data}: the ${opts.split} split is empty; choose another --split`);
