@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ResourceError, UsageError } from '../errors.ts';
-import { cacheDir, dataDir } from './paths.ts';
+import { cacheDir, dataDir, shippedDataDir } from './paths.ts';
 import type { SplitName, Task } from './types.ts';
 
 export type MedmnistSize = 28 | 64 | 128 | 224;
@@ -137,13 +137,18 @@ export function medmnistUrl(name: string, size: MedmnistSize): string {
   return `https://zenodo.org/records/${ZENODO_RECORD}/files/${medmnistFileName(name, size)}?download=1`;
 }
 
-/** Where a MedMNIST file is looked for, in order. */
+/** Where --download puts a MedMNIST file: <cache>/medmnist/<file>. */
+export function medmnistCachePath(name: string, size: MedmnistSize): string {
+  return join(cacheDir(), 'medmnist', medmnistFileName(name, size));
+}
+
+/** Where a MedMNIST file is looked for, in order: MEDFT_DATA_DIR, the download cache, the copies shipped with medft. */
 export function medmnistCandidates(name: string, size: MedmnistSize): string[] {
   const file = medmnistFileName(name, size);
   const out: string[] = [];
   const dd = dataDir();
   if (dd) out.push(join(dd, name, file), join(dd, file));
-  out.push(join(cacheDir(), 'medmnist', file));
+  out.push(medmnistCachePath(name, size), join(shippedDataDir(), name, file));
   return out;
 }
 
@@ -186,7 +191,7 @@ export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): 
   const candidates = medmnistCandidates(info.name, size);
   const found = candidates.find((p) => existsSync(p));
   if (found) return { path: found, info, size };
-  const target = candidates[candidates.length - 1];
+  const target = medmnistCachePath(info.name, size);
   if (!opts.download) {
     throw new ResourceError(`${medmnistFileName(info.name, size)} not found (looked in ${candidates.join(', ')}); ` +
       `rerun with --download, or place the file from ${medmnistUrl(info.name, size)} at ${target}`);

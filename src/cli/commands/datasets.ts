@@ -89,7 +89,7 @@ export function registerDatasets(program: Command): void {
         const found = MEDMNIST_SIZES.filter((s) => r.local[s]).map((s) => medmnistFileName(r.name, s));
         process.stdout.write(`${r.name.padEnd(16)}${r.modality.padEnd(26)}${r.task.padEnd(27)}${String(r.classNames.length).padStart(7)}  ${`${r.splits.train}/${r.splits.val}/${r.splits.test}`.padEnd(22)}${r.license.padEnd(14)}${found.join(' ') || '-'}\n`);
       }
-      process.stdout.write(`\nBy name, files are looked up in $MEDFT_DATA_DIR/<name>/, $MEDFT_DATA_DIR/ and the cache; 'medft datasets inspect <name> --download' fetches one.\n`);
+      process.stdout.write(`\nBy name, files are looked up in $MEDFT_DATA_DIR/<name>/, $MEDFT_DATA_DIR/, the cache and the copies shipped with medft (breastmnist); 'medft datasets inspect <name> --download' fetches one.\n`);
     });
 
   cmd
@@ -106,7 +106,7 @@ export function registerDatasets(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', `
 <path> is an .npz, a folder (root/<class>/* or root/<split>/<class>/*), a CSV manifest, or a MedMNIST name
-(e.g. breastmnist, found through MEDFT_DATA_DIR or the cache). Exit status 3 when problems are found.
+(e.g. breastmnist, found through MEDFT_DATA_DIR, the cache or the copy shipped with medft). Exit status 3 when problems are found.
 
 Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
     .action(async (path: string, opts: InspectOptions) => {

@@ -97,7 +97,8 @@ export function registerRun(program: Command): void {
     .addHelpText('after', `
 Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
 done and resumes a cell that was interrupted from its last epoch checkpoint; a failed cell is recorded with its
-error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR.
+error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR,
+the cache, then the copies shipped with medft (BreastMNIST, which the default experiment uses).
 
 Examples:
   medft run experiments/default.yaml --out runs/default
