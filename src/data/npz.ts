@@ -4,10 +4,11 @@
  * several GB never sits in memory: stored (uncompressed) entries are read in place, deflated entries are inflated in
  * memory when small and otherwise streamed once into an uncompressed file in the cache directory.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Inflate, inflateSync } from 'fflate';
+import { installOnce } from '../cache-install.ts';
 import { InputError } from '../errors.ts';
 import { cacheDir } from './paths.ts';
 
@@ -205,9 +206,8 @@ export class NpzFile {
     if (e.method === 0) return fileArray(this.fh, start, e.size, what);
     // Large deflated entry: inflate once into the cache, keyed by the entry's CRC and size.
     const dir = join(cacheDir(), 'npz');
-    mkdirSync(dir, { recursive: true });
     const target = join(dir, `${basename(this.path, '.npz')}-${key}-${e.crc.toString(16)}-${e.size}.npy`);
-    if (!existsSync(target)) await inflateToFile(this.path, start, e.compSize, target, what);
+    await installOnce(target, (tmp) => inflateToFile(this.path, start, e.compSize, tmp, what));
     const fh = await open(target, 'r');
     const st = await stat(target);
     if (st.size !== e.size) {
@@ -269,9 +269,8 @@ async function fileArray(fh: FileHandle, offset: number, size: number, what: str
 }
 
 function inflateToFile(src: string, start: number, compSize: number, target: string, what: string): Promise<void> {
-  const tmp = `${target}.${process.pid}.tmp`;
   return new Promise((resolve, reject) => {
-    const out = createWriteStream(tmp);
+    const out = createWriteStream(target);
     const input = createReadStream(src, { start, end: start + compSize - 1, highWaterMark: 1 << 20 });
     const inf = new Inflate((chunk, final) => {
       if (!out.write(Buffer.from(chunk))) input.pause();
@@ -295,9 +294,6 @@ function inflateToFile(src: string, start: number, compSize: number, target: str
     });
     input.on('error', reject);
     out.on('error', reject);
-    out.on('finish', () => {
-      renameSync(tmp, target);
-      resolve();
-    });
+    out.on('finish', () => resolve());
   });
 }

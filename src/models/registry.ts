@@ -143,6 +143,15 @@ export async function createModel(
   }
 }
 
+/**
+ * The path of the ImageNet weights `createModel(name, { ...opts, weights: 'imagenet' })` would load, fetched into the
+ * cache first when no copy is found. Lets a caller fetch once before starting processes that would each fetch.
+ */
+export async function imagenetWeightsPath(name: string, opts: CreateModelOptions = {}): Promise<string> {
+  const def = getFamily(name);
+  return resolveImagenetWeights(def, resolveOptions(def, opts));
+}
+
 /** The model's weight variables grouped by block, in block order (BatchNorm moving statistics included). */
 export function blockWeights(model: tfl.LayersModel, spec: ModelSpec): { block: string; weights: tfl.LayerVariable[] }[] {
   return spec.blocks.map((b) => ({ block: b.name, weights: b.layerNames.flatMap((n) => model.getLayer(n).weights) }));

@@ -131,6 +131,7 @@ Examples:
             view.start(p.total, p.done);
           },
           onReady: (n, banner) => { if (n === 1) view.log(banner); },
+          onNote: (m) => process.stderr.write(`${m}\n`),
           onStart: (n, t) => {
             labels.set(n, `${t.cell.config.strategy.id} × seed ${t.cell.config.seed} · ${t.cell.caseName}`);
             view.worker(n, 0, 1, `${labels.get(n)} · starting`);
