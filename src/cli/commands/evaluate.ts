@@ -4,7 +4,7 @@ import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../../eval/index.ts';
 import { predictDataset } from '../../train/predict.ts';
-import { loadFinetuned } from '../../train/saved-model.ts';
+import { checkSameClasses, loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
 import { positiveInt } from '../options.ts';
 
@@ -51,9 +51,7 @@ Example: medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test
       const { model, meta } = await loadFinetuned(opts.model);
       const ds = await openDataset(opts.data);
       try {
-        if (ds.classNames.length !== meta.classNames.length) {
-          throw new InputError(`${opts.data} has ${ds.classNames.length} classes but the model was trained on ${meta.classNames.length} (${meta.classNames.join(', ')})`);
-        }
+        checkSameClasses(meta, opts.data, ds.classNames);
         const indices = opts.split === 'all' ? Array.from({ length: ds.size }, (_, i) => i) : makeSplits(ds, { seed: meta.data.seed, ratios: meta.data.ratios })[opts.split];
         if (indices.length === 0) throw new InputError(`${opts.data}: the ${opts.split} split is empty; choose another --split`);
         const p = await predictDataset(model, ds, indices, meta.preprocess, batch);
