@@ -122,7 +122,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
   // Likewise the ImageNet weights, fetched here once rather than by every worker of an empty cache at the same time.
-  await prepareWeights(plan.cells);
+  await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into the cache (once; the workers wait)`));
   const run = openRun(plan, out, !!o.retryFailed);
   const { store, todo } = run;
   try {

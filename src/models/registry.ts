@@ -14,7 +14,7 @@ import { tinyCnn } from './tiny-cnn.ts';
 import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, ResolvedOptions, WeightsOption } from './types.ts';
 import { vgg19 } from './vgg19.ts';
 import { loadWeights, type LoadReport } from './weights/load.ts';
-import { resolveImagenetWeights } from './weights/resolve.ts';
+import { locateImagenetWeights, resolveImagenetWeights, usableCandidates } from './weights/resolve.ts';
 import { withSeededInit, withZeroInit } from './layers.ts';
 
 const FAMILIES: FamilyDef[] = [resnet50, densenet121, vgg19, mobilenetV2, mobilenetV1, tinyCnn];
@@ -145,11 +145,16 @@ export async function createModel(
 
 /**
  * The path of the ImageNet weights `createModel(name, { ...opts, weights: 'imagenet' })` would load, fetched into the
- * cache first when no copy is found. Lets a caller fetch once before starting processes that would each fetch.
+ * cache first when no copy is found (`onFetch` is told before that happens). Lets a caller fetch once before starting
+ * processes that would each fetch.
  */
-export async function imagenetWeightsPath(name: string, opts: CreateModelOptions = {}): Promise<string> {
+export async function imagenetWeightsPath(name: string, opts: CreateModelOptions = {}, onFetch?: () => void): Promise<string> {
   const def = getFamily(name);
-  return resolveImagenetWeights(def, resolveOptions(def, opts));
+  const o = resolveOptions(def, opts);
+  const here = locateImagenetWeights(def, o);
+  if (here) return here;
+  if (usableCandidates(def, o).some((c) => c.fetch)) onFetch?.();
+  return resolveImagenetWeights(def, o);
 }
 
 /** The model's weight variables grouped by block, in block order (BatchNorm moving statistics included). */

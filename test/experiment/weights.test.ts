@@ -14,11 +14,13 @@ test('weights that cannot be found stop the run before any worker starts or anyt
   const plan = planExperiment(writeTinyGrid(dir, 'noweights', { strategies: '[ft, lp]', seeds: '[0, 1]', weights: 'imagenet' }));
   const out = join(dir, 'out');
   let started = 0;
+  const notes: string[] = [];
   await assert.rejects(
-    runExperiment(plan, { out, workers: 2, events: { onStart: () => { started++; } } }),
+    runExperiment(plan, { out, workers: 2, events: { onStart: () => { started++; }, onNote: (m) => notes.push(m) } }),
     (e: unknown) => e instanceof ResourceError && /tiny_cnn has no ImageNet weights/.test(e.message),
   );
   assert.equal(started, 0, 'no cell started');
+  assert.deepEqual(notes, [], 'no "fetching" note for a model that has nothing to fetch');
   assert.ok(!existsSync(join(out, 'results.db')), 'no store');
   assert.ok(!existsSync(join(out, 'logs')), 'no worker logs');
   assert.deepEqual(existsSync(out) ? readdirSync(out).filter((f) => f !== 'data') : [], []);
