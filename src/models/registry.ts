@@ -202,25 +202,29 @@ export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateM
 
 /** Describes every registered model, building each reference configuration once to count its parameters. */
 export function listModels(): ModelInfo[] {
-  return FAMILIES.map((def) => {
-    const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
-      const { model } = withZeroInit(() => buildModel(def.name, options));
-      const params = model.countParams();
-      model.dispose();
-      return { label, options, params };
-    });
-    const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
+  return modelNames().map(describeModel);
+}
+
+/** One model of listModels(): each takes a moment to build, so a caller can show them one by one. */
+export function describeModel(name: string): ModelInfo {
+  const def = getFamily(name);
+  const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
+    const { model } = withZeroInit(() => buildModel(def.name, options));
+    const params = model.countParams();
     model.dispose();
-    return {
-      name: def.name,
-      family: def.family,
-      description: def.description,
-      inputSize: def.defaultInputSize,
-      ...(def.alphas ? { alphas: def.alphas } : {}),
-      preprocess: spec.preprocess,
-      blocks: def.blockNames,
-      configs,
-      weightSources: spec.weightSources,
-    };
+    return { label, options, params };
   });
+  const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
+  model.dispose();
+  return {
+    name: def.name,
+    family: def.family,
+    description: def.description,
+    inputSize: def.defaultInputSize,
+    ...(def.alphas ? { alphas: def.alphas } : {}),
+    preprocess: spec.preprocess,
+    blocks: def.blockNames,
+    configs,
+    weightSources: spec.weightSources,
+  };
 }

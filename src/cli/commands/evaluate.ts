@@ -1,12 +1,8 @@
 import { Option, type Command } from 'commander';
-import { makeSplits, openDataset } from '../../data/index.ts';
-import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
-import { evaluateClassification, type ClassificationReport } from '../../eval/index.ts';
-import { predictDataset } from '../../train/predict.ts';
-import { checkSameClasses, loadFinetuned } from '../../train/saved-model.ts';
-import { backendOption } from '../options.ts';
-import { positiveInt } from '../options.ts';
+import type { ClassificationReport } from '../../eval/index.ts';
+import { backendOption, positiveInt } from '../options.ts';
+import { summary } from './table.ts';
 
 const f = (x: number | null) => (x == null ? '–' : x.toFixed(4));
 
@@ -33,7 +29,7 @@ interface EvaluateOptions {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('evaluate a fine-tuned model folder on a dataset split: accuracy, balanced accuracy, macro-F1, AUC, ECE, confusion')
+    .description(summary('evaluate'))
     .requiredOption('--model <dir>', "folder written by 'medft finetune --out'")
     .requiredOption('--data <path|name>', 'dataset (same classes, in the same order, as the model was trained on)')
     .addOption(new Option('--split <name>', "which samples: the dataset's split drawn with the run's seed, or all").choices(['train', 'val', 'test', 'all']).default('test'))
@@ -46,6 +42,11 @@ The preprocessing (input size, channel order, normalisation) comes from the mode
 Example: medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test`)
     .action(async (opts: EvaluateOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
+      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { makeSplits, openDataset } = await import('../../data/index.ts');
+      const { evaluateClassification } = await import('../../eval/index.ts');
+      const { predictDataset } = await import('../../train/predict.ts');
+      const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/index.ts';
+import { summary } from './table.ts';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write the report of a run folder: report/index.html (self-contained, offline), report/report.md, report/results.csv')
+    .description(summary('report'))
     .argument('<dir>', "the --out folder of 'medft run' (holds results.db)")
     .addHelpText('after', `
 The report covers the latest experiment run into <dir>: the strategy × case table (mean ± CI over seeds, best per case
@@ -15,6 +15,7 @@ Examples:
   medft report runs/default
   medft report runs/grid && xdg-open runs/grid/report/index.html`)
     .action(async (dir: string) => {
+      const { writeReport } = await import('../../report/index.ts');
       const r = await writeReport(dir);
       process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\nmarkdown: ${r.markdownPath}\ncsv: ${r.csvPath}\n`);
     });
