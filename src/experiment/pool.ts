@@ -25,8 +25,10 @@ export interface PoolOptions {
   events?: PoolEvents;
 }
 
-const workerFile = new URL('./worker.ts', import.meta.url);
-const tsxLoader = import.meta.resolve('tsx');
+// Compiled into dist/ (scripts/build-js.mjs), this module's siblings are .js files that need no TypeScript loader.
+const compiled = import.meta.url.endsWith('.js');
+const workerFile = new URL(compiled ? './worker.js' : './worker.ts', import.meta.url);
+const loaderArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
 
 /**
  * Each cell process gets its share of the cores (MEDFT_CORE_SHARE): the oneDNN accelerator (when built) runs its
@@ -44,7 +46,7 @@ export function forkCellProcess(logFile: string, siblings: number): ChildProcess
   const fd = openSync(logFile, 'a');
   try {
     return fork(workerFile, [], {
-      execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
+      execArgv: loaderArgs, stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
     });
   } finally {
     closeSync(fd);

@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
+import { prepareWeights } from './weights.ts';
 import type { RunTask } from './messages.ts';
 import { longestFirst } from './order.ts';
 import { runPool, type PoolEvents } from './pool.ts';
@@ -37,6 +38,8 @@ export interface RunOptions {
   events?: PoolEvents & {
     onPlan?(info: { total: number; done: number; failed: number; todo: Cell[] }): void;
     onCellEnd?(cell: Cell, status: 'done' | 'failed', error?: string): void;
+    /** Something the user should know that does not stop the run. */
+    onNote?(message: string): void;
   };
 }
 
@@ -118,6 +121,8 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const d = c.config.dataset;
     if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
+  // Likewise the ImageNet weights, fetched here once rather than by every worker of an empty cache at the same time.
+  await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into the cache (once; the workers wait)`));
   const run = openRun(plan, out, !!o.retryFailed);
   const { store, todo } = run;
   try {

@@ -10,6 +10,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Cell } from '../experiment/cells.ts';
 import { longestFirst } from '../experiment/order.ts';
 import { openRun, summarize, type Plan, type RunOptions, type RunSummary } from '../experiment/runner.ts';
+import { prepareWeights } from '../experiment/weights.ts';
+import { ResourceError } from '../errors.ts';
 import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { checkQueueable } from './job-paths.ts';
 import { isEpochProgress, makeCellJob, type CellJobResult } from './payload.ts';
@@ -26,10 +28,24 @@ const sleep = (ms: number, wake: { now?: () => void }) => new Promise<void>((r) 
   wake.now = () => { clearTimeout(t); r(); };
 });
 
+/**
+ * Fetches the grid's ImageNet weights once into this machine's cache, so workers started here share one copy instead
+ * of each fetching it. Not fatal: workers on other machines look for weights in their own folders and caches.
+ */
+async function prefetchWeights(plan: Plan, o: QueueRunOptions): Promise<void> {
+  try {
+    await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into this machine's cache (once)`));
+  } catch (e) {
+    if (!(e instanceof ResourceError)) throw e;
+    o.events?.onNote?.(`ImageNet weights not fetched on this machine (${e.message}); each worker will look for its own`);
+  }
+}
+
 export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSummary> {
   checkQueueable(plan.cells, plan.file);
   const connection = parseRedisUrl(o.url);
   await assertReachable(o.url);
+  await prefetchWeights(plan, o);
   const run = openRun(plan, resolve(o.out), !!o.retryFailed);
   const { store, todo } = run;
   const queue = new Queue<unknown, CellJobResult>(QUEUE_NAME, { connection });

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/index.ts';
+import { summary } from './table.ts';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write the report of a run folder: report/index.html (self-contained, offline), report/report.md, report/results.csv')
+    .description(summary('report'))
     .argument('<dir>', "the --out folder of 'medft run' (holds results.db)")
     .option('--predictions', "also write each done cell's per-image val/test predictions: report/predictions/<cell>-<split>.csv")
     .addHelpText('after', `
@@ -17,6 +17,7 @@ Examples:
   medft report runs/default --predictions
   medft report runs/grid && xdg-open runs/grid/report/index.html`)
     .action(async (dir: string, opts: { predictions?: boolean }) => {
+      const { writeReport } = await import('../../report/index.ts');
       const r = await writeReport(dir, { predictions: opts.predictions });
       process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\nmarkdown: ${r.markdownPath}\ncsv: ${r.csvPath}\n`);
       const p = r.predictions;

@@ -1,13 +1,11 @@
 import { type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { UsageError } from '../../errors.ts';
-import { estimateRun, type RunEstimate } from '../../experiment/estimate.ts';
-import { measureSplitSizes, probeStepTimes, type Probe } from '../../experiment/probe.ts';
-import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan, type RunOptions } from '../../experiment/runner.ts';
-import { redactUrl } from '../../queue/connection.ts';
-import { runQueued } from '../../queue/coordinator.ts';
-import { majoritySummary, writeReport } from '../../report/index.ts';
+import type { RunEstimate } from '../../experiment/estimate.ts';
+import type { Probe } from '../../experiment/probe.ts';
+import type { Plan, RunOptions } from '../../experiment/runner.ts';
 import { backendOption } from '../options.ts';
+import { summary } from './table.ts';
 
 interface RunCliOptions {
   out: string;
@@ -29,6 +27,8 @@ const toRun = (plan: Plan, status: Map<string, string>, retryFailed: boolean) =>
   plan.cells.filter((c) => status.get(c.id) !== 'done' && (status.get(c.id) !== 'failed' || retryFailed));
 
 async function estimate(plan: Plan, status: Map<string, string>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
+  const { estimateRun } = await import('../../experiment/estimate.ts');
+  const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
   const todo = toRun(plan, status, !!opts.retryFailed);
   const sizes = await measureSplitSizes(todo, !!opts.download);
   const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
@@ -55,11 +55,12 @@ function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEst
 }
 
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
-function progressView(enabled: boolean, workers: number) {
+async function progressView(enabled: boolean, workers: number) {
   const tty = enabled && process.stderr.isTTY;
-  const multi = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {unit} · {info}' }, cliProgress.Presets.shades_classic) : null;
-  let overall: cliProgress.SingleBar | null = null;
-  const bars = new Map<number, cliProgress.SingleBar>();
+  const cliProgress = tty ? (await import('cli-progress')).default : null;
+  const multi = cliProgress ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {unit} · {info}' }, cliProgress.Presets.shades_classic) : null;
+  let overall: SingleBar | null = null;
+  const bars = new Map<number, SingleBar>();
   const log = (s: string) => (multi ? multi.log(`${s}\n`) : process.stderr.write(`${s}\n`));
   return {
     log,
@@ -82,7 +83,7 @@ function progressView(enabled: boolean, workers: number) {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run an experiment grid (datasets × models × strategies × seeds) with a pool of workers; resume where it stopped; write the report')
+    .description(summary('run'))
     .argument('<file>', 'experiment file (YAML; see docs/experiments.md)')
     .requiredOption('--out <dir>', 'output folder: results.db, cells/<id>/, logs/, report/')
     .option('--workers <n>', 'worker processes, one engine each (default: one per core)')
@@ -97,13 +98,15 @@ export function registerRun(program: Command): void {
     .addHelpText('after', `
 Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
 done and resumes a cell that was interrupted from its last epoch checkpoint; a failed cell is recorded with its
-error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR.
+error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR,
+the cache, then the copies shipped with medft (BreastMNIST, which the default experiment uses).
 
 Examples:
   medft run experiments/default.yaml --out runs/default
   medft run experiments/default.yaml --out runs/default --dry-run
   medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
     .action(async (file: string, opts: RunCliOptions) => {
+      const { cellStatuses, defaultWorkers, planExperiment, runExperiment } = await import('../../experiment/runner.ts');
       let workers = defaultWorkers();
       if (opts.workers != null) {
         workers = Number(opts.workers);
@@ -115,21 +118,24 @@ Examples:
         printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
         return;
       }
-      const view = progressView(opts.progress, opts.queue ? 0 : workers);
+      // The queue client and the report renderer load only when used.
+      const queue = opts.queue ? { url: opts.queue, ...(await import('../../queue/coordinator.ts')), ...(await import('../../queue/connection.ts')) } : null;
+      const view = await progressView(opts.progress, opts.queue ? 0 : workers);
       const t0 = performance.now();
       let finished = 0;
       let total = 0;
       const labels = new Map<number, string>();
-      const run = (o: RunOptions) => (opts.queue ? runQueued(plan, { ...o, url: opts.queue }) : runExperiment(plan, o));
+      const run = (o: RunOptions) => (queue ? queue.runQueued(plan, { ...o, url: queue.url }) : runExperiment(plan, o));
       const summary = await run({
         out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
         events: {
           onPlan: (p) => {
             total = p.todo.length;
-            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run ${opts.queue ? `on the queue ${redactUrl(opts.queue)}` : `on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)`}\n`);
+            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run ${queue ? `on the queue ${queue.redactUrl(queue.url)}` : `on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)`}\n`);
             view.start(p.total, p.done);
           },
           onReady: (n, banner) => { if (n === 1) view.log(banner); },
+          onNote: (m) => process.stderr.write(`${m}\n`),
           onStart: (n, t) => {
             labels.set(n, `${t.cell.config.strategy.id} × seed ${t.cell.config.seed} · ${t.cell.caseName}`);
             view.worker(n, 0, 1, `${labels.get(n)} · starting`);
@@ -151,10 +157,12 @@ Examples:
       if (summary.previouslyFailed > 0) process.stderr.write(`${summary.previouslyFailed} cell(s) failed in an earlier run; rerun with --retry-failed to try them again\n`);
       if (opts.report) {
         // The report's headline ends with the majority-class baseline of each case and the cells below it.
+        const { writeReport } = await import('../../report/index.ts');
         const r = await writeReport(opts.out);
         process.stdout.write(`${r.headline.map((l) => `${l}\n`).join('')}report: ${r.htmlPath}\n`);
         process.stdout.write(`best model per case (chosen on validation): medft export ${opts.out} --out <dir>\n`);
       } else if (summary.done > 0) {
+        const { majoritySummary } = await import('../../report/index.ts');
         process.stdout.write(majoritySummary(opts.out).map((l) => `${l}\n`).join(''));
       }
       if (summary.failed.length > 0) process.exitCode = 1;
