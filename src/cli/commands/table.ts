@@ -55,7 +55,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./run.ts')).registerRun,
   },
   {
-    name: 'report', term: 'report <dir>',
+    name: 'report', term: 'report [options] <dir>',
     description: 'write the report of a run folder: report/index.html (self-contained, offline), report/report.md, report/results.csv',
     load: async () => (await import('./report.ts')).registerReport,
   },
