@@ -8,7 +8,8 @@ import { calibrationSpec, confusionSpec, gainHeatmapSpec, learningCurvesSpec, ra
 import { resultsCsv } from './csv.ts';
 import { loadReportData, type ReportCell, type ReportData } from './load.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
-import { LR_RULE, selectLr } from './select-lr.ts';
+import type { LrSearch } from '../experiment/spec.ts';
+import { HALVING_RULE, LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
 import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedTable, rankTable, type Table } from './tables.ts';
 
@@ -37,15 +38,17 @@ function groupByCase(cells: ReportCell[]): Map<string, ReportCell[]> {
 
 export async function writeReport(dir: string): Promise<WrittenReport> {
   const data: ReportData = loadReportData(dir);
-  const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string };
+  const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string; lrSearch?: LrSearch };
   const metric = spec.metric ?? 'accuracy';
   // LR-grid candidates are reduced to the one chosen on validation before any statistic (all cells stay in the CSV).
-  const { cells: analysed, choices } = selectLr(data.cells, metric);
+  const { cells: analysed, choices } = selectLr(data.cells, metric, spec.lrSearch);
   const stats = computeStats(analysed, metric, spec.baseline ?? 'ft');
   const byCase = groupByCase(analysed);
-  const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : null;
+  const halved = choices.some((c) => c.candidates.some((x) => x.stoppedAt));
+  const halving = halved ? ` ${HALVING_RULE.replace('ETA', String(spec.lrSearch?.eta ?? '?')).replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : '';
+  const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.${halving}` : null;
 
-  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric)].filter((x): x is Table => x != null);
+  const statTables = [mainTable(stats), improvementTable(stats), pairedTable(stats), rankTable(stats), lrTable(choices, metric, spec.lrSearch?.eta)].filter((x): x is Table => x != null);
   const tail = [cellsTable({ ...data, cells: analysed }), metadataTable({ ...data, cells: analysed })];
   const figure = async (spec: Parameters<typeof renderSvg>[0] | null, caption: string) => (spec ? `<figure>${await renderSvg(spec)}<figcaption class="note">${esc(caption)}</figcaption></figure>` : '');
 
@@ -60,7 +63,9 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   }
   const done = data.cells.filter((c) => c.status === 'done').length;
   const failed = data.cells.filter((c) => c.status === 'failed');
-  const status = `${done} of ${data.cells.length} cells done${failed.length ? `, ${failed.length} failed` : ''}${done + failed.length < data.cells.length ? `, ${data.cells.length - done - failed.length} not run yet` : ''}`;
+  const stopped = data.cells.filter((c) => c.status === 'stopped').length;
+  const open = data.cells.length - done - failed.length - stopped;
+  const status = `${done} of ${data.cells.length} cells done${failed.length ? `, ${failed.length} failed` : ''}${stopped ? `, ${stopped} LR candidate(s) stopped by successive halving` : ''}${open > 0 ? `, ${open} not run yet` : ''}`;
   const title = `medft report: ${data.experiment.name}`;
   const metricName = METRIC_LABELS[metric] ?? metric;
 
