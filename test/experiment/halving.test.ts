@@ -1,13 +1,23 @@
 /**
- * Successive halving over LR grids. The rung schedule and the rung decisions against hand-computed cases; then
- * `medft run` end to end on a tiny_cnn grid of 4 LRs (see the second describe).
+ * Successive halving over LR grids. The rung schedule, the rung decisions and the dry run's work left against
+ * hand-computed cases; then `medft run` end to end on real BreastMNIST (tiny_cnn at 16 px, 4 LRs × 2 seeds, 4 epochs,
+ * from fixed starting weights): the epochs trained equal the schedule's, one candidate per group finishes, the others
+ * are stored as stopped with their rung's epochs; the finished candidate's numbers equal a plain full run of the same
+ * cell bit for bit; a run killed mid-search and rerun ends with the same choices; --queue refuses halving.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { expandCells, type Cell } from '../../src/experiment/cells.ts';
+import { plannedWork, type Progress } from '../../src/experiment/estimate.ts';
 import { decideGroup, groupRungs, lrGroups, rungSchedule, scheduleEpochs, type Candidate } from '../../src/experiment/halving.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';
 import type { EpochRecord } from '../../src/train/loop.ts';
+import { sharedDataDir, tempDir } from '../data/fixtures.ts';
 
 describe('successive halving: the rung schedule', () => {
   // [n candidates, E epochs, η, minEpochs] → rungs as [epochs, candidates], and the epochs trained in all, by hand.
@@ -111,5 +121,168 @@ describe('successive halving: the rung decision', () => {
     const last = decideGroup([cand(group[0], [[0.9, 0.1], [0.9, 0.1]]), cand(group[1], [[0.1, 1]]), cand(group[2], [[0.9, 0.2], [0.8, 0.2]]), cand(group[3], [[0.1, 1]])], rungs, 'accuracy');
     assert.deepEqual(last.run.map((r) => [r.cell.config.lr, r.stopAfterEpoch]), [[1e-4, null]], 'the winner of the last rung trains all epochs');
     assert.deepEqual(last.stopped.map((s) => [s.cell.config.lr, s.rung]), [[3e-4, 0], [3e-3, 0], [1e-3, 1]]);
+  });
+});
+
+describe('successive halving: the dry run\'s work left', () => {
+  const spec = parseExperiment({ name: 'h', datasets: ['d.npz'], models: ['tiny_cnn'], strategies: ['ft', { id: 'lp', lr: 1e-3 }], lrGrid: [1e-4, 3e-4, 1e-3, 3e-3], epochs: 4 }, 'h.yaml');
+  const cells = expandCells(spec, 'h.yaml');
+  const ft = cells.filter((c) => c.config.lrCandidate);
+  const lp = cells.find((c) => !c.config.lrCandidate)!;
+
+  it('a fresh group shares its schedule (8 epochs, one final evaluation) over its 4 candidates; a plain cell does all its epochs', () => {
+    const w = plannedWork(cells, spec.lrSearch, new Map(), false);
+    for (const c of ft) assert.deepEqual(w.get(c.id), { epochs: 2, finals: 0.25 });
+    assert.deepEqual(w.get(lp.id), { epochs: 4, finals: 1 });
+    const grid = plannedWork(cells, { method: 'grid', eta: 2 }, new Map(), false);
+    for (const c of ft) assert.deepEqual(grid.get(c.id), { epochs: 4, finals: 1 }, 'grid: every candidate all epochs');
+  });
+
+  it('less what the candidates trained; nothing once one finished and the others stopped', () => {
+    // Rung 0 done (1 epoch each), 3e-4 and 1e-3 promoted and 1e-3 at epoch 2: 8 − 5 = 3 epochs left, over the 4 open.
+    const mid = new Map<string, Progress>(ft.map((c, i) => [c.id, { status: 'stopped', epochs: i === 2 ? 2 : 1 }]));
+    for (const c of ft) assert.deepEqual(plannedWork(cells, spec.lrSearch, mid, false).get(c.id), { epochs: 3 / 4, finals: 1 / 4 });
+    const end = new Map<string, Progress>(ft.map((c, i) => [c.id, i === 1 ? { status: 'done', epochs: 4 } : { status: 'stopped', epochs: i === 2 ? 2 : 1 }]));
+    const w = plannedWork(cells, spec.lrSearch, end, false);
+    assert.deepEqual(ft.filter((c) => w.has(c.id)), []);
+  });
+});
+
+describe('medft run with successive halving', () => {
+  const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
+  const dir = tempDir('medft-halving-');
+  const env = { ...process.env, MEDFT_DATA_DIR: sharedDataDir() };
+  const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 300_000 });
+  const init = join(dir, 'init');
+  const file = (name: string, search = '') => {
+    const f = join(dir, `${name}.yaml`);
+    writeFileSync(f, `name: ${name}
+datasets: [breastmnist]
+models: [{ name: tiny_cnn, weights: ${init} }]
+strategies: [ft]
+seeds: [0, 1]
+epochs: 4
+lrGrid: [0.0003, 0.001, 0.003, 0.01]
+${search}
+inputSize: 16
+subset: { train: 32, val: 16, test: 24 }
+train: { batchSize: 16 }
+`);
+    return f;
+  };
+  const halvingFile = () => file('halving');
+  const RUNGS = rungSchedule(4, 4, 2); // 4 to epoch 1, 2 to epoch 2, 1 to epoch 4
+
+  interface Row { id: string; lr: number; seed: number; status: string; accuracy: number | null; nll: number | null; epochs: EpochRecord[] }
+  function rows(out: string): Row[] {
+    const db = new Database(join(out, 'results.db'), { readonly: true });
+    try {
+      const cells = db.prepare(`SELECT c.id, json_extract(c.config, '$.lr') AS lr, c.seed, c.status,
+        (SELECT value FROM metrics m WHERE m.cell_id = c.id AND m.split = 'test' AND m.metric = 'accuracy') AS accuracy,
+        (SELECT value FROM metrics m WHERE m.cell_id = c.id AND m.split = 'test' AND m.metric = 'nll') AS nll FROM cells c ORDER BY c.seed, lr`).all() as Omit<Row, 'epochs'>[];
+      const epochs = db.prepare('SELECT record FROM epochs WHERE cell_id = ? ORDER BY epoch');
+      return cells.map((c) => ({ ...c, epochs: (epochs.all(c.id) as { record: string }[]).map((r) => JSON.parse(r.record)) }));
+    } finally {
+      db.close();
+    }
+  }
+  /** What must not depend on timing: per cell its status, test numbers and validation values per epoch. */
+  const outcome = (rs: Row[]) => rs.map((r) => ({ id: r.id, status: r.status, accuracy: r.accuracy, nll: r.nll, val: r.epochs.map((e) => [e.epoch, e.val?.loss, e.val?.accuracy]) }));
+  const statusCount = (out: string, status: string) => {
+    if (!existsSync(join(out, 'results.db'))) return 0;
+    try { return rows(out).filter((r) => r.status === status).length; } catch { return 0; }
+  };
+
+  before(() => {
+    // Fixed starting weights: tiny_cnn's own initialiser is not seeded, a weights folder is.
+    const r = medft(['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--size', '16', '--epochs', '1', '--weights', 'none', '--strategy', 'ft', '--out', init, '--no-progress']);
+    assert.equal(r.status, 0, r.stderr);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  let reference: Row[] = [];
+  it('trains the schedule\'s epochs: per group one candidate all 4, the others stopped at their rung with its epochs', () => {
+    const out = join(dir, 'halving');
+    const r = medft(['run', halvingFile(), '--out', out, '--workers', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /4 candidates → 4 to epoch 1, 2 to epoch 2, 1 to epoch 4: 8 epochs per group instead of 16/);
+    assert.match(r.stderr, /2\/8 cells done \(0 skipped as already done, 8 run, 0 failed, 6 LR candidate\(s\) stopped by successive halving\)/);
+    reference = rows(out);
+    assert.equal(reference.reduce((a, x) => a + x.epochs.length, 0), 2 * scheduleEpochs(RUNGS), 'epochs trained in all = 2 groups × the schedule\'s 8');
+    for (const seed of [0, 1]) {
+      const group = reference.filter((x) => x.seed === seed);
+      const done = group.filter((x) => x.status === 'done');
+      assert.equal(done.length, 1, `seed ${seed}: exactly one candidate finished`);
+      assert.deepEqual(done[0].epochs.map((e) => e.epoch), [1, 2, 3, 4]);
+      assert.ok(done[0].accuracy != null);
+      const stopped = group.filter((x) => x.status === 'stopped');
+      assert.deepEqual(stopped.map((x) => x.epochs.length).sort(), [1, 1, 2], `seed ${seed}: two stopped at rung 0 (1 epoch), one at rung 1 (2 epochs)`);
+      for (const x of stopped) {
+        assert.equal(x.accuracy, null, 'a stopped candidate has no test metrics');
+        assert.ok(!existsSync(join(out, 'cells', x.id, 'checkpoint')), 'a candidate stopped for good keeps no checkpoint');
+      }
+    }
+    const md = readFileSync(join(out, 'report', 'report.md'), 'utf8');
+    const lrRows = md.split('\n').filter((l) => l.startsWith('| breastmnist × tiny_cnn | ft |'));
+    assert.equal(lrRows.length, 2);
+    for (const l of lrRows) {
+      assert.equal((l.match(/\(stopped at epoch 1, rung 0\)/g) ?? []).length, 2, l);
+      assert.equal((l.match(/\(stopped at epoch 2, rung 1\)/g) ?? []).length, 1, l);
+      assert.equal((l.match(/\(chosen\)/g) ?? []).length, 1, l);
+    }
+  });
+
+  it('continues exactly: every stored number equals a plain full run (lrSearch: grid) of the same cell, bit for bit', () => {
+    const out = join(dir, 'grid');
+    const r = medft(['run', file('grid', 'lrSearch: { method: grid }'), '--out', out, '--workers', '2', '--no-report']);
+    assert.equal(r.status, 0, r.stderr);
+    const grid = rows(out);
+    assert.deepEqual(grid.map((x) => x.id), reference.map((x) => x.id), 'the search method is no part of a cell');
+    for (const h of reference) {
+      const g = grid.find((x) => x.id === h.id)!;
+      assert.equal(g.status, 'done');
+      assert.equal(g.epochs.length, 4);
+      // Each epoch a halving candidate trained is the full run's epoch: train loss and validation, exactly.
+      assert.deepEqual(h.epochs.map((e) => [e.epoch, e.trainLoss, e.val, e.lrStart, e.lrEnd]), g.epochs.slice(0, h.epochs.length).map((e) => [e.epoch, e.trainLoss, e.val, e.lrStart, e.lrEnd]), `${h.id} lr ${h.lr}`);
+      if (h.status === 'done') {
+        assert.equal(h.accuracy, g.accuracy, `${h.id}: test accuracy`);
+        assert.equal(h.nll, g.nll, `${h.id}: test NLL`);
+      }
+    }
+    // The finished candidates really were stopped and continued: at rung 0 and again at rung 1.
+    const db = new Database(join(dir, 'halving', 'results.db'), { readonly: true });
+    const env0 = reference.filter((x) => x.status === 'done').map((x) => JSON.parse((db.prepare('SELECT info FROM environment WHERE cell_id = ?').get(x.id) as { info: string }).info));
+    db.close();
+    for (const e of env0) assert.equal(e.resumedAt, RUNGS[1].epochs, 'the finished candidate resumed after its rung-1 epochs');
+  });
+
+  it('after SIGKILL mid-search, a rerun ends with the same stops, choices and numbers', async () => {
+    const out = join(dir, 'killed');
+    const f = halvingFile();
+    const child = spawn(process.execPath, [bin, 'run', f, '--out', out, '--workers', '2', '--no-report', '--no-progress'], { env, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const t0 = Date.now();
+    while (statusCount(out, 'stopped') < 1 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await exited;
+    const partial = rows(out);
+    assert.ok(partial.filter((x) => x.status === 'done').length < 2, 'killed before both groups finished');
+    assert.ok(partial.some((x) => x.status === 'stopped'), 'killed after a candidate stopped at a rung');
+    await new Promise((r) => setTimeout(r, 500)); // the orphaned workers notice the closed channel and exit
+
+    const r = medft(['run', f, '--out', out, '--workers', '2', '--no-report']);
+    assert.equal(r.status, 0, r.stderr);
+    const final = outcome(rows(out));
+    const ref = outcome(reference);
+    // A kill between an epoch's checkpoint and its row in the store costs that candidate one epoch more on resume.
+    for (const [i, x] of final.entries()) assert.ok(x.val.length - ref[i].val.length <= 1, `${x.id}: ${x.val.length} epochs vs ${ref[i].val.length}`);
+    assert.deepEqual(final.map((x, i) => ({ ...x, val: x.val.slice(0, ref[i].val.length) })), ref);
+  });
+
+  it('--queue refuses successive halving, naming the setting that allows it', () => {
+    const r = medft(['run', halvingFile(), '--out', join(dir, 'queued'), '--queue', 'redis://127.0.0.1:1']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /lrSearch: successive halving .* runs on the local pool only; add 'lrSearch: \{ method: grid \}' to the file .* or run without --queue/);
+    assert.ok(!existsSync(join(dir, 'queued')), 'nothing written');
   });
 });
