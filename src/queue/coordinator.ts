@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
+import { UsageError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { longestFirst } from '../experiment/order.ts';
 import { openRun, summarize, type Plan, type RunOptions, type RunSummary } from '../experiment/runner.ts';
@@ -42,6 +43,11 @@ async function prefetchWeights(plan: Plan, o: QueueRunOptions): Promise<void> {
 }
 
 export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSummary> {
+  // A promoted candidate continues from the checkpoint its rung left on the machine that ran it, which another
+  // worker does not have; rather than lose exactness or retrain silently, the queue takes plain grids only.
+  if (plan.spec.lrSearch.method === 'halving' && plan.cells.some((c) => c.config.lrCandidate)) {
+    throw new UsageError(`${plan.file}: lrSearch: successive halving (the default with an lrGrid) runs on the local pool only; add 'lrSearch: { method: grid }' to the file to put every LR candidate on the queue for all epochs, or run without --queue`);
+  }
   checkQueueable(plan.cells, plan.file);
   const connection = parseRedisUrl(o.url);
   await assertReachable(o.url);
@@ -53,7 +59,7 @@ export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSumm
   queue.on('error', () => {});
   events.on('error', () => {});
   try {
-    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, todo });
+    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: 0, todo });
     const outstanding = new Map(todo.map((c) => [c.id, c]));
     const backend = o.backend ?? process.env.MEDFT_BACKEND ?? null;
     await queue.addBulk(longestFirst(todo).map((cell) => ({
