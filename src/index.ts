@@ -22,7 +22,7 @@ export { STRATEGIES, STUDY_STRATEGIES, buildPlan, getStrategy, resolveParams, st
 
 // `medft finetune / evaluate / predict`
 export { finetune, type FinetuneOptions, type FinetuneResult } from './train/finetune.ts';
-export { loadFinetuned, readFinetunedMeta, type FinetunedMeta } from './train/saved-model.ts';
+export { checkSameClasses, loadFinetuned, readFinetunedMeta, type FinetunedMeta } from './train/saved-model.ts';
 export { predictDataset, probabilitiesOf } from './train/predict.ts';
 export { Optimizer, type OptimizerConfig } from './train/optimizer.ts';
 

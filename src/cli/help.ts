@@ -19,9 +19,9 @@ function optionDescription(option: Option): string {
   return extra.length ? `${option.description} (${extra.join('; ')})` : option.description;
 }
 
-/** Before any command is registered: subcommands copy the help configuration of their parent. */
-export function configureHelp(program: Command): void {
-  program.configureHelp({ optionDescription } as Partial<Help>);
+/** Before any command is registered: subcommands copy the help configuration of their parent. `extra` is merged in. */
+export function configureHelp(program: Command, extra: Partial<Help> = {}): void {
+  program.configureHelp({ ...program.configureHelp(), optionDescription, ...extra } as Partial<Help>);
 }
 
 /** After every command is registered: usage errors remember which command's help to point at. */

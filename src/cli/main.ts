@@ -17,7 +17,7 @@ const program = new Command('medft')
   .showSuggestionAfterError(true)
   .exitOverride()
   .configureOutput({ outputError: () => {} });
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 
 /** Every failure ends as one line on stderr and a non-zero exit; stacks only with MEDFT_DEBUG=1. */
 function fail(err: unknown): never {

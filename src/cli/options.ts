@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { BACKENDS } from '../engine/backend.ts';
+import { BACKENDS } from '../engine/backend-names.ts';
 import { UsageError } from '../errors.ts';
 
 /** The --backend option every command that computes shares. */

@@ -2,12 +2,14 @@
  * On-disk cache of images already resized to the model's input size, keyed by the SHA-256 of the file's bytes, the
  * size, the intensity mode and the channel policy — so a renamed file still hits and an edited file never does.
  * Entries hold 16-bit samples (0..255 stored as 0..65535), so 16-bit sources keep their precision; a cache hit reads
- * the small file and the source bytes (for the hash), never decodes. Writes are atomic (temp file + rename).
+ * the small file and the source bytes (for the hash), never decodes. Entries are installed atomically and once
+ * (../cache-install.ts), so processes sharing the cache never see a partial entry.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { installOnce } from '../cache-install.ts';
 import { cacheDir } from './paths.ts';
 import { resizeToSquare, type IntensityMode } from './preprocess.ts';
 import type { Dataset } from './types.ts';
@@ -65,10 +67,8 @@ export class ResizedCache {
     out.writeUInt32LE(size, 4);
     out[8] = img.channels;
     for (let k = 0; k < data.length; k++) out.writeUInt16LE(Math.round(Math.min(255, Math.max(0, data[k])) * (65535 / 255)), 12 + k * 2);
-    mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
-    const tmp = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, out);
-    renameSync(tmp, entry);
+    // An entry of the wrong length (cut short by a full disk, say) is replaced; a whole one another process wrote stays.
+    await installOnce(entry, async (tmp) => writeFileSync(tmp, out), { complete: (p) => existsSync(p) && statSync(p).size === out.length });
     return { data, channels: img.channels };
   }
 }

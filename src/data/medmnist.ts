@@ -4,10 +4,11 @@
  * and the md5 of every file. Finding a file by name, checking its md5, and downloading it (md5-checked, into the cache).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { installOnce } from '../cache-install.ts';
 import { InputError, ResourceError, UsageError } from '../errors.ts';
-import { cacheDir, dataDir } from './paths.ts';
+import { cacheDir, dataDir, shippedDataDir } from './paths.ts';
 import type { SplitName, Task } from './types.ts';
 
 export type MedmnistSize = 28 | 64 | 128 | 224;
@@ -142,13 +143,18 @@ export function medmnistUrl(name: string, size: MedmnistSize): string {
   return `https://zenodo.org/records/${ZENODO_RECORD}/files/${medmnistFileName(name, size)}?download=1`;
 }
 
-/** Where a MedMNIST file is looked for, in order. */
+/** Where --download puts a MedMNIST file: <cache>/medmnist/<file>. */
+export function medmnistCachePath(name: string, size: MedmnistSize): string {
+  return join(cacheDir(), 'medmnist', medmnistFileName(name, size));
+}
+
+/** Where a MedMNIST file is looked for, in order: MEDFT_DATA_DIR, the download cache, the copies shipped with medft. */
 export function medmnistCandidates(name: string, size: MedmnistSize): string[] {
   const file = medmnistFileName(name, size);
   const out: string[] = [];
   const dd = dataDir();
   if (dd) out.push(join(dd, name, file), join(dd, file));
-  out.push(join(cacheDir(), 'medmnist', file));
+  out.push(medmnistCachePath(name, size), join(shippedDataDir(), name, file));
   return out;
 }
 
@@ -191,7 +197,7 @@ export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): 
   const candidates = medmnistCandidates(info.name, size);
   const found = candidates.find((p) => existsSync(p));
   if (found) return { path: found, info, size };
-  const target = candidates[candidates.length - 1];
+  const target = medmnistCachePath(info.name, size);
   if (!opts.download) {
     throw new ResourceError(`${medmnistFileName(info.name, size)} not found (looked in ${candidates.join(', ')}); ` +
       `rerun with --download, or place the file from ${medmnistUrl(info.name, size)} at ${target}`);
@@ -200,44 +206,44 @@ export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): 
   return { path: target, info, size };
 }
 
-/** Downloads one MedMNIST file to `target`, checking its md5; never leaves a partial or unverified file behind. */
+/**
+ * Downloads one MedMNIST file to `target`, checking its md5; never leaves a partial or unverified file behind, and
+ * several processes may download the same file at once (../cache-install.ts).
+ */
 export async function downloadMedmnist(info: MedmnistInfo, size: MedmnistSize, target: string, opts: ResolveOptions = {}): Promise<void> {
   const url = medmnistUrl(info.name, size);
   const file = medmnistFileName(info.name, size);
   const offline = (why: string) => new ResourceError(`could not download ${file} from ${url} (${why}); ` +
     `if this machine is offline, fetch that URL elsewhere and place the file at ${target}`);
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
-  let res: Response;
-  try {
-    res = await fetchImpl(url, { redirect: 'follow' });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw offline(cause?.code ?? cause?.message ?? (e as Error).message);
-  }
-  if (!res.ok || !res.body) throw offline(`HTTP ${res.status}`);
-  mkdirSync(join(target, '..'), { recursive: true });
-  const tmp = `${target}.${process.pid}.part`;
-  const total = Number(res.headers.get('content-length') ?? 0);
-  const hash = createHash('md5');
-  const out = createWriteStream(tmp);
-  let received = 0;
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      received += chunk.length;
-      opts.onProgress?.(received, total);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  await installOnce(target, async (tmp) => {
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { redirect: 'follow' });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw offline(cause?.code ?? cause?.message ?? (e as Error).message);
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  } catch (e) {
-    out.destroy();
-    rmSync(tmp, { force: true });
-    throw offline(`transfer failed after ${received} bytes: ${(e as Error).message}`);
-  }
-  const got = hash.digest('hex');
-  if (got !== info.md5[size]) {
-    rmSync(tmp, { force: true });
-    throw new InputError(`downloaded ${file} has md5 ${got}, expected ${info.md5[size]}; the download is corrupt or the record changed — retry, or place a verified copy at ${target}`);
-  }
-  renameSync(tmp, target);
+    if (!res.ok || !res.body) throw offline(`HTTP ${res.status}`);
+    const total = Number(res.headers.get('content-length') ?? 0);
+    const hash = createHash('md5');
+    const out = createWriteStream(tmp);
+    let received = 0;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        received += chunk.length;
+        opts.onProgress?.(received, total);
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      out.destroy();
+      throw offline(`transfer failed after ${received} bytes: ${(e as Error).message}`);
+    }
+    const got = hash.digest('hex');
+    if (got !== info.md5[size]) {
+      throw new InputError(`downloaded ${file} has md5 ${got}, expected ${info.md5[size]}; the download is corrupt or the record changed — retry, or place a verified copy at ${target}`);
+    }
+  });
 }

@@ -2,13 +2,16 @@
  * Reader for NumPy .npz archives (zip of .npy arrays), as MedMNIST ships them. Only the zip central directory and the
  * small arrays are read at open; the image arrays are read by element range on demand, so a 224×224 MedMNIST+ file of
  * several GB never sits in memory: stored (uncompressed) entries are read in place, deflated entries are inflated in
- * memory when small and otherwise streamed once into an uncompressed file in the cache directory.
+ * memory when small and otherwise streamed once into an uncompressed file in the cache directory. Each entry's size and
+ * CRC-32 are checked against the zip directory when the array is opened.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Inflate, inflateSync } from 'fflate';
+import { installOnce } from '../cache-install.ts';
 import { InputError } from '../errors.ts';
+import { crc32 } from './crc32.ts';
 import { cacheDir } from './paths.ts';
 
 export type NumArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -191,6 +194,8 @@ export class NpzFile {
     const what = `${this.path} [${key}]`;
     const start = await this.dataStart(e);
     if (e.method !== 0 && e.method !== 8) throw new InputError(`${what}: unsupported zip compression method ${e.method} (numpy writes 0 or 8)`);
+    // Every entry's bytes are checked against the size and CRC-32 its directory records, as numpy does: a damaged
+    // file would otherwise train on garbage without a word.
     if (e.method === 8 && e.size <= this.inMemoryLimit) {
       const comp = Buffer.alloc(e.compSize);
       await this.fh.read(comp, 0, e.compSize, start);
@@ -198,16 +203,24 @@ export class NpzFile {
       try {
         raw = inflateSync(comp, { out: new Uint8Array(e.size) });
       } catch {
-        throw new InputError(`${what}: compressed data is corrupt; download the file again`);
+        throw damaged(this.path, e, 'holds corrupt compressed data');
       }
+      checkEntry(this.path, e, raw.length, crc32(raw));
       return memoryArray(raw, what);
     }
-    if (e.method === 0) return fileArray(this.fh, start, e.size, what);
-    // Large deflated entry: inflate once into the cache, keyed by the entry's CRC and size.
+    if (e.method === 0) {
+      if (e.compSize !== e.size) throw damaged(this.path, e, `is stored uncompressed but its sizes differ (${e.compSize} and ${e.size} bytes)`);
+      checkEntry(this.path, e, e.size, await crcOfRange(this.fh, start, e.size));
+      return fileArray(this.fh, start, e.size, what);
+    }
+    // Large deflated entry: inflate once into the cache, keyed by the entry's CRC and size; only a copy that passes the
+    // check is installed there.
     const dir = join(cacheDir(), 'npz');
-    mkdirSync(dir, { recursive: true });
     const target = join(dir, `${basename(this.path, '.npz')}-${key}-${e.crc.toString(16)}-${e.size}.npy`);
-    if (!existsSync(target)) await inflateToFile(this.path, start, e.compSize, target, what);
+    await installOnce(target, async (tmp) => {
+      const got = await inflateToFile(this.path, start, e.compSize, tmp, what);
+      checkEntry(this.path, e, got.size, got.crc);
+    });
     const fh = await open(target, 'r');
     const st = await stat(target);
     if (st.size !== e.size) {
@@ -268,12 +281,40 @@ async function fileArray(fh: FileHandle, offset: number, size: number, what: str
   };
 }
 
-function inflateToFile(src: string, start: number, compSize: number, target: string, what: string): Promise<void> {
-  const tmp = `${target}.${process.pid}.tmp`;
+function damaged(file: string, e: ZipEntry, detail: string): InputError {
+  return new InputError(`${file}: entry '${e.name}' ${detail}; the file is damaged; download it again`);
+}
+
+/** Throws when an entry's data does not have the size and CRC-32 the zip directory records for it. */
+function checkEntry(file: string, e: ZipEntry, size: number, crc: number): void {
+  if (size !== e.size) throw damaged(file, e, `holds ${size} bytes where the zip directory says ${e.size}`);
+  const hex = (x: number) => x.toString(16).padStart(8, '0');
+  if (crc !== e.crc) throw damaged(file, e, `fails its CRC-32 check (${hex(crc)}, the zip directory says ${hex(e.crc)})`);
+}
+
+/** CRC-32 of `size` bytes at `offset`, read in chunks so a large stored array never sits in memory whole. */
+async function crcOfRange(fh: FileHandle, offset: number, size: number): Promise<number> {
+  const buf = Buffer.alloc(Math.min(size, 4 << 20));
+  let crc = 0;
+  for (let done = 0; done < size;) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - done), offset + done);
+    if (bytesRead === 0) break;
+    crc = crc32(buf.subarray(0, bytesRead), crc);
+    done += bytesRead;
+  }
+  return crc;
+}
+
+/** Inflates an entry into `target`; resolves with the inflated size and CRC-32 for the caller to check. */
+function inflateToFile(src: string, start: number, compSize: number, target: string, what: string): Promise<{ size: number; crc: number }> {
+  let size = 0;
+  let crc = 0;
   return new Promise((resolve, reject) => {
-    const out = createWriteStream(tmp);
+    const out = createWriteStream(target);
     const input = createReadStream(src, { start, end: start + compSize - 1, highWaterMark: 1 << 20 });
     const inf = new Inflate((chunk, final) => {
+      size += chunk.length;
+      crc = crc32(chunk, crc);
       if (!out.write(Buffer.from(chunk))) input.pause();
       if (final) out.end();
     });
@@ -283,21 +324,18 @@ function inflateToFile(src: string, start: number, compSize: number, target: str
         inf.push(c as Buffer, false);
       } catch {
         input.destroy();
-        reject(new InputError(`${what}: compressed data is corrupt; download the file again`));
+        reject(new InputError(`${what}: compressed data is corrupt; the file is damaged; download it again`));
       }
     });
     input.on('end', () => {
       try {
         inf.push(new Uint8Array(0), true);
       } catch {
-        reject(new InputError(`${what}: compressed data is corrupt; download the file again`));
+        reject(new InputError(`${what}: compressed data is corrupt; the file is damaged; download it again`));
       }
     });
     input.on('error', reject);
     out.on('error', reject);
-    out.on('finish', () => {
-      renameSync(tmp, target);
-      resolve();
-    });
+    out.on('finish', () => resolve({ size, crc }));
   });
 }

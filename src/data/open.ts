@@ -12,10 +12,9 @@ import { MEDMNIST, parseMedmnistName, resolveMedmnist, type MedmnistSize } from 
 import { openNpz } from './npz-source.ts';
 import { dataDir } from './paths.ts';
 import type { Problems } from './problems.ts';
-import type { Dataset } from './types.ts';
+import { DATASET_KINDS, type Dataset, type DatasetKind } from './types.ts';
 
-export const DATASET_KINDS = ['auto', 'medmnist', 'npz', 'folder', 'csv', 'dicom'] as const;
-export type DatasetKind = (typeof DATASET_KINDS)[number];
+export { DATASET_KINDS, type DatasetKind };
 
 export interface OpenDatasetOptions extends CsvOptions {
   kind?: DatasetKind;

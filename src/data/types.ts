@@ -6,6 +6,10 @@
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
 
+/** What a dataset path may be (openDataset's `kind`); here, apart from open.ts, so the CLI lists them cheaply. */
+export const DATASET_KINDS = ['auto', 'medmnist', 'npz', 'folder', 'csv', 'dicom'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
 export type SourceKind = 'npz' | 'folder' | 'csv' | 'dicom';
 
 export type Task = 'binary-class' | 'multi-class' | 'multi-label, binary-class' | 'ordinal-regression';

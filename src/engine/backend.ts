@@ -10,8 +10,9 @@ import { type AcceleratorName, resolveAccelerator, winogradWanted } from './nati
 import { setNativeOptimizerUpdates } from './optimizer-update.ts';
 import { MEDFT_VERSION } from '../version.ts';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, parseBackendName, type BackendName } from './backend-names.ts';
+
+export { BACKENDS, parseBackendName, type BackendName };
 
 export interface EngineInfo {
   backend: BackendName;
@@ -34,10 +35,6 @@ const NO_ACCELERATOR: Accel = { accelerator: 'none', acceleratorThreads: 0, acce
 
 let current: EngineInfo | undefined;
 
-export function parseBackendName(value: string, source: string): BackendName {
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
-  throw new UsageError(`unknown backend '${value}' (from ${source}): choose one of ${BACKENDS.join(', ')}`);
-}
 
 /** tfjs-node is optional: it is used when the user has installed it, never required. */
 async function loadTensorflowBackend(): Promise<boolean> {

@@ -107,6 +107,13 @@ export function bootstrapStatistic(
   };
 }
 
+/** A metric given by name or as a function. */
+export function metricFn(metric: MetricName | MetricFn): MetricFn {
+  const fn = typeof metric === 'function' ? metric : METRICS[metric];
+  if (!fn) throw new InputError(`unknown metric "${String(metric)}"; one of ${Object.keys(METRICS).join(', ')}`);
+  return fn;
+}
+
 /** Percentile bootstrap CI of a classification metric (by name or function) on one test set. */
 export function bootstrapCI(
   labels: LabelsInput,
@@ -116,8 +123,7 @@ export function bootstrapCI(
   options: BootstrapOptions = {},
 ): BootstrapResult {
   const d = toClassification(labels, probabilities, numClasses);
-  const fn = typeof metric === 'function' ? metric : METRICS[metric];
-  if (!fn) throw new InputError(`unknown metric "${String(metric)}"; one of ${Object.keys(METRICS).join(', ')}`);
+  const fn = metricFn(metric);
   const k = d.k;
   const lab = new Int32Array(d.n);
   const probs = new Float64Array(d.n * k);

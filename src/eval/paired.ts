@@ -6,7 +6,7 @@
 import { InputError } from '../errors.ts';
 import { macroAuc } from './auc.ts';
 import { binomialTest } from './binomial.ts';
-import { bootstrapStatistic, METRICS, type BootstrapOptions, type MetricFn, type MetricName } from './bootstrap.ts';
+import { bootstrapStatistic, metricFn, type BootstrapOptions, type MetricFn, type MetricName } from './bootstrap.ts';
 import { accuracy, balancedAccuracy, macroF1 } from './classification.ts';
 import { normalCdf } from './distributions.ts';
 import { toClassification, type LabelsInput, type ProbabilitiesInput } from './input.ts';
@@ -203,8 +203,7 @@ export function pairedBootstrap(
 ): PairedBootstrapResult {
   const da = toClassification(labels, probsA, numClasses);
   const db = toClassification(labels, probsB, numClasses);
-  const fn = typeof metric === 'function' ? metric : METRICS[metric];
-  if (!fn) throw new InputError(`unknown metric "${String(metric)}"; one of ${Object.keys(METRICS).join(', ')}`);
+  const fn = metricFn(metric);
   const { n, k } = da;
   const lab = new Int32Array(n);
   const pa = new Float64Array(n * k);

@@ -4,9 +4,10 @@
  * order, in proportion to the class counts, so the subset is the same on every machine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { zipSync } from 'fflate';
+import { installOnce } from '../cache-install.ts';
 import { detectKind, resolveMedmnist } from '../data/index.ts';
 import { NpzFile, type NumArray } from '../data/npz.ts';
 import { InputError, MedftError } from '../errors.ts';
@@ -100,12 +101,8 @@ async function writeSubset(file: string, subset: Subset, dir: string): Promise<s
       entries[`${split}_labels.npy`] = npy(labelsArr.dtype, [keep.length, ...labelsArr.shape.slice(1)], labOut);
     }
     if (Object.keys(entries).length === 0) throw new InputError(`${file}: subset needs train_/val_/test_ images and labels arrays`);
-    mkdirSync(join(dir, key), { recursive: true });
-    // A temp name of its own: two processes sharing the folder (queue workers on one host) may write the same subset.
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, zipSync(entries, { level: 0 }));
-    renameSync(tmp, target);
-    return target;
+    // Two processes sharing the folder (queue workers on one host) may write the same subset at once.
+    return await installOnce(target, async (tmp) => writeFileSync(tmp, zipSync(entries, { level: 0 })));
   } finally {
     await npz.close();
   }

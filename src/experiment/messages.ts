@@ -9,6 +9,8 @@ export interface RunTask {
   dataPath: string;
   cellDir: string;
   keepModel: boolean;
+  /** Stop after this many epochs, leaving the checkpoint (a rung of successive halving); none: run to the end. */
+  stopAfterEpoch?: number;
 }
 
 export type ToWorker =
@@ -22,4 +24,6 @@ export type FromWorker =
   | { type: 'batch'; cellId: string; epoch: number; batch: number; batches: number }
   | { type: 'epoch'; cellId: string; record: EpochRecord }
   | { type: 'done'; cellId: string; result: CellResult }
+  /** Stopped at stopAfterEpoch; `history` is every epoch so far (from the checkpoint, so none is lost to a kill). */
+  | { type: 'stopped'; cellId: string; history: EpochRecord[] }
   | { type: 'failed'; cellId: string; error: string };

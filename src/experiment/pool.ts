@@ -1,7 +1,7 @@
 /**
  * A local pool of worker processes, each with its own engine, running one cell at a time. A cell that throws is
  * reported failed and the worker takes the next one; a worker that dies (crash, out of memory) fails its cell and is
- * replaced. The parent receives every event, in order per worker.
+ * replaced. The parent receives every event, in order per worker, and may add tasks as others end.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -13,7 +13,7 @@ import type { FromWorker, RunTask, ToWorker } from './messages.ts';
 export interface PoolEvents {
   onReady?(worker: number, banner: string): void;
   onStart?(worker: number, task: RunTask): void;
-  /** Every message about a cell (epoch-start, batch, epoch, done, failed). */
+  /** Every message about a cell (epoch-start, batch, epoch, done, failed, stopped). */
   onMessage?(worker: number, msg: Exclude<FromWorker, { type: 'ready' } | { type: 'init-failed' }>): void;
 }
 
@@ -23,10 +23,14 @@ export interface PoolOptions {
   /** Folder for each worker's stderr (worker-<n>.log). */
   logDir: string;
   events?: PoolEvents;
+  /** Tasks that become ready when `task` ends (after onMessage has seen the end). */
+  followUps?(task: RunTask, end: TaskEnd): RunTask[];
 }
 
-const workerFile = new URL('./worker.ts', import.meta.url);
-const tsxLoader = import.meta.resolve('tsx');
+// Compiled into dist/ (scripts/build-js.mjs), this module's siblings are .js files that need no TypeScript loader.
+const compiled = import.meta.url.endsWith('.js');
+const workerFile = new URL(compiled ? './worker.js' : './worker.ts', import.meta.url);
+const loaderArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
 
 /**
  * Each cell process gets its share of the cores (MEDFT_CORE_SHARE): the oneDNN accelerator (when built) runs its
@@ -44,13 +48,21 @@ export function forkCellProcess(logFile: string, siblings: number): ChildProcess
   const fd = openSync(logFile, 'a');
   try {
     return fork(workerFile, [], {
-      execArgv: ['--import', tsxLoader], stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
+      execArgv: loaderArgs, stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
     });
   } finally {
     closeSync(fd);
   }
 }
 
+/** How a task ended, as the worker said (or as the pool says for a worker that died). */
+export type TaskEnd = Extract<FromWorker, { type: 'done' | 'failed' | 'stopped' }>;
+
+/**
+ * Runs the tasks, and the tasks `o.followUps` adds as others end (successive halving's promotions), on up to
+ * `o.workers` processes. A worker with nothing to do waits while others run, since their ends may add work; all
+ * are let go when nothing is queued or running.
+ */
 export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
   const queue = [...tasks];
   if (queue.length === 0) return;
@@ -59,39 +71,53 @@ export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
   let slots = 0;
 
   await new Promise<void>((resolveAll) => {
-    const live = new Set<ChildProcess>();
-    const finish = () => { if (live.size === 0) resolveAll(); };
+    interface Slot { n: number; child: ChildProcess; ready: boolean; current: RunTask | null }
+    const live = new Set<Slot>();
+    const busy = () => [...live].filter((w) => w.current).length;
 
-    const start = (n: number) => {
-      const child = forkCellProcess(join(o.logDir, `worker-${n}.log`), o.workers);
-      live.add(child);
-      let current: RunTask | null = null;
-      const next = () => {
-        current = initError ? null : queue.shift() ?? null;
-        if (!current) { child.disconnect(); return; }
-        o.events?.onStart?.(n, current);
-        child.send({ type: 'run', ...current } satisfies ToWorker);
-      };
-      child.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') { o.events?.onReady?.(n, m.banner); next(); return; }
-        if (m.type === 'init-failed') { initError = m.error; return; }
-        o.events?.onMessage?.(n, m);
-        if (m.type === 'done' || m.type === 'failed') { current = null; next(); }
-      });
-      child.on('exit', (code, signal) => {
-        live.delete(child);
-        if (current) {
-          o.events?.onMessage?.(n, { type: 'failed', cellId: current.cell.id, error: `worker process died (${signal ?? `exit code ${code}`}); see ${join(o.logDir, `worker-${n}.log`)}` });
-          current = null;
-          if (queue.length > 0 && !initError) start(++slots);
-        }
-        finish();
-      });
-      child.send({ type: 'init', backend: o.backend } satisfies ToWorker);
+    const dispatch = () => {
+      for (const w of live) {
+        if (!w.ready || w.current || initError || queue.length === 0) continue;
+        w.current = queue.shift()!;
+        o.events?.onStart?.(w.n, w.current);
+        w.child.send({ type: 'run', ...w.current } satisfies ToWorker);
+      }
+      if (initError || (queue.length === 0 && busy() === 0)) {
+        for (const w of live) if (!w.current && w.child.connected) w.child.disconnect();
+        return;
+      }
+      // Workers that died are replaced, and follow-ups may need more workers than the queue did at the start.
+      while (live.size < Math.min(o.workers, busy() + queue.length)) start(++slots);
     };
 
-    const n = Math.max(1, Math.min(o.workers, queue.length));
-    for (let i = 0; i < n; i++) start(++slots);
+    const end = (w: Slot, m: TaskEnd) => {
+      const task = w.current!;
+      w.current = null;
+      o.events?.onMessage?.(w.n, m);
+      // Follow-ups go first: each is the next step of a group that waits for it.
+      queue.unshift(...(o.followUps?.(task, m) ?? []));
+      dispatch();
+    };
+
+    const start = (n: number) => {
+      const w: Slot = { n, child: forkCellProcess(join(o.logDir, `worker-${n}.log`), o.workers), ready: false, current: null };
+      live.add(w);
+      w.child.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') { w.ready = true; o.events?.onReady?.(n, m.banner); dispatch(); return; }
+        if (m.type === 'init-failed') { initError = m.error; return; }
+        if (m.type === 'done' || m.type === 'failed' || m.type === 'stopped') end(w, m);
+        else o.events?.onMessage?.(n, m);
+      });
+      w.child.on('exit', (code, signal) => {
+        live.delete(w);
+        if (w.current) end(w, { type: 'failed', cellId: w.current.cell.id, error: `worker process died (${signal ?? `exit code ${code}`}); see ${join(o.logDir, `worker-${n}.log`)}` });
+        else dispatch();
+        if (live.size === 0) resolveAll();
+      });
+      w.child.send({ type: 'init', backend: o.backend } satisfies ToWorker);
+    };
+
+    dispatch();
   });
   if (initError) throw new ResourceError(`a worker could not start its engine: ${initError}`);
 }

@@ -28,7 +28,12 @@ export function cellReplicas(): number {
   return resolveReplicas(process.env.MEDFT_REPLICAS ?? 'auto', engineInfo(), Number(process.env.MEDFT_CORE_SHARE ?? 1), 'MEDFT_REPLICAS');
 }
 
-export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}): Promise<CellResult> {
+/** A run cut short at stopAfterEpoch: its checkpoint stays in the cell folder to continue from. */
+export interface StoppedCell { stopped: true; history: EpochRecord[] }
+
+export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
+export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
+export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
   const c = cell.config;
   const t0 = performance.now();
   let tTrain = 0;
@@ -45,6 +50,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     config: c.train,
     out: cellDir,
     resume: true,
+    stopAfterEpoch,
     replicas,
     events: {
       onEpochStart: (i) => { if (tTrain === 0) tTrain = performance.now(); events.onEpochStart?.(i.epoch, i.batches); },
@@ -52,6 +58,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
       onEpochEnd: (r) => events.onEpochEnd?.(r),
     },
   });
+  if (res.training.interrupted) return { stopped: true, history: res.training.history };
   const record = JSON.parse(readFileSync(join(cellDir, 'split.json'), 'utf8')) as { method: string; seed: number; splits: Record<string, { size: number; classCounts: number[]; sha256: string }> };
   // Sizes, class counts and a hash of the sample ids per split (the ids themselves stay in split.json).
   const split = { method: record.method, seed: record.seed, splits: Object.fromEntries(Object.entries(record.splits).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) };

@@ -1,6 +1,7 @@
 /**
  * `medft run`: the experiment file → cells → the store; every cell not yet done goes to the worker pool (failed
- * ones only when asked); the parent writes each epoch and each finished cell to the store as it arrives.
+ * ones only when asked), LR-grid candidates through successive halving unless the file asks for a plain grid; the
+ * parent writes each epoch and each finished cell to the store as it arrives.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -8,6 +9,9 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
 import { prepareDataset } from './data.ts';
+import { prepareWeights } from './weights.ts';
+import type { Progress } from './estimate.ts';
+import { HalvingRun } from './halving-run.ts';
 import type { RunTask } from './messages.ts';
 import { longestFirst } from './order.ts';
 import { runPool, type PoolEvents } from './pool.ts';
@@ -35,8 +39,12 @@ export interface RunOptions {
   download?: boolean;
   backend?: string;
   events?: PoolEvents & {
-    onPlan?(info: { total: number; done: number; failed: number; todo: Cell[] }): void;
-    onCellEnd?(cell: Cell, status: 'done' | 'failed', error?: string): void;
+    /** `stopped`: LR candidates successive halving had stopped for good in earlier runs. */
+    onPlan?(info: { total: number; done: number; failed: number; stopped: number; todo: Cell[] }): void;
+    /** 'stopped': an LR candidate successive halving stopped for good (not among the best of its rung). */
+    onCellEnd?(cell: Cell, status: 'done' | 'failed' | 'stopped', error?: string): void;
+    /** Something the user should know that does not stop the run. */
+    onNote?(message: string): void;
   };
 }
 
@@ -46,24 +54,31 @@ export interface RunSummary {
   skipped: number;
   ran: number;
   done: number;
+  /** LR candidates stopped at a rung by successive halving. */
+  stopped: number;
   failed: { cell: Cell; error: string }[];
   /** Failed in an earlier run and not retried (no --retry-failed). */
   previouslyFailed: number;
   dbPath: string;
 }
 
-/** Status of each cell in an existing store (empty when `<out>/results.db` does not exist yet). */
-export function cellStatuses(out: string, cells: Cell[]): Map<string, string> {
+/** Status and last recorded epoch of each cell in an existing store (empty when `<out>/results.db` does not exist yet). */
+export function cellProgress(out: string, cells: Cell[]): Map<string, Progress> {
   const db = join(resolve(out), 'results.db');
-  const m = new Map<string, string>();
+  const m = new Map<string, Progress>();
   if (!existsSync(db)) return m;
   const store = new ResultsStore(db, { readonly: true });
   try {
-    for (const c of cells) { const r = store.cell(c.id); if (r) m.set(c.id, r.status); }
+    for (const c of cells) { const r = store.cell(c.id); if (r) m.set(c.id, { status: r.status, epochs: store.epochs(c.id).at(-1)?.epoch ?? 0 }); }
   } finally {
     store.close();
   }
   return m;
+}
+
+/** Status of each cell in an existing store (empty when `<out>/results.db` does not exist yet). */
+export function cellStatuses(out: string, cells: Cell[]): Map<string, string> {
+  return new Map([...cellProgress(out, cells)].map(([id, p]) => [id, p.status]));
 }
 
 export const defaultWorkers = () => Math.max(1, cpus().length);
@@ -74,7 +89,7 @@ export interface OpenRun {
   dbPath: string;
   done: Cell[];
   failedBefore: Cell[];
-  /** Pending, interrupted (running) and, with retryFailed, failed cells, in the file's order. */
+  /** Pending, interrupted (running), stopped (a halving candidate) and, with retryFailed, failed cells, in the file's order. */
   todo: Cell[];
 }
 
@@ -87,7 +102,7 @@ export function openRun(plan: Plan, out: string, retryFailed: boolean): OpenRun 
   const status = new Map(store.cells(plan.experimentId).map((r) => [r.id, r.status]));
   const todo = plan.cells.filter((c) => {
     const s = status.get(c.id) ?? 'pending';
-    return s === 'pending' || s === 'running' || (s === 'failed' && retryFailed);
+    return s === 'pending' || s === 'running' || s === 'stopped' || (s === 'failed' && retryFailed);
   });
   return {
     store, dbPath, todo,
@@ -104,6 +119,7 @@ export function summarize(plan: Plan, run: OpenRun, ran: number, failed: { cell:
     skipped: run.done.length,
     ran,
     done: final.filter((r) => r.status === 'done').length,
+    stopped: final.filter((r) => r.status === 'stopped').length,
     failed,
     previouslyFailed: retryFailed ? 0 : run.failedBefore.length,
     dbPath: run.dbPath,
@@ -118,20 +134,32 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const d = c.config.dataset;
     if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
+  // Likewise the ImageNet weights, fetched here once rather than by every worker of an empty cache at the same time.
+  await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into the cache (once; the workers wait)`));
   const run = openRun(plan, out, !!o.retryFailed);
-  const { store, todo } = run;
+  const { store } = run;
   try {
-    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, todo });
+    const search = plan.spec.lrSearch;
+    const halving = search.method === 'halving' ? new HalvingRun(plan.cells, search, plan.spec.metric, store, out, !!o.retryFailed) : null;
+    const first = halving?.start() ?? { run: [], stopped: [] };
+    // The search decides which of its candidates run, and how far; every other cell runs as it is.
+    const plain = run.todo.filter((c) => !halving?.has(c));
+    const todo = [...plain, ...(halving?.unsettled() ?? [])];
+    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: first.stopped.length, todo });
 
-    const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
+    const task = (cell: Cell, stopAfterEpoch?: number | null): RunTask => ({
       cell,
       dataPath: paths.get(dataKey(cell))!,
       cellDir: join(out, 'cells', cell.id),
       keepModel: plan.spec.keepModels,
-    }));
-    const byId = new Map(todo.map((c) => [c.id, c]));
+      ...(stopAfterEpoch != null ? { stopAfterEpoch } : {}),
+    });
+    const stopAt = new Map(first.run.map((r) => [r.cell.id, r.stopAfterEpoch]));
+    const tasks = longestFirst([...plain, ...first.run.map((r) => r.cell)]).map((c) => task(c, stopAt.get(c.id)));
+    const byId = new Map(plan.cells.map((c) => [c.id, c]));
     const failed: { cell: Cell; error: string }[] = [];
     let ran = 0;
+    const settled = (cell: Cell, status: 'done' | 'failed' | 'stopped', error?: string) => { ran++; o.events?.onCellEnd?.(cell, status, error); };
     await runPool(tasks, {
       workers: o.workers ?? defaultWorkers(),
       backend: o.backend,
@@ -141,15 +169,21 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
         onStart: (w, t) => { store.markRunning(t.cell.id); o.events?.onStart?.(w, t); },
         onMessage: (w, m) => {
           if (m.type === 'epoch') store.recordEpoch(m.cellId, m.record);
-          else if (m.type === 'done') { store.recordDone(m.cellId, m.result); ran++; o.events?.onCellEnd?.(byId.get(m.cellId)!, 'done'); }
+          else if (m.type === 'stopped') store.recordStopped(m.cellId, m.history);
+          else if (m.type === 'done') { store.recordDone(m.cellId, m.result); settled(byId.get(m.cellId)!, 'done'); }
           else if (m.type === 'failed') {
             store.recordFailed(m.cellId, m.error);
-            ran++;
             failed.push({ cell: byId.get(m.cellId)!, error: m.error });
-            o.events?.onCellEnd?.(byId.get(m.cellId)!, 'failed', m.error);
+            settled(byId.get(m.cellId)!, 'failed', m.error);
           }
           o.events?.onMessage?.(w, m);
         },
+      },
+      followUps: (t, end) => {
+        if (!halving?.has(t.cell)) return [];
+        const next = halving.ended(t.cell, end.type);
+        for (const c of next.stopped) settled(c, 'stopped');
+        return next.run.map((r) => task(r.cell, r.stopAfterEpoch));
       },
     });
     return summarize(plan, run, ran, failed, !!o.retryFailed);

@@ -65,6 +65,22 @@ const strategySchema = z.union([
 
 const trainSchema = trainConfigSchema.omit({ seed: true });
 
+/** How the candidates of each LR grid are searched (docs/experiments.md "LR selection"). */
+export const lrSearchSchema = z.object({
+  /**
+   * 'halving' (default): successive halving — every candidate trains to the first rung, the best 1/eta on validation
+   * continue, … until one trains all epochs (about 2× the cost of one LR for 4 candidates). 'grid': every candidate
+   * trains all epochs (n× the cost) and the report keeps the best.
+   */
+  method: z.enum(['halving', 'grid']).default('halving'),
+  /** At each rung the best ⌊candidates ÷ eta⌋ (at least one) continue. */
+  eta: z.number().int().min(2).default(2),
+  /** Epochs of the first rung; the next rungs are eta times longer (default: epochs ÷ eta^rungs, at least 1). */
+  minEpochs: z.number().int().positive().optional(),
+}).strict();
+
+export type LrSearch = z.output<typeof lrSearchSchema>;
+
 export const experimentSchema = z.object({
   name: z.string().min(1).regex(/^[\w.-]+$/, 'letters, digits, _, . and - only'),
   description: z.string().optional(),
@@ -76,6 +92,8 @@ export const experimentSchema = z.object({
   lr: z.number().positive().default(1e-4),
   /** LR candidates for every strategy without its own `lr` or `lrGrid` (replaces `lr`). */
   lrGrid: lrGridSchema.optional(),
+  /** How LR grids are searched: successive halving (default) or every candidate for all epochs. */
+  lrSearch: lrSearchSchema.default(lrSearchSchema.parse({})),
   /** Input size in pixels for every model (default: each model's own). */
   inputSize: z.number().int().positive().optional(),
   /** 'imagenet' (default), 'none', or a path to weights. */
@@ -91,7 +109,9 @@ export const experimentSchema = z.object({
   metric: z.enum(['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc']).default('accuracy'),
   /** Keep each cell's saved model (model.json + weights.bin); off by default to save disk. */
   keepModels: z.boolean().default(false),
-}).strict();
+}).strict().refine((s) => s.lrSearch.method !== 'halving' || s.lrSearch.minEpochs == null || s.lrSearch.minEpochs < s.epochs, {
+  message: 'the first rung must end before the last epoch: give minEpochs < epochs, or method: grid', path: ['lrSearch', 'minEpochs'],
+});
 
 export type ExperimentSpec = z.output<typeof experimentSchema>;
 export type ExperimentInput = z.input<typeof experimentSchema>;

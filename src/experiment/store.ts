@@ -8,7 +8,8 @@ import type { EpochRecord } from '../train/loop.ts';
 import type { SplitPredictions } from '../train/predict.ts';
 import { canonicalJson, type Cell, type CellConfig } from './cells.ts';
 
-export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
+/** 'stopped': an LR candidate that successive halving stopped at a rung (its epochs so far are kept). */
+export type CellStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped';
 
 export interface CellRow {
   id: string;
@@ -88,12 +89,15 @@ export class ResultsStore {
     this.db.close();
   }
 
-  /** Records the experiment and its cells (new cells as pending; existing ones keep their status). */
+  /**
+   * Records the experiment and its cells (new cells as pending; existing ones keep their status). The spec is the
+   * latest run's: settings that are no part of any cell (lrSearch, metric, baseline) may change between runs.
+   */
   registerExperiment(id: string, name: string, file: string, spec: unknown, cells: Cell[]): void {
     const t = now();
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO experiments (id, name, file, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, file = excluded.file`).run(id, name, file, canonicalJson(spec), t, t);
+        ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, file = excluded.file, spec = excluded.spec`).run(id, name, file, canonicalJson(spec), t, t);
       const ins = this.db.prepare(`INSERT OR IGNORE INTO cells (id, case_name, dataset, model, strategy, seed, config) VALUES (?, ?, ?, ?, ?, ?, ?)`);
       const link = this.db.prepare('INSERT OR REPLACE INTO experiment_cells (experiment_id, cell_id, position) VALUES (?, ?, ?)');
       cells.forEach((c, i) => {
@@ -177,6 +181,14 @@ export class ResultsStore {
 
   recordFailed(id: string, error: string): void {
     this.db.prepare(`UPDATE cells SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(error, now(), id);
+  }
+
+  /** An LR candidate stopped at a rung: the epochs it ran (again, in case the last ones never arrived) and its status. */
+  recordStopped(id: string, history: EpochRecord[]): void {
+    this.db.transaction(() => {
+      for (const r of history) this.recordEpoch(id, r);
+      this.db.prepare(`UPDATE cells SET status = 'stopped', error = NULL, finished_at = ? WHERE id = ?`).run(now(), id);
+    })();
   }
 
   metric(id: string, split: string, metric: string): number | null {

@@ -27,8 +27,8 @@ process.on('message', async (msg: ToWorker) => {
       onEpochStart: (epoch, batches) => void send({ type: 'epoch-start', cellId: id, epoch, batches }),
       onBatch: (epoch, batch, batches) => void send({ type: 'batch', cellId: id, epoch, batch, batches }),
       onEpochEnd: (record) => void send({ type: 'epoch', cellId: id, record }),
-    });
-    await send({ type: 'done', cellId: id, result });
+    }, msg.stopAfterEpoch);
+    await send('stopped' in result ? { type: 'stopped', cellId: id, history: result.history } : { type: 'done', cellId: id, result });
   } catch (e) {
     if (process.env.MEDFT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     await send({ type: 'failed', cellId: id, error: errorLine(e) });

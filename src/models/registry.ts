@@ -14,7 +14,7 @@ import { tinyCnn } from './tiny-cnn.ts';
 import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, ResolvedOptions, WeightsOption } from './types.ts';
 import { vgg19 } from './vgg19.ts';
 import { loadWeights, type LoadReport } from './weights/load.ts';
-import { resolveImagenetWeights } from './weights/resolve.ts';
+import { locateImagenetWeights, resolveImagenetWeights, usableCandidates } from './weights/resolve.ts';
 import { withSeededInit, withZeroInit } from './layers.ts';
 
 const FAMILIES: FamilyDef[] = [resnet50, densenet121, vgg19, mobilenetV2, mobilenetV1, tinyCnn];
@@ -143,6 +143,20 @@ export async function createModel(
   }
 }
 
+/**
+ * The path of the ImageNet weights `createModel(name, { ...opts, weights: 'imagenet' })` would load, fetched into the
+ * cache first when no copy is found (`onFetch` is told before that happens). Lets a caller fetch once before starting
+ * processes that would each fetch.
+ */
+export async function imagenetWeightsPath(name: string, opts: CreateModelOptions = {}, onFetch?: () => void): Promise<string> {
+  const def = getFamily(name);
+  const o = resolveOptions(def, opts);
+  const here = locateImagenetWeights(def, o);
+  if (here) return here;
+  if (usableCandidates(def, o).some((c) => c.fetch)) onFetch?.();
+  return resolveImagenetWeights(def, o);
+}
+
 /** The model's weight variables grouped by block, in block order (BatchNorm moving statistics included). */
 export function blockWeights(model: tfl.LayersModel, spec: ModelSpec): { block: string; weights: tfl.LayerVariable[] }[] {
   return spec.blocks.map((b) => ({ block: b.name, weights: b.layerNames.flatMap((n) => model.getLayer(n).weights) }));
@@ -188,25 +202,29 @@ export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateM
 
 /** Describes every registered model, building each reference configuration once to count its parameters. */
 export function listModels(): ModelInfo[] {
-  return FAMILIES.map((def) => {
-    const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
-      const { model } = withZeroInit(() => buildModel(def.name, options));
-      const params = model.countParams();
-      model.dispose();
-      return { label, options, params };
-    });
-    const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
+  return modelNames().map(describeModel);
+}
+
+/** One model of listModels(): each takes a moment to build, so a caller can show them one by one. */
+export function describeModel(name: string): ModelInfo {
+  const def = getFamily(name);
+  const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
+    const { model } = withZeroInit(() => buildModel(def.name, options));
+    const params = model.countParams();
     model.dispose();
-    return {
-      name: def.name,
-      family: def.family,
-      description: def.description,
-      inputSize: def.defaultInputSize,
-      ...(def.alphas ? { alphas: def.alphas } : {}),
-      preprocess: spec.preprocess,
-      blocks: def.blockNames,
-      configs,
-      weightSources: spec.weightSources,
-    };
+    return { label, options, params };
   });
+  const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
+  model.dispose();
+  return {
+    name: def.name,
+    family: def.family,
+    description: def.description,
+    inputSize: def.defaultInputSize,
+    ...(def.alphas ? { alphas: def.alphas } : {}),
+    preprocess: spec.preprocess,
+    blocks: def.blockNames,
+    configs,
+    weightSources: spec.weightSources,
+  };
 }

@@ -7,9 +7,12 @@
  */
 import { resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
+import { UsageError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { longestFirst } from '../experiment/order.ts';
 import { openRun, summarize, type Plan, type RunOptions, type RunSummary } from '../experiment/runner.ts';
+import { prepareWeights } from '../experiment/weights.ts';
+import { ResourceError } from '../errors.ts';
 import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { checkQueueable } from './job-paths.ts';
 import { isEpochProgress, makeCellJob, type CellJobResult } from './payload.ts';
@@ -26,10 +29,29 @@ const sleep = (ms: number, wake: { now?: () => void }) => new Promise<void>((r) 
   wake.now = () => { clearTimeout(t); r(); };
 });
 
+/**
+ * Fetches the grid's ImageNet weights once into this machine's cache, so workers started here share one copy instead
+ * of each fetching it. Not fatal: workers on other machines look for weights in their own folders and caches.
+ */
+async function prefetchWeights(plan: Plan, o: QueueRunOptions): Promise<void> {
+  try {
+    await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into this machine's cache (once)`));
+  } catch (e) {
+    if (!(e instanceof ResourceError)) throw e;
+    o.events?.onNote?.(`ImageNet weights not fetched on this machine (${e.message}); each worker will look for its own`);
+  }
+}
+
 export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSummary> {
+  // A promoted candidate continues from the checkpoint its rung left on the machine that ran it, which another
+  // worker does not have; rather than lose exactness or retrain silently, the queue takes plain grids only.
+  if (plan.spec.lrSearch.method === 'halving' && plan.cells.some((c) => c.config.lrCandidate)) {
+    throw new UsageError(`${plan.file}: lrSearch: successive halving (the default with an lrGrid) runs on the local pool only; add 'lrSearch: { method: grid }' to the file to put every LR candidate on the queue for all epochs, or run without --queue`);
+  }
   checkQueueable(plan.cells, plan.file);
   const connection = parseRedisUrl(o.url);
   await assertReachable(o.url);
+  await prefetchWeights(plan, o);
   const run = openRun(plan, resolve(o.out), !!o.retryFailed);
   const { store, todo } = run;
   const queue = new Queue<unknown, CellJobResult>(QUEUE_NAME, { connection });
@@ -37,7 +59,7 @@ export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSumm
   queue.on('error', () => {});
   events.on('error', () => {});
   try {
-    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, todo });
+    o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: 0, todo });
     const outstanding = new Map(todo.map((c) => [c.id, c]));
     const backend = o.backend ?? process.env.MEDFT_BACKEND ?? null;
     await queue.addBulk(longestFirst(todo).map((cell) => ({

@@ -16,7 +16,8 @@ import { pairedImageTests } from './paired-tests.ts';
 import { caseDiagnostics, diagnosticsTable, perClassTable, positiveClass } from './per-class.ts';
 import { rocPrSpec } from './curve-charts.ts';
 import { esc, tableHtml, tableMarkdown } from './render.ts';
-import { LR_RULE, selectLr } from './select-lr.ts';
+import type { LrSearch } from '../experiment/spec.ts';
+import { HALVING_RULE, LR_RULE, selectLr } from './select-lr.ts';
 import { computeStats, METRIC_LABELS } from './stats.ts';
 import { caseSummaries, summaryLines, type CaseSummary } from './summary.ts';
 import { cellsTable, improvementTable, lrTable, mainTable, metadataTable, pairedImagesTable, pairedTable, rankTable, type Table } from './tables.ts';
@@ -60,13 +61,15 @@ function groupByCase(cells: ReportCell[]): Map<string, ReportCell[]> {
 
 export async function writeReport(dir: string, options: ReportOptions = {}): Promise<WrittenReport> {
   const data: ReportData = loadReportData(dir);
-  const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string };
+  const spec = data.experiment.spec as { metric?: string; baseline?: string; description?: string; lrSearch?: LrSearch };
   const metric = spec.metric ?? 'accuracy';
   // LR-grid candidates are reduced to the one chosen on validation before any statistic (all cells stay in the CSV).
-  const { cells: analysed, choices } = selectLr(data.cells, metric);
+  const { cells: analysed, choices } = selectLr(data.cells, metric, spec.lrSearch);
   const stats = computeStats(analysed, metric, spec.baseline ?? 'ft');
   const byCase = groupByCase(analysed);
-  const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : null;
+  const halved = choices.some((c) => c.candidates.some((x) => x.stoppedAt));
+  const halving = halved ? ` ${HALVING_RULE.replace('ETA', String(spec.lrSearch?.eta ?? '?')).replace('METRIC', METRIC_LABELS[metric] ?? metric)}.` : '';
+  const rule = choices.length ? `LR grid: ${LR_RULE.replace('METRIC', METRIC_LABELS[metric] ?? metric)}.${halving}` : null;
 
   // Every result next to its floor and its uncertainty on the test images (DESIGN.md, "Fair evaluation").
   const majority = majorityView(analysed, metric);
@@ -81,7 +84,7 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   const withoutPredictions = analysed.filter((c) => c.status === 'done' && !c.testPredictions).length;
   const predictionsNote = withoutPredictions ? `${withoutPredictions} done cell(s) kept no per-image predictions (recorded by an older medft): no bootstrap interval or paired test on the test images for them` : null;
 
-  const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), pairedImagesTable(paired), rankTable(stats), lrTable(choices, metric)]
+  const statTables = [mainTable(stats, majority), improvementTable(stats), pairedTable(stats), pairedImagesTable(paired), rankTable(stats), lrTable(choices, metric, spec.lrSearch?.eta)]
     .filter((x): x is Table => x != null);
   const tail = [cellsTable({ ...data, cells: analysed }, { metric, intervals, majority: majority.byCell }), metadataTable({ ...data, cells: analysed })];
   // Per case: what a clinician reads first for a two-class test, then every class.
@@ -108,7 +111,9 @@ export async function writeReport(dir: string, options: ReportOptions = {}): Pro
   }
   const done = data.cells.filter((c) => c.status === 'done').length;
   const failed = data.cells.filter((c) => c.status === 'failed');
-  const status = `${done} of ${data.cells.length} cells done${failed.length ? `, ${failed.length} failed` : ''}${done + failed.length < data.cells.length ? `, ${data.cells.length - done - failed.length} not run yet` : ''}`;
+  const stopped = data.cells.filter((c) => c.status === 'stopped').length;
+  const open = data.cells.length - done - failed.length - stopped;
+  const status = `${done} of ${data.cells.length} cells done${failed.length ? `, ${failed.length} failed` : ''}${stopped ? `, ${stopped} LR candidate(s) stopped by successive halving` : ''}${open > 0 ? `, ${open} not run yet` : ''}`;
   const title = `medft report: ${data.experiment.name}`;
   const metricName = METRIC_LABELS[metric] ?? metric;
 

@@ -126,17 +126,26 @@ export function rankTable(stats: Stats): Table | null {
   };
 }
 
-export function lrTable(choices: LrChoice[], metric: string): Table | null {
+/** A candidate in the LR table: its validation value, or its status; where successive halving stopped it, or that it was chosen. */
+function candidateText(x: LrChoice['candidates'][number], chosen: boolean, halving: boolean): string {
+  const head = `${x.lr}: ${x.val != null ? f3(x.val) : x.status}`;
+  if (x.stoppedAt) return `${head} (${x.stoppedAt.rung != null ? `stopped at epoch ${x.stoppedAt.epoch}, rung ${x.stoppedAt.rung}` : `at epoch ${x.stoppedAt.epoch}, waiting for its rung`})`;
+  return halving && chosen ? `${head} (chosen)` : head;
+}
+
+export function lrTable(choices: LrChoice[], metric: string, eta?: number): Table | null {
   if (choices.length === 0) return null;
   const name = METRIC_LABELS[metric] ?? metric;
+  const halving = choices.some((c) => c.candidates.some((x) => x.stoppedAt));
   return {
     id: 'lr',
     title: 'LR chosen on validation',
-    note: `per group the candidate with the best validation ${name} (ties → the smaller LR); test metrics are not looked at`,
+    note: `per group the candidate with the best validation ${name} (ties → the smaller LR); test metrics are not looked at` +
+      (halving ? `; successive halving${eta ? ` (η ${eta})` : ''}: a stopped candidate shows its validation ${name} at the rung it stopped at (rungs counted from 0; ties there → the lower validation loss, then the smaller LR), and one candidate per group trained all epochs` : ''),
     columns: ['case', 'strategy', 'seed', `candidates (validation ${name})`, 'chosen LR'],
     rows: choices.map((c) => [
       t(c.caseName), t(c.strategy), t(String(c.seed)),
-      t(c.candidates.map((x) => `${x.lr}: ${x.val != null ? f3(x.val) : x.status}`).join(' · ')),
+      t(c.candidates.map((x) => candidateText(x, x.lr === c.chosen, halving)).join(' · ')),
       t(c.chosen != null ? String(c.chosen) : '– (no candidate done)', { data: { case: c.caseName, strategy: c.strategy, seed: c.seed, lr: c.chosen ?? '' } }),
     ]),
   };

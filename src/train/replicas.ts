@@ -126,10 +126,12 @@ export class ReplicaGroup {
     const floats = variables.reduce((a, v) => a + v.size, 0);
     const buffers = createChannelBuffers(ranks, floats, floats, SMALL_REDUCE_CAPACITY);
     const channel = new SharedChannel(buffers, 0);
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./replica-thread.ts', import.meta.url).href;
-    // The worker registers tsx itself: a --import in a worker's execArgv comes too late for its entry module.
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    // Compiled into dist/ (scripts/build-js.mjs), the thread's module is a .js sibling that needs no TypeScript loader;
+    // from the sources, the worker registers tsx itself (a --import in a worker's execArgv comes too late for its entry).
+    const compiled = import.meta.url.endsWith('.js');
+    const entry = new URL(compiled ? './replica-thread.js' : './replica-thread.ts', import.meta.url).href;
+    const boot = compiled ? `import(${JSON.stringify(entry)})`
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
     const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
     const options = { numClasses: spec.numClasses, inputSize: spec.inputSize, includeTop: spec.includeTop, alpha: spec.alpha, dropout: dropoutRate(model) };
     const workers: Worker[] = [];

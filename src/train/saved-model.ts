@@ -65,6 +65,29 @@ export function readFinetunedMeta(dir: string): FinetunedMeta {
   return meta;
 }
 
+const indexNames = (names: readonly string[]) => names.every((n, i) => n === String(i));
+
+/**
+ * Throws an InputError unless `dataClasses` are the model's classes in the model's order: the same count and, where
+ * both sides name their classes, the same names. Otherwise every metric would be reported under the wrong class.
+ * Classes known only by index ('0', '1', … from an unnamed .npz or a CSV of integer labels) match by count.
+ */
+export function checkSameClasses(meta: Pick<FinetunedMeta, 'classNames'>, data: string, dataClasses: readonly string[]): void {
+  const model = meta.classNames;
+  const list = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ');
+  if (dataClasses.length !== model.length) {
+    throw new InputError(`${data} has ${dataClasses.length} classes (${list(dataClasses)}) but the model was trained on ${model.length} (${list(model)}); ` +
+      'evaluate on a dataset with the model\'s classes');
+  }
+  if (indexNames(model) || indexNames(dataClasses)) return;
+  const differ = model.flatMap((m, i) => (m === dataClasses[i] ? [] : [`class ${i} is '${m}' in the model but '${dataClasses[i]}' in the data`]));
+  if (differ.length === 0) return;
+  const sameSet = [...model].sort().join('\n') === [...dataClasses].sort().join('\n');
+  throw new InputError(`${data}: class names differ from the model's (${differ.join('; ')}); ` +
+    (sameSet ? 'the same classes in another order: name the classes so they sort in the model\'s order (class folders sort by name)'
+      : `use a dataset whose classes are the model's (${list(model)}), in that order`));
+}
+
 /** Rebuilds the model from medft.json and loads its weights by name (every tensor must match). */
 export async function loadFinetuned(dir: string): Promise<CreatedModel & { meta: FinetunedMeta }> {
   const meta = readFinetunedMeta(dir);

@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerCommands } from '../../src/cli/commands/index.ts';
+import { COMMANDS } from '../../src/cli/commands/table.ts';
 import { allCommands } from '../../src/cli/help.ts';
 
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
 const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
 
-const program = new Command('medft');
-registerCommands(program);
 /** The full help text of a command, as `medft <cmd> --help` prints it (help body and the text added after it). */
 function helpOf(cmd: Command): string {
   let after = '';
@@ -26,7 +25,15 @@ function helpOf(cmd: Command): string {
 }
 
 describe('--help', () => {
-  const commands = allCommands(program);
+  // Each command as `medft <command> …` registers it: alone, with what registerCommands adds to every command.
+  const commands: Command[] = [];
+  before(async () => {
+    for (const c of COMMANDS) {
+      const program = new Command('medft');
+      await registerCommands(program, [c.name]);
+      commands.push(...allCommands(program));
+    }
+  });
 
   it('has examples on every command and subcommand', () => {
     for (const cmd of commands) assert.match(helpOf(cmd), /\nExamples?:/, cmd.name());

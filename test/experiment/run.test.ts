@@ -164,10 +164,12 @@ describe('medft run', () => {
 
   it('says in one line how to point at the data when the dataset is missing', () => {
     const empty = tempDir('medft-nodata-');
-    const r = medft(['run', grid('nodata', '[ft]'), '--out', join(dir, 'nodata')], { MEDFT_DATA_DIR: empty, MEDFT_CACHE_DIR: empty });
+    // BreastMNIST ships with medft (data/), so a MedMNIST set that does not is the one that can be missing.
+    const nodata = writeTinyGrid(dir, 'nodata', { strategies: '[ft]', seeds: '[0]', weights: init, dataset: 'pneumoniamnist' });
+    const r = medft(['run', nodata, '--out', join(dir, 'nodata')], { MEDFT_DATA_DIR: empty, MEDFT_CACHE_DIR: empty });
     assert.equal(r.status, 3, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /^medft: dataset 'breastmnist' not found \(not in MEDFT_DATA_DIR=.*, nor in the download cache\): set MEDFT_DATA_DIR to the folder that holds it .* or add --download/);
+    assert.match(r.stderr, /^medft: dataset 'pneumoniamnist' not found \(not in MEDFT_DATA_DIR=.*, nor in the download cache\): set MEDFT_DATA_DIR to the folder that holds it .* or add --download/);
     assert.ok(!existsSync(join(dir, 'nodata')), 'nothing written');
     rmSync(empty, { recursive: true, force: true });
   });

@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function writeTinyGrid(dir: string, name: string, o: { strategies: string; seeds: string; weights: string }): string {
+export function writeTinyGrid(dir: string, name: string, o: { strategies: string; seeds: string; weights: string; dataset?: string }): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}
-datasets: [breastmnist]
+datasets: [${o.dataset ?? 'breastmnist'}]
 models: [{ name: tiny_cnn, weights: ${o.weights} }]
 strategies: ${o.strategies}
 seeds: ${o.seeds}

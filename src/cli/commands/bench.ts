@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { engineBanner, initEngine } from '../../engine/backend.ts';
-import { benchKernels, type KernelBenchRow } from '../../engine/kernel-bench.ts';
-import { findMaxBatch } from '../../bench/max-batch.ts';
-import { benchModel, defaultTorchThreads, type ModelBenchResult } from '../../bench/model-bench.ts';
-import { maxBatchEstimate } from '../../engine/memory.ts';
-import { buildModel, modelNames } from '../../models/index.ts';
-import { resolveReplicas } from '../../train/replicas.ts';
+import type { KernelBenchRow } from '../../engine/kernel-bench.ts';
+import type { ModelBenchResult } from '../../bench/model-bench.ts';
 import { backendOption, positiveInt } from '../options.ts';
+import { summary } from './table.ts';
 
 interface BenchOptions {
   kernels?: boolean;
@@ -55,6 +51,8 @@ async function runKernels(opts: BenchOptions): Promise<void> {
   const sizes = opts.sizes.split(',').map((s) => positiveInt(s.trim(), '--sizes'));
   const batch = positiveInt(opts.batch, '--batch');
   const reps = positiveInt(opts.reps, '--reps');
+  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+  const { benchKernels } = await import('../../engine/kernel-bench.ts');
   const info = await initEngine(opts.backend);
   if (info.backend !== 'wasm') throw new UsageError(`--kernels measures the wasm backend's kernels, not '${info.backend}'`);
   process.stderr.write(`${engineBanner(info)}\n`);
@@ -70,6 +68,12 @@ async function runKernels(opts: BenchOptions): Promise<void> {
 
 async function runModel(opts: BenchOptions): Promise<void> {
   const model = opts.model!;
+  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+  const { findMaxBatch } = await import('../../bench/max-batch.ts');
+  const { benchModel, defaultTorchThreads } = await import('../../bench/model-bench.ts');
+  const { maxBatchEstimate } = await import('../../engine/memory.ts');
+  const { buildModel, modelNames } = await import('../../models/index.ts');
+  const { resolveReplicas } = await import('../../train/replicas.ts');
   if (!modelNames().includes(model)) throw new UsageError(`unknown model '${model}': choose one of ${modelNames().join(', ')}`);
   const size = positiveInt(opts.size, '--size');
   const batch = positiveInt(opts.batch, '--batch');
@@ -102,7 +106,7 @@ async function runModel(opts: BenchOptions): Promise<void> {
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('measure the engine: per-kernel GFLOP/s (--kernels) or a model\'s forward and train step, against PyTorch (--model)')
+    .description(summary('bench'))
     .option('--kernels', 'forward, filter-gradient and input-gradient GFLOP/s of each ResNet-50 conv shape on wasm')
     .option('--model <name>', 'time forward and train steps of this model (see medft models)')
     .option('--sizes <list>', 'with --kernels: input image sizes, comma-separated', '64,224')

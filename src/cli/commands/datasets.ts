@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
-import { inspectDataset, type InspectReport } from '../../data/inspect.ts';
+import type { InspectReport } from '../../data/inspect.ts';
 import { MEDMNIST, MEDMNIST_SIZES, medmnistCandidates, medmnistFileName, medmnistUrl, type MedmnistSize } from '../../data/medmnist.ts';
-import { DATASET_KINDS, type DatasetKind } from '../../data/open.ts';
+import { DATASET_KINDS, type DatasetKind } from '../../data/types.ts';
+import { summary } from './table.ts';
 
 interface InspectOptions {
   json?: boolean;
@@ -18,8 +18,9 @@ interface InspectOptions {
   progress: boolean;
 }
 
-function progressBar(enabled: boolean) {
+async function progressBar(enabled: boolean) {
   if (!enabled || !process.stderr.isTTY) return { update: (_d: number, _t: number) => {}, stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {value}/{total} images {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
@@ -71,7 +72,7 @@ function printReport(r: InspectReport): void {
 }
 
 export function registerDatasets(program: Command): void {
-  const cmd = program.command('datasets').description('list the known datasets, or inspect a dataset before training on it')
+  const cmd = program.command('datasets').description(summary('datasets'))
     .addHelpText('after', `
 Examples:
   medft datasets list
@@ -100,7 +101,7 @@ Examples:
         const found = MEDMNIST_SIZES.filter((s) => r.local[s]).map((s) => medmnistFileName(r.name, s));
         process.stdout.write(`${r.name.padEnd(16)}${r.modality.padEnd(26)}${r.task.padEnd(27)}${String(r.classNames.length).padStart(7)}  ${`${r.splits.train}/${r.splits.val}/${r.splits.test}`.padEnd(22)}${r.license.padEnd(14)}${found.join(' ') || '-'}\n`);
       }
-      process.stdout.write(`\nBy name, files are looked up in $MEDFT_DATA_DIR/<name>/, $MEDFT_DATA_DIR/ and the cache; 'medft datasets inspect <name> --download' fetches one.\n`);
+      process.stdout.write(`\nBy name, files are looked up in $MEDFT_DATA_DIR/<name>/, $MEDFT_DATA_DIR/, the cache and the copies shipped with medft (breastmnist); 'medft datasets inspect <name> --download' fetches one.\n`);
     });
 
   cmd
@@ -117,7 +118,7 @@ Examples:
     .option('--json', 'print the report as JSON')
     .addHelpText('after', `
 <path> is an .npz, a folder (root/<class>/* or root/<split>/<class>/*), a CSV manifest, or a MedMNIST name
-(e.g. breastmnist, found through MEDFT_DATA_DIR or the cache). Exit status 3 when problems are found.
+(e.g. breastmnist, found through MEDFT_DATA_DIR, the cache or the copy shipped with medft). Exit status 3 when problems are found.
 
 Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
     .action(async (path: string, opts: InspectOptions) => {
@@ -126,7 +127,8 @@ Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
         size = Number(opts.size) as MedmnistSize;
         if (!MEDMNIST_SIZES.includes(size)) throw new UsageError(`--size must be one of ${MEDMNIST_SIZES.join(', ')}, got '${opts.size}'`);
       }
-      const bar = progressBar(opts.progress && !opts.json);
+      const { inspectDataset } = await import('../../data/inspect.ts');
+      const bar = await progressBar(opts.progress && !opts.json);
       let report: InspectReport;
       try {
         report = await inspectDataset(path, {

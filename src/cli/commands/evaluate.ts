@@ -1,19 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { makeSplits, openDataset } from '../../data/index.ts';
-import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
-import { evaluateClassification, type ClassificationReport } from '../../eval/index.ts';
-import { predictionsCsv } from '../../report/predictions-csv.ts';
-import { predictDataset, splitPredictions } from '../../train/predict.ts';
-import { loadFinetuned } from '../../train/saved-model.ts';
-import { backendOption } from '../options.ts';
-import { positiveInt } from '../options.ts';
+import type { ClassificationReport } from '../../eval/index.ts';
+import { backendOption, positiveInt } from '../options.ts';
+import { summary } from './table.ts';
 
 const f = (x: number | null) => (x == null ? '–' : x.toFixed(4));
 
-/** The metrics of one split as a few lines on stdout. */
-/** Class names are quoted, so that "normal, benign" reads as one class. */
+/** The metrics of one split as a few lines on stdout; class names quoted, so that "normal, benign" reads as one class. */
 export function printReport(split: string, r: ClassificationReport, classNames: readonly string[]): void {
   const names = r.confusionMatrix.map((_, i) => String(classNames[i] ?? i));
   // Every row label padded to the longest, and the columns numbered, so the matrix stays aligned whatever the names.
@@ -42,7 +36,7 @@ interface EvaluateOptions {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('evaluate a fine-tuned model folder on a dataset split: accuracy, balanced accuracy, macro-F1, AUC, ECE, confusion')
+    .description(summary('evaluate'))
     .requiredOption('--model <dir>', "folder written by 'medft finetune --out'")
     .requiredOption('--data <path|name>', 'dataset (same classes, in the same order, as the model was trained on)')
     .addOption(new Option('--split <name>', "which samples: the dataset's split drawn with the run's seed, or all").choices(['train', 'val', 'test', 'all']).default('test'))
@@ -58,14 +52,18 @@ Examples:
   medft evaluate --model runs/bm-r50-lpft --data breastmnist --predictions bm-test.csv`)
     .action(async (opts: EvaluateOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
+      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { makeSplits, openDataset } = await import('../../data/index.ts');
+      const { evaluateClassification } = await import('../../eval/index.ts');
+      const { predictDataset, splitPredictions } = await import('../../train/predict.ts');
+      const { predictionsCsv } = await import('../../report/predictions-csv.ts');
+      const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
       const ds = await openDataset(opts.data);
       try {
-        if (ds.classNames.length !== meta.classNames.length) {
-          throw new InputError(`${opts.data} has ${ds.classNames.length} classes but the model was trained on ${meta.classNames.length} (${meta.classNames.map((c) => JSON.stringify(c)).join('; ')})`);
-        }
+        checkSameClasses(meta, opts.data, ds.classNames);
         const indices = opts.split === 'all' ? Array.from({ length: ds.size }, (_, i) => i) : makeSplits(ds, { seed: meta.data.seed, ratios: meta.data.ratios })[opts.split];
         if (indices.length === 0) throw new InputError(`${opts.data}: the ${opts.split} split is empty; choose another --split`);
         const p = await predictDataset(model, ds, indices, meta.preprocess, batch);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { exportBestModels } from '../../report/best-model.ts';
+import { summary } from './table.ts';
 
 interface ExportCliOptions { out: string; case?: string; download?: boolean; progress: boolean; json?: boolean }
 
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description("save the best fine-tuned model of each case of a run (chosen on validation) as a model folder for 'medft evaluate' and 'medft predict'")
+    .description(summary('export'))
     .argument('<dir>', "the --out folder of 'medft run' (holds results.db)")
     .requiredOption('--out <dir>', 'where to write <out>/<case>/ (model.json, weights.bin, medft.json, metrics.json)')
     .option('--case <name>', "only this case, as the report names it (e.g. 'breastmnist × resnet50')")
@@ -24,6 +24,7 @@ Examples:
   medft export runs/default --out models
   medft export runs/grid --out models --case 'breastmnist × resnet50'`)
     .action(async (dir: string, opts: ExportCliOptions) => {
+      const { exportBestModels } = await import('../../report/best-model.ts');
       const models = await exportBestModels(dir, {
         out: opts.out, caseName: opts.case, download: opts.download,
         log: (l) => process.stderr.write(`${l}\n`),

@@ -1,18 +1,13 @@
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
-import { engineBanner, initEngine } from '../../engine/backend.ts';
-import { getFamily } from '../../models/index.ts';
+// The strategy ids and monitors are listed in --help; the engine, models and loop load when the command runs.
 import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
 import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
-import { finetune } from '../../train/finetune.ts';
-import { resolveReplicas } from '../../train/replicas.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
-import { formatEpochLine } from '../../train/progress.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
-import { writeRunCharts } from '../../report/run-charts.ts';
+import { summary } from './table.ts';
 
 interface FinetuneCliOptions {
   positiveClass?: string;
@@ -50,8 +45,9 @@ interface FinetuneCliOptions {
 }
 
 /** A cli-progress bar on stderr while a long epoch runs (only on a terminal). */
-function batchBar(enabled: boolean) {
+async function batchBar(enabled: boolean) {
   if (!enabled || !process.stderr.isTTY) return { update: (_e: number, _b: number, _t: number, _l: number) => {}, stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'epoch {epoch} [{bar}] {value}/{total} batches · loss {loss} · {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
   let epoch = -1;
   return {
@@ -63,7 +59,8 @@ function batchBar(enabled: boolean) {
   };
 }
 
-function defaultWeights(model: string): string {
+async function defaultWeights(model: string): Promise<string> {
+  const { getFamily } = await import('../../models/index.ts');
   const def = getFamily(model);
   const sources = def.weightSources({ numClasses: 0, inputSize: def.defaultInputSize, includeTop: false, alpha: def.defaultAlpha ?? 1, dropout: 0 });
   return sources.length > 0 ? 'imagenet' : 'none';
@@ -72,7 +69,7 @@ function defaultWeights(model: string): string {
 export function registerFinetune(program: Command): void {
   program
     .command('finetune')
-    .description('fine-tune a pretrained backbone on a dataset with one strategy; evaluate on validation and test; save the model')
+    .description(summary('finetune'))
     .requiredOption('--data <path|name>', 'dataset: an .npz, image folder, CSV manifest, or a MedMNIST name found in MEDFT_DATA_DIR')
     .requiredOption('--model <name>', "backbone (see 'medft models')")
     .requiredOption('--strategy <id>', `fine-tuning strategy: ${strategyIds().join(', ')} (see 'medft strategies')`)
@@ -134,15 +131,19 @@ Examples:
       const inputSize = opts.size ? positiveInt(opts.size, '--size') : undefined;
       const dropout = nonNegative(opts.dropout, '--dropout');
       const overrides = parseParamPairs(opts.param);
-      const weightsArg = opts.weights ?? defaultWeights(opts.model);
+      const weightsArg = opts.weights ?? (await defaultWeights(opts.model));
       const weights = weightsArg === 'none' ? null : weightsArg;
       // Check the strategy and its parameters before anything slow happens.
       buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
 
+      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { finetune } = await import('../../train/finetune.ts');
+      const { resolveReplicas } = await import('../../train/replicas.ts');
+      const { formatEpochLine } = await import('../../train/progress.ts');
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const replicas = resolveReplicas(opts.replicas, info);
-      const bar = batchBar(opts.progress);
+      const bar = await batchBar(opts.progress);
       let total = epochs;
       const result = await finetune({
         data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
@@ -164,6 +165,8 @@ Examples:
         process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
         return;
       }
+      // Chart code lives in report/ (train/ never imports it); it loads only now that the run is done.
+      const { writeRunCharts } = await import('../../report/run-charts.ts');
       const charts = await writeRunCharts(opts.out, {
         label: opts.strategy, dataset: opts.data, classNames: result.dataset.classNames, history: result.training.history,
         test: result.predictions?.test ?? null, positiveClass: opts.positiveClass,

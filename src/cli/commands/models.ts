@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { initEngine } from '../../engine/backend.ts';
-import { listModels, type ModelInfo } from '../../models/index.ts';
+import type { ModelInfo } from '../../models/index.ts';
+import { summary } from './table.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -10,28 +10,26 @@ function preprocessText(p: ModelInfo['preprocess']): string {
   return `${p.channelOrder}, (${scale} − [${p.mean.join(', ')}])${std}`;
 }
 
-function printText(models: ModelInfo[]): void {
-  for (const m of models) {
-    const lines = [
-      `${m.name}  —  ${m.description}`,
-      `  params        ${m.configs.map((c) => `${n(c.params)} (${c.label})`).join(' · ')}`,
-      `  input         ${m.inputSize}×${m.inputSize}${m.alphas ? ` · alpha ${m.alphas.join(', ')}` : ''}`,
-      `  preprocess    ${preprocessText(m.preprocess)}`,
-      `  blocks        ${m.blocks.join(', ')}`,
-      `  weights       ${m.weightSources.length === 0 ? 'none (random initialisation only)' : ''}`,
-      ...m.weightSources.map(
-        (w, i) => `    ${i + 1}. ${w.kind} ${w.format}${w.includesTop ? ' (with top)' : ' (no top)'}: ${w.location}${w.note ? ` — ${w.note}` : ''}`,
-      ),
-      '',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
+function printText(m: ModelInfo): void {
+  const lines = [
+    `${m.name}  —  ${m.description}`,
+    `  params        ${m.configs.map((c) => `${n(c.params)} (${c.label})`).join(' · ')}`,
+    `  input         ${m.inputSize}×${m.inputSize}${m.alphas ? ` · alpha ${m.alphas.join(', ')}` : ''}`,
+    `  preprocess    ${preprocessText(m.preprocess)}`,
+    `  blocks        ${m.blocks.join(', ')}`,
+    `  weights       ${m.weightSources.length === 0 ? 'none (random initialisation only)' : ''}`,
+    ...m.weightSources.map(
+      (w, i) => `    ${i + 1}. ${w.kind} ${w.format}${w.includesTop ? ' (with top)' : ' (no top)'}: ${w.location}${w.note ? ` — ${w.note}` : ''}`,
+    ),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export function registerModels(program: Command): void {
   program
     .command('models')
-    .description('list the backbones: parameter counts, input size, preprocessing, blocks, where weights come from')
+    .description(summary('models'))
     .option('--json', 'print one JSON array instead of text')
     .addHelpText('after', `
 Parameter counts are those of the built models in their reference configurations (they equal Keras' counts).
@@ -42,10 +40,19 @@ Examples:
   medft models
   medft models --json | jq '.[] | {name, configs}'`)
     .action(async (opts: { json?: boolean }) => {
+      const { initEngine } = await import('../../engine/backend.ts');
+      const { describeModel, modelNames } = await import('../../models/index.ts');
       // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
       await initEngine('cpu');
-      const models = listModels();
-      if (opts.json) process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
-      else printText(models);
+      // Each model is printed as soon as it is built (building them all takes seconds); with --json, the same text
+      // JSON.stringify(models, null, 2) would give, element by element.
+      const names = modelNames();
+      if (opts.json) process.stdout.write('[\n');
+      names.forEach((name, i) => {
+        const m = describeModel(name);
+        if (!opts.json) printText(m);
+        else process.stdout.write(`  ${JSON.stringify(m, null, 2).replace(/\n/g, '\n  ')}${i < names.length - 1 ? ',' : ''}\n`);
+      });
+      if (opts.json) process.stdout.write(']\n');
     });
 }

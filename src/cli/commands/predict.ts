@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { decodeImageFile, preprocess } from '../../data/index.ts';
-import { engineBanner, initEngine } from '../../engine/backend.ts';
-import { probabilitiesOf } from '../../train/predict.ts';
-import { loadFinetuned } from '../../train/saved-model.ts';
-import { csvField } from '../../report/csv.ts';
-import { backendOption } from '../options.ts';
-import { positiveInt } from '../options.ts';
+import { backendOption, positiveInt } from '../options.ts';
+import { summary } from './table.ts';
 
 interface PredictOptions {
   model: string;
@@ -17,7 +12,7 @@ interface PredictOptions {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('class probabilities of images with a fine-tuned model folder')
+    .description(summary('predict'))
     .argument('<images...>', 'image files (PNG, JPEG, BMP, TIFF, DICOM, …)')
     .requiredOption('--model <dir>', "folder written by 'medft finetune --out'")
     .option('--batch <n>', 'images per forward pass', '32')
@@ -30,6 +25,11 @@ header — file, predicted, then p_<class name> per class at full precision — 
 Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
     .action(async (images: string[], opts: PredictOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
+      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { decodeImageFile, preprocess } = await import('../../data/index.ts');
+      const { probabilitiesOf } = await import('../../train/predict.ts');
+      const { loadFinetuned } = await import('../../train/saved-model.ts');
+      const { csvField } = await import('../../report/csv.ts');
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);

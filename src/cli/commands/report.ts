@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/index.ts';
+import { summary } from './table.ts';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write the report of a run folder: report/index.html (self-contained, offline), report/report.md, report/results.csv')
+    .description(summary('report'))
     .argument('<dir>', "the --out folder of 'medft run' (holds results.db)")
     .option('--positive-class <name|index>', "two-class cases: the class whose sensitivity, specificity, PPV and NPV are shown (default: the dataset's clinically positive class where medft knows it, e.g. BreastMNIST 'malignant', else the class with fewer test images)")
     .option('--json', 'print one JSON object on stdout (files written; per case the strategy to use, its interval, the baseline, the paired verdicts) instead of text')
@@ -17,10 +17,11 @@ learning curves, confusion matrices, calibration and run metadata. It can be wri
 Examples:
   medft report runs/default
   medft report runs/default --predictions
-  medft report runs/default --json --quiet | jq '.summaries[].best'
   medft report runs/default --positive-class 'normal, benign'
+  medft report runs/default --json --quiet | jq '.summaries[].best'
   medft report runs/grid && xdg-open runs/grid/report/index.html`)
     .action(async (dir: string, opts: { predictions?: boolean; positiveClass?: string; json?: boolean }) => {
+      const { writeReport } = await import('../../report/index.ts');
       const r = await writeReport(dir, { predictions: opts.predictions, positiveClass: opts.positiveClass });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ html: r.htmlPath, markdown: r.markdownPath, csv: r.csvPath, predictions: r.predictions ?? null, summaries: r.summaries, headline: r.headline }, null, 2)}\n`);

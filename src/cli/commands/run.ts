@@ -1,18 +1,18 @@
 import { type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { UsageError } from '../../errors.ts';
-import { estimateRun, type RunEstimate } from '../../experiment/estimate.ts';
-import { measureSplitSizes, probeStepTimes, type Probe } from '../../experiment/probe.ts';
-import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan, type RunOptions } from '../../experiment/runner.ts';
-import { redactUrl } from '../../queue/connection.ts';
-import { runQueued } from '../../queue/coordinator.ts';
-import { majoritySummary, writeReport } from '../../report/index.ts';
+import type { Cell } from '../../experiment/cells.ts';
+import type { Progress, RunEstimate } from '../../experiment/estimate.ts';
+import type { Probe } from '../../experiment/probe.ts';
+import type { Plan, RunOptions } from '../../experiment/runner.ts';
 import { backendOption } from '../options.ts';
+import { summary } from './table.ts';
 
 interface RunCliOptions {
   out: string;
   workers?: string;
   dryRun?: boolean;
+  json?: boolean;
   probe: boolean;
   retryFailed?: boolean;
   download?: boolean;
@@ -20,32 +20,53 @@ interface RunCliOptions {
   report: boolean;
   backend?: string;
   queue?: string;
-  json?: boolean;
 }
 
 const duration = (s: number) => (s < 10 ? `${s.toFixed(1)} s` : s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
 
-/** The cells a run with these options would start: not done, and failed ones only with --retry-failed. */
-const toRun = (plan: Plan, status: Map<string, string>, retryFailed: boolean) =>
-  plan.cells.filter((c) => status.get(c.id) !== 'done' && (status.get(c.id) !== 'failed' || retryFailed));
-
-async function estimate(plan: Plan, status: Map<string, string>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
-  const todo = toRun(plan, status, !!opts.retryFailed);
-  const sizes = await measureSplitSizes(todo, !!opts.download);
-  const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
-  return { run: estimateRun(todo, sizes, probes, workers), probes: [...probes.values()] };
+/** How the LR grids will be searched, in one line (null without a grid). */
+async function searchLine(plan: Plan): Promise<string | null> {
+  const { groupRungs, lrGroups, scheduleEpochs } = await import('../../experiment/halving.ts');
+  const groups = [...lrGroups(plan.cells).values()];
+  if (groups.length === 0) return null;
+  const s = plan.spec.lrSearch;
+  if (s.method === 'grid') return `LR grids: every candidate trains all ${plan.spec.epochs} epochs (lrSearch: grid)`;
+  const sizes = [...new Set(groups.map((g) => g.length))].sort((a, b) => a - b).map((n) => {
+    const rungs = groupRungs(s, n, plan.spec.epochs);
+    return `${n} candidates → ${rungs.map((r) => `${r.candidates} to epoch ${r.epochs}`).join(', ')}: ${scheduleEpochs(rungs)} epochs per group instead of ${n * plan.spec.epochs}`;
+  });
+  return `LR grids by successive halving (η ${s.eta}, the best ⌊n/η⌋ on validation continue at each rung): ${sizes.join('; ')}`;
 }
 
-function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEstimate; probes: Probe[] } | null): void {
+/** Cells with work left for a run with these options (LR candidates under halving: those sharing their group's rest). */
+async function workLeft(plan: Plan, progress: Map<string, Progress>, retryFailed: boolean) {
+  const { plannedWork } = await import('../../experiment/estimate.ts');
+  const work = plannedWork(plan.cells, plan.spec.lrSearch, progress, retryFailed);
+  return { work, todo: plan.cells.filter((c) => work.has(c.id)) };
+}
+
+async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
+  const { estimateRun } = await import('../../experiment/estimate.ts');
+  const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
+  const { work, todo } = await workLeft(plan, progress, !!opts.retryFailed);
+  const sizes = await measureSplitSizes(todo, !!opts.download);
+  const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
+  return { run: estimateRun(todo, sizes, probes, workers, work), probes: [...probes.values()] };
+}
+
+const cellLabel = (c: Cell) => `${c.caseName} × ${c.config.strategy.id}${c.config.lrCandidate ? ` × lr ${c.config.lr}` : ''} × seed ${c.config.seed}`;
+
+function printDryRun(plan: Plan, progress: Map<string, Progress>, search: string | null, est: { run: RunEstimate; probes: Probe[] } | null): void {
   const w = (s: string, n: number) => s.padEnd(n);
   const pairs = plan.cells.length / (plan.spec.datasets.length * plan.spec.models.length * plan.spec.seeds.length);
   const strategies = plan.cells.some((c) => c.config.lrCandidate) ? `${pairs} (strategy, LR) pairs from LR grids` : `${plan.spec.strategies.length} strategies`;
   process.stdout.write(`${plan.spec.name}: ${plan.cells.length} cells (${plan.spec.datasets.length} dataset(s) × ${plan.spec.models.length} model(s) × ${strategies} × ${plan.spec.seeds.length} seed(s)), ${plan.spec.epochs} epochs each\n`);
+  if (search) process.stdout.write(`${search}\n`);
   const secs = new Map(est?.run.cells.map((x) => [x.id, x.seconds]));
   process.stdout.write(`${w('cell', 18)}${w('dataset', 16)}${w('model', 16)}${w('strategy', 12)}${w('seed', 6)}${w('lr', 10)}${est ? `${w('status', 9)}estimate` : 'status'}\n`);
   for (const c of plan.cells) {
     const k = c.config;
-    const st = status.get(c.id) ?? 'new';
+    const st = progress.get(c.id)?.status ?? 'new';
     const time = secs.has(c.id) ? duration(secs.get(c.id)!) : '–';
     process.stdout.write(`${w(c.id, 18)}${w(k.dataset.name, 16)}${w(k.model.name, 16)}${w(k.strategy.id, 12)}${w(String(k.seed), 6)}${w(String(k.lr), 10)}${est ? `${w(st, 9)}${time}` : st}\n`);
   }
@@ -53,22 +74,27 @@ function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEst
   const probes = est.probes.map((p) => `${p.key} ${p.stepSeconds.toFixed(p.stepSeconds < 0.1 ? 4 : 2)} s/step, ${(1000 * p.forwardSecondsPerImage).toFixed(p.forwardSecondsPerImage < 1e-4 ? 4 : 2)} ms/image forward, probe took ${p.seconds.toFixed(p.seconds < 1 ? 3 : 1)} s`).join('; ');
   process.stdout.write(`estimated ${duration(est.run.seconds)} for ${est.run.cells.length} cell(s) to run on ${est.run.workers} worker(s) (probe: ${probes || 'none needed'}; measured now; ±30%)\n`);
   process.stdout.write('per cell: epochs × train images ÷ batch × step time + (epochs + 1) × val images + test images × forward time; frozen (LP) phases counted as full train steps, an upper bound; early stopping only shortens a cell\n');
+  if (search?.startsWith('LR grids by successive halving')) process.stdout.write('LR candidates under successive halving: each carries an equal share of its group\'s epochs left (the schedule\'s total less the epochs its candidates trained)\n');
 }
 
-function dryRunJson(plan: Plan, status: Map<string, string>, est: { run: RunEstimate; probes: Probe[] } | null) {
+function dryRunJson(plan: Plan, progress: Map<string, Progress>, est: { run: RunEstimate; probes: Probe[] } | null) {
   const secs = new Map(est?.run.cells.map((x) => [x.id, x.seconds]));
   return {
     name: plan.spec.name, epochs: plan.spec.epochs, estimatedSeconds: est?.run.seconds ?? null, workers: est?.run.workers ?? null,
-    cells: plan.cells.map((c) => ({ id: c.id, dataset: c.config.dataset.name, model: c.config.model.name, strategy: c.config.strategy.id, seed: c.config.seed, lr: c.config.lr, status: status.get(c.id) ?? 'new', estimatedSeconds: secs.get(c.id) ?? null })),
+    cells: plan.cells.map((c) => ({
+      id: c.id, dataset: c.config.dataset.name, model: c.config.model.name, strategy: c.config.strategy.id, seed: c.config.seed, lr: c.config.lr,
+      status: progress.get(c.id)?.status ?? 'new', estimatedSeconds: secs.get(c.id) ?? null,
+    })),
   };
 }
 
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
-function progressView(enabled: boolean, workers: number) {
+async function progressView(enabled: boolean, workers: number) {
   const tty = enabled && process.stderr.isTTY;
-  const multi = tty ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {unit} · {info}' }, cliProgress.Presets.shades_classic) : null;
-  let overall: cliProgress.SingleBar | null = null;
-  const bars = new Map<number, cliProgress.SingleBar>();
+  const cliProgress = tty ? (await import('cli-progress')).default : null;
+  const multi = cliProgress ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {unit} · {info}' }, cliProgress.Presets.shades_classic) : null;
+  let overall: SingleBar | null = null;
+  const bars = new Map<number, SingleBar>();
   const log = (s: string) => (multi ? multi.log(`${s}\n`) : process.stderr.write(`${s}\n`));
   return {
     log,
@@ -91,7 +117,7 @@ function progressView(enabled: boolean, workers: number) {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run an experiment grid (datasets × models × strategies × seeds) with a pool of workers; resume where it stopped; write the report')
+    .description(summary('run'))
     .argument('<file>', 'experiment file (YAML; see docs/experiments.md)')
     .requiredOption('--out <dir>', 'output folder: results.db, cells/<id>/, logs/, report/')
     .option('--workers <n>', 'worker processes, one engine each (default: one per core)')
@@ -107,13 +133,15 @@ export function registerRun(program: Command): void {
     .addHelpText('after', `
 Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
 done and resumes a cell that was interrupted from its last epoch checkpoint; a failed cell is recorded with its
-error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR.
+error and run again only with --retry-failed. Datasets named by MedMNIST name are looked up in MEDFT_DATA_DIR,
+the cache, then the copies shipped with medft (BreastMNIST, which the default experiment uses).
 
 Examples:
   medft run experiments/default.yaml --out runs/default
   medft run experiments/default.yaml --out runs/default --dry-run
   medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
     .action(async (file: string, opts: RunCliOptions) => {
+      const { cellProgress, defaultWorkers, planExperiment, runExperiment } = await import('../../experiment/runner.ts');
       let workers = defaultWorkers();
       if (opts.workers != null) {
         workers = Number(opts.workers);
@@ -121,29 +149,35 @@ Examples:
       }
       const plan = planExperiment(file);
       if (opts.dryRun) {
-        const status = cellStatuses(opts.out, plan.cells);
-        const est = opts.probe ? await estimate(plan, status, opts, workers) : null;
-        if (opts.json) process.stdout.write(`${JSON.stringify(dryRunJson(plan, status, est), null, 2)}\n`);
-        else printDryRun(plan, status, est);
+        const progress = cellProgress(opts.out, plan.cells);
+        const est = opts.probe ? await estimate(plan, progress, opts, workers) : null;
+        if (opts.json) process.stdout.write(`${JSON.stringify(dryRunJson(plan, progress, est), null, 2)}\n`);
+        else printDryRun(plan, progress, await searchLine(plan), est);
         return;
       }
-      const view = progressView(opts.progress, opts.queue ? 0 : workers);
+      // The queue client and the report renderer load only when used.
+      const queue = opts.queue ? { url: opts.queue, ...(await import('../../queue/coordinator.ts')), ...(await import('../../queue/connection.ts')) } : null;
+      const view = await progressView(opts.progress, opts.queue ? 0 : workers);
       const t0 = performance.now();
       let finished = 0;
       let total = 0;
       const labels = new Map<number, string>();
-      const run = (o: RunOptions) => (opts.queue ? runQueued(plan, { ...o, url: opts.queue }) : runExperiment(plan, o));
+      const search = await searchLine(plan);
+      const run = (o: RunOptions) => (queue ? queue.runQueued(plan, { ...o, url: queue.url }) : runExperiment(plan, o));
       const summary = await run({
         out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
         events: {
           onPlan: (p) => {
             total = p.todo.length;
-            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''}), ${p.todo.length} to run ${opts.queue ? `on the queue ${redactUrl(opts.queue)}` : `on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)`}\n`);
-            view.start(p.total, p.done);
+            const stopped = p.stopped ? `, ${p.stopped} stopped by successive halving` : '';
+            process.stderr.write(`${plan.spec.name}: ${p.total} cells; ${p.done} done already, ${p.failed} failed earlier (not retried${p.failed ? '; use --retry-failed' : ''})${stopped}, ${p.todo.length} to run ${queue ? `on the queue ${queue.redactUrl(queue.url)}` : `on ${Math.min(workers, Math.max(1, p.todo.length))} worker(s)`}\n`);
+            if (search) process.stderr.write(`${search}\n`);
+            view.start(p.total, p.done + p.stopped);
           },
           onReady: (n, banner) => { if (n === 1) view.log(banner); },
+          onNote: (m) => process.stderr.write(`${m}\n`),
           onStart: (n, t) => {
-            labels.set(n, `${t.cell.config.strategy.id} × seed ${t.cell.config.seed} · ${t.cell.caseName}`);
+            labels.set(n, `${t.cell.config.strategy.id}${t.cell.config.lrCandidate ? ` × lr ${t.cell.config.lr}` : ''} × seed ${t.cell.config.seed} · ${t.cell.caseName}${t.stopAfterEpoch ? ` (rung: to epoch ${t.stopAfterEpoch})` : ''}`);
             view.worker(n, 0, 1, `${labels.get(n)} · starting`);
           },
           onMessage: (n, m) => {
@@ -153,22 +187,27 @@ Examples:
             finished++;
             view.cellDone();
             const eta = finished < total ? ` · ETA ${Math.round(((performance.now() - t0) / 1000 / finished) * (total - finished))} s` : '';
-            view.log(`${status === 'done' ? 'done  ' : 'FAILED'} ${cell.id} ${cell.caseName} × ${cell.config.strategy.id} × seed ${cell.config.seed} (${finished}/${total}${eta})${error ? `: ${error}` : ''}`);
+            const what = status === 'done' ? 'done  ' : status === 'stopped' ? 'stopped' : 'FAILED';
+            const why = status === 'stopped' ? ': not among the best of its rung on validation (successive halving)' : error ? `: ${error}` : '';
+            view.log(`${what} ${cell.id} ${cellLabel(cell)} (${finished}/${total}${eta})${why}`);
           },
         },
       });
       view.stop();
       const secs = ((performance.now() - t0) / 1000).toFixed(0);
-      process.stderr.write(`${summary.done}/${summary.total} cells done (${summary.skipped} skipped as already done, ${summary.ran} run, ${summary.failed.length} failed) in ${secs} s; results in ${summary.dbPath}\n`);
+      const stopped = summary.stopped ? `, ${summary.stopped} LR candidate(s) stopped by successive halving` : '';
+      process.stderr.write(`${summary.done}/${summary.total} cells done (${summary.skipped} skipped as already done, ${summary.ran} run, ${summary.failed.length} failed${stopped}) in ${secs} s; results in ${summary.dbPath}\n`);
       if (summary.previouslyFailed > 0) process.stderr.write(`${summary.previouslyFailed} cell(s) failed in an earlier run; rerun with --retry-failed to try them again\n`);
+      const { majoritySummary, writeReport } = await import('../../report/index.ts');
       const report = opts.report ? await writeReport(opts.out) : null;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({
           out: opts.out, results: summary.dbPath, total: summary.total, done: summary.done, ran: summary.ran, skipped: summary.skipped,
+          stopped: summary.stopped ?? 0,
           failed: summary.failed.map((f) => ({ cell: f.cell.id, case: f.cell.caseName, strategy: f.cell.config.strategy.id, seed: f.cell.config.seed, error: f.error })),
           previouslyFailed: summary.previouslyFailed, seconds: Number(secs),
           report: report ? { html: report.htmlPath, markdown: report.markdownPath, csv: report.csvPath } : null,
-          summaries: report?.summaries ?? null, headline: report?.headline ?? majoritySummary(opts.out),
+          summaries: report?.summaries ?? null, headline: report?.headline ?? (summary.done > 0 ? majoritySummary(opts.out) : []),
         }, null, 2)}\n`);
       } else if (report) {
         // The report's first screen: per case the strategy to use, the majority-class baseline, what cannot be told apart.

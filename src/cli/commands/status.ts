@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { redactUrl } from '../../queue/connection.ts';
-import { queueStatus } from '../../queue/status.ts';
+import { summary } from './table.ts';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show the cells waiting, running, done and failed on a Redis queue')
+    .description(summary('status'))
     .requiredOption('--queue <url>', 'redis://[:password@]host[:port][/db], or rediss://… for TLS')
     .option('--json', 'print the counts and failures as JSON')
     .addHelpText('after', `
@@ -15,6 +14,8 @@ Examples:
   medft status --queue redis://localhost:6379
   medft status --queue redis://:secret@queue-host:6379/2 --json | jq '.failed'`)
     .action(async (opts: { queue: string; json?: boolean }) => {
+      const { redactUrl } = await import('../../queue/connection.ts');
+      const { queueStatus } = await import('../../queue/status.ts');
       const s = await queueStatus(opts.queue);
       if (opts.json) { process.stdout.write(`${JSON.stringify(s, null, 2)}\n`); return; }
       process.stdout.write(`queue ${redactUrl(opts.queue)}: ${s.waiting} waiting, ${s.active} active, ${s.done} done, ${s.failed} failed\n`);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { STRATEGIES, STUDY_STRATEGIES } from '../../strategies/index.ts';
+import type { ZodObject } from 'zod';
+import { summary } from './table.ts';
 
 interface ParamInfo { name: string; default: unknown; description: string }
 
-function paramsOf(schema: z.ZodObject): ParamInfo[] {
+async function paramsOf(schema: ZodObject): Promise<ParamInfo[]> {
+  const { z } = await import('zod');
   const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, { default?: unknown; description?: string }> };
   return Object.entries(json.properties ?? {}).map(([name, p]) => ({ name, default: p.default ?? null, description: p.description ?? '' }));
 }
@@ -15,7 +16,7 @@ const derived = (description: string) => `(${/\(default: ([^)]*)\)/.exec(descrip
 export function registerStrategies(program: Command): void {
   program
     .command('strategies')
-    .description('list the fine-tuning strategies: what each trains, when, how fast; its hyper-parameters and defaults')
+    .description(summary('strategies'))
     .option('--json', 'print one JSON array')
     .addHelpText('after', `
 Hyper-parameters are set with 'medft finetune --param key=value'. The eight strategies of the reference study
@@ -25,16 +26,17 @@ Examples:
   medft strategies
   medft strategies --json | jq '.[].id'
   medft finetune --data breastmnist --model resnet50 --strategy lp-ft --param lpEpochs=4 --out runs/bm`)
-    .action((opts: { json?: boolean }) => {
-      const rows = STRATEGIES.map((s) => ({
+    .action(async (opts: { json?: boolean }) => {
+      const { STRATEGIES, STUDY_STRATEGIES } = await import('../../strategies/index.ts');
+      const rows = await Promise.all(STRATEGIES.map(async (s) => ({
         id: s.id === 'surgical' ? 'surgical:<block>' : s.id,
         name: s.name,
         study: (STUDY_STRATEGIES as readonly string[]).includes(s.id),
         summary: s.summary,
         reference: s.reference,
-        params: paramsOf(s.params),
+        params: await paramsOf(s.params),
         lrGrid: [...s.lrGrid],
-      }));
+      })));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;

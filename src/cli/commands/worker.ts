@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { cacheDir, dataDir } from '../../data/paths.ts';
 import { UsageError } from '../../errors.ts';
-import { redactUrl } from '../../queue/connection.ts';
-import { startWorker } from '../../queue/worker.ts';
 import { backendOption, positiveInt } from '../options.ts';
+import { summary } from './table.ts';
 
 interface WorkerCliOptions {
   queue: string;
@@ -22,7 +21,7 @@ const stamp = () => new Date().toISOString().slice(11, 19);
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('take cells from a Redis queue filled by `medft run --queue` and run them, on this machine, until stopped')
+    .description(summary('worker'))
     .requiredOption('--queue <url>', 'redis://[:password@]host[:port][/db], or rediss://… for TLS')
     .option('--concurrency <n>', 'cells run at the same time, each in its own process', '1')
     .option('--data-dir <dir>', 'the only folder datasets and weights named by jobs are read from (default: MEDFT_DATA_DIR)')
@@ -41,6 +40,8 @@ Example:
     .action(async (opts: WorkerCliOptions) => {
       const dir = opts.dataDir ?? dataDir();
       if (!dir) throw new UsageError('medft worker needs a data dir: --data-dir <dir> or MEDFT_DATA_DIR (jobs name datasets relative to it)');
+      const { redactUrl } = await import('../../queue/connection.ts');
+      const { startWorker } = await import('../../queue/worker.ts');
       let lastError = '';
       const w = await startWorker({
         url: opts.queue,

@@ -4,11 +4,12 @@
  * Offline, the error says which file to place where.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import path from 'node:path';
+import { installOnce } from '../../cache-install.ts';
 import { InputError, ResourceError } from '../../errors.ts';
 import { userWeightsDir, weightsCacheDir } from './paths.ts';
 
@@ -52,35 +53,31 @@ function placeHint(f: KerasFile): string {
     (userWeightsDir() ? '' : ' (or in the folder named by MEDFT_WEIGHTS_DIR)');
 }
 
-/** Downloads (once) into <cache>/weights/keras/ and returns the verified path. */
+/**
+ * Downloads (once) into <cache>/weights/keras/ and returns the verified path. Safe when several processes download
+ * the same file at once: each writes a temporary file of its own, and only a verified file takes the final name.
+ */
 export async function downloadKerasFile(f: KerasFile, fetchImpl: typeof fetch = fetch): Promise<string> {
-  const dir = kerasCacheDir();
-  const dest = path.join(dir, f.name);
+  const dest = path.join(kerasCacheDir(), f.name);
   if (existsSync(dest)) {
     await verifyFileHash(dest, f.hash);
     return dest;
   }
-  mkdirSync(dir, { recursive: true });
-  let res: Response;
-  try {
-    res = await fetchImpl(f.url, { signal: AbortSignal.timeout(30_000) });
-  } catch (e) {
-    throw new ResourceError(`cannot download ${f.name} (${(e as Error).message}); ${placeHint(f)}`);
-  }
-  if (!res.ok || !res.body) throw new ResourceError(`cannot download ${f.name}: HTTP ${res.status}; ${placeHint(f)}`);
-  const tmp = `${dest}.part`;
-  try {
+  return installOnce(dest, async (tmp) => {
+    let res: Response;
+    try {
+      res = await fetchImpl(f.url, { signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+      throw new ResourceError(`cannot download ${f.name} (${(e as Error).message}); ${placeHint(f)}`);
+    }
+    if (!res.ok || !res.body) throw new ResourceError(`cannot download ${f.name}: HTTP ${res.status}; ${placeHint(f)}`);
     try {
       await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tmp));
     } catch (e) {
       throw new ResourceError(`download of ${f.name} broke off (${(e as Error).message}); ${placeHint(f)}`);
     }
     await verifyFileHash(tmp, f.hash);
-    renameSync(tmp, dest);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  return dest;
+  });
 }
 
 export function kerasFileMessage(f: KerasFile): string {

