@@ -44,7 +44,9 @@ describe('library API (src/index.ts)', () => {
     // 3 of 4 right: labels 0,1,1,0 against argmax of the rows
     assert.equal(medft.accuracy([0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]], 2), 0.75);
     const exp = medft.planExperiment(new URL('../../experiments/default.yaml', import.meta.url).pathname);
-    assert.equal(exp.cells.length, 8);
-    assert.deepEqual(exp.cells.map((c) => c.config.strategy.id).sort(), [...medft.STUDY_STRATEGIES].sort());
+    // The eight strategies, each with the four candidates of its own LR grid (lrGrid: auto).
+    assert.equal(exp.cells.length, 8 * 4);
+    assert.deepEqual([...new Set(exp.cells.map((c) => c.config.strategy.id))].sort(), [...medft.STUDY_STRATEGIES].sort());
+    for (const id of medft.STUDY_STRATEGIES) assert.equal(exp.cells.filter((c) => c.config.strategy.id === id).length, 4, id);
   });
 });
