@@ -52,6 +52,6 @@ describe('class names of a model and a dataset', () => {
     assert.match(lines[0], /^medft: .*: class names differ from the model's \(class 0 is 'benign' in the model but 'cat' in the data; class 1 is 'malignant' in the model but 'dog' in the data\)/);
     const same = medft(['evaluate', '--model', out, '--data', imageFolder(['benign', 'malignant']), '--split', 'all']);
     assert.equal(same.status, 0, same.stderr);
-    assert.match(same.stdout, /per-class recall: benign .* · malignant /);
+    assert.match(same.stdout, /per-class recall: "benign" .* · "malignant" /);
   });
 });

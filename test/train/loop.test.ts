@@ -139,7 +139,7 @@ describe('training loop guarantees', () => {
     const a = await run('ft', 2, { seed: 3 });
     const b = await run('ft', 2, { seed: 3 });
     const c = await run('ft', 2, { seed: 4 });
-    const strip = (h: typeof a.result.history) => h.map(({ seconds, imagesPerSec, ...rest }) => rest);
+    const strip = (h: typeof a.result.history) => h.map(({ seconds, imagesPerSec, bnRecalibration, ...rest }) => ({ ...rest, recalibrated: bnRecalibration && { layers: bnRecalibration.layers, images: bnRecalibration.images } }));
     assert.deepEqual(strip(a.result.history), strip(b.result.history));
     for (const [k, v] of a.end) assert.deepEqual(v, b.end.get(k), k);
     assert.notEqual(a.result.history[0].trainLoss, c.result.history[0].trainLoss);
@@ -170,7 +170,8 @@ describe('training loop guarantees', () => {
     const plan = buildPlan('ft', { blocks: created.spec.blocks.map((b) => b.name), epochs: 12, lr: 1e-2 });
     const r = await train({
       ...created, plan, dataset: ds, split: ds.split,
-      config: resolveTrainConfig({ batchSize: 8, augment: false, earlyStopping: { monitor: 'val_loss', patience: 1, restoreBest: true } }),
+      // Validation accuracy saturates on this easy data (the loss, with recalibrated BatchNorm, keeps falling), so patience 1 ends the phase.
+      config: resolveTrainConfig({ batchSize: 8, augment: false, earlyStopping: { monitor: 'val_accuracy', patience: 1, restoreBest: true } }),
       events: { onEpochEnd: (rec) => { if (rec.best) bestWeights = snapshot(created.model); } },
     });
     const stopped = r.history.find((h) => h.stoppedPhase);
