@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/backend.ts';
 import { buildPlan } from '../strategies/index.ts';
+import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';
 import { resolveReplicas } from '../train/replicas.ts';
 import type { EpochRecord } from '../train/loop.ts';
@@ -43,7 +44,9 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     lr: c.lr,
     config: c.train,
     out: cellDir,
-    resume: true,
+    // A cell's folder is the cell's own: continue a checkpoint an interrupted run left, else start (over) afresh.
+    resume: checkpointExists(join(cellDir, 'checkpoint')),
+    force: true,
     replicas,
     events: {
       onEpochStart: (i) => { if (tTrain === 0) tTrain = performance.now(); events.onEpochStart?.(i.epoch, i.batches); },

@@ -17,6 +17,7 @@ import type { TrainPlan } from './plan.ts';
 import { predictDataset } from './predict.ts';
 import { ReplicaGroup } from './replicas.ts';
 import { curvesCsv } from './progress.ts';
+import { checkFinetuneOut, clearFinetuneOut } from './finetune-out.ts';
 import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
 
 export interface FinetuneOptions {
@@ -33,6 +34,8 @@ export interface FinetuneOptions {
   config: TrainConfig;
   out: string;
   resume?: boolean;
+  /** Overwrite a folder that holds a model or an unfinished run's checkpoint (see finetune-out.ts). */
+  force?: boolean;
   /** Keep out/checkpoint after a finished run (default: removed, it holds weights and moments several times over). */
   keepCheckpoint?: boolean;
   /** Return after this many epochs, leaving the checkpoint to resume from. */
@@ -55,6 +58,7 @@ export interface FinetuneResult {
 
 export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   const say = (s: string) => o.events?.onMessage?.(s);
+  checkFinetuneOut(o.out, o);
   const ds = await openDataset(o.data, o.dataOptions);
   try {
     if (ds.labelWidth !== 1) throw new UsageError(`${ds.name} is multi-label (${ds.task}); medft finetune handles single-label classification only so far`);
@@ -69,6 +73,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
       // Fail now, not with an abort deep in wasm after minutes of data loading and epochs.
       assertTrainingFits(model, o.config.batchSize, `${spec.name} at ${spec.inputSize}×${spec.inputSize}`, o.replicas ?? 1);
+      if (o.force && !o.resume) clearFinetuneOut(o.out);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');
       const replicas = (o.replicas ?? 1) > 1 ? await ReplicaGroup.start(model, spec, o.replicas!, o.config.seed) : undefined;

@@ -9,6 +9,8 @@ import { finetune } from '../../train/finetune.ts';
 import { resolveReplicas } from '../../train/replicas.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
+import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
+import { discardOutDir, openOutDir } from '../../out-dir.ts';
 import { formatEpochLine } from '../../train/progress.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
@@ -39,6 +41,7 @@ interface FinetuneCliOptions {
   patience: string;
   dropout: string;
   resume?: boolean;
+  force?: boolean;
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
@@ -96,6 +99,7 @@ export function registerFinetune(program: Command): void {
     .option('--patience <n>', 'epochs without improvement before a phase ends (0: never)', '5')
     .option('--dropout <rate>', 'dropout before the head', '0')
     .option('--resume', 'continue from the checkpoint in <out>/checkpoint')
+    .option('--force', 'overwrite a model or an unfinished run already in <out> (without it, such an <out> is refused)')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
     .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
@@ -133,37 +137,59 @@ Examples:
       const overrides = parseParamPairs(opts.param);
       const weightsArg = opts.weights ?? defaultWeights(opts.model);
       const weights = weightsArg === 'none' ? null : weightsArg;
-      // Check the strategy and its parameters before anything slow happens.
+      const stopAfterEpoch = opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined;
+      // Check the strategy and its parameters, and the output folder, before anything slow happens.
       buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
-
-      const info = await initEngine(opts.backend);
-      process.stderr.write(`${engineBanner(info)}\n`);
-      const replicas = resolveReplicas(opts.replicas, info);
-      const bar = batchBar(opts.progress);
-      let total = epochs;
-      const result = await finetune({
-        data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
-        stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
-        makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
-        events: {
-          onMessage: (line) => process.stderr.write(`${line}\n`),
-          onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
-          onFeatureCache: (c) => {
-            if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
-            else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
-          },
-          onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
-        },
-      });
-      bar.stop();
-      if (result.training.interrupted) {
-        process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
-        return;
+      checkFinetuneOut(opts.out, opts);
+      const outDir = openOutDir(opts.out);
+      try {
+        await run(opts, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch });
+      } catch (e) {
+        discardOutDir(outDir, finetuneOutUseful);
+        throw e;
       }
-      process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
-      else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
-      else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
     });
+}
+
+interface Resolved {
+  epochs: number;
+  lr: number;
+  config: ReturnType<typeof resolveTrainConfig>;
+  inputSize?: number;
+  dropout: number;
+  overrides: ReturnType<typeof parseParamPairs>;
+  weights: string | null;
+  stopAfterEpoch?: number;
+}
+
+async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
+  const info = await initEngine(opts.backend);
+  process.stderr.write(`${engineBanner(info)}\n`);
+  const replicas = resolveReplicas(opts.replicas, info);
+  const bar = batchBar(opts.progress);
+  let total = epochs;
+  const result = await finetune({
+    data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+    resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
+    stopAfterEpoch,
+    makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
+    events: {
+      onMessage: (line) => process.stderr.write(`${line}\n`),
+      onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
+      onFeatureCache: (c) => {
+        if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
+        else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
+      },
+      onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
+    },
+  });
+  bar.stop();
+  if (result.training.interrupted) {
+    process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
+    return;
+  }
+  process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
+  else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
+  else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
 }
