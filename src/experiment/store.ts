@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { ClassificationReport } from '../eval/index.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { canonicalJson, type Cell, type CellConfig } from './cells.ts';
+import { openStoreDb } from './store-file.ts';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -68,13 +69,7 @@ export class ResultsStore {
   readonly db: Database.Database;
 
   constructor(readonly path: string, options: { readonly?: boolean } = {}) {
-    this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-    }
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openStoreDb(path, { readonly: options.readonly ?? false, schema: SCHEMA });
   }
 
   close(): void {

@@ -1,5 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { exportBestModels } from '../../report/best-model.ts';
+import { withOutDir } from '../out-option.ts';
 
 interface ExportCliOptions { out: string; case?: string; download?: boolean; progress: boolean }
 
@@ -22,7 +25,7 @@ reproduced test value is printed next to the stored one.
 Examples:
   medft export runs/default --out models
   medft export runs/grid --out models --case 'breastmnist × resnet50'`)
-    .action(async (dir: string, opts: ExportCliOptions) => {
+    .action(withOutDir({ keep: hasModel }, async (dir: string, opts: ExportCliOptions) => {
       const models = await exportBestModels(dir, {
         out: opts.out, caseName: opts.case, download: opts.download,
         log: (l) => process.stderr.write(`${l}\n`),
@@ -33,5 +36,8 @@ Examples:
           : `reproduced test ${m.metric} ${m.reproducedTest.toFixed(4)} (stored ${m.storedTest?.toFixed(4) ?? '–'})${m.storedTest != null && Math.abs(m.reproducedTest - m.storedTest) > 1e-9 ? ' — differs: another backend, thread count or medft version than the run' : ''}`;
         process.stdout.write(`${m.caseName}: ${m.strategy}, seed ${m.cell.seed} → ${m.dir} (${check})\n`);
       }
-    });
+    }));
 }
+
+/** A case already exported (or a cell being trained again, with its checkpoint) is worth keeping after a failure. */
+const hasModel = (dir: string) => readdirSync(dir).some((c) => existsSync(join(dir, c, 'model.json')) || existsSync(join(dir, c, 'checkpoint')));

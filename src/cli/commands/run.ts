@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
@@ -7,7 +9,9 @@ import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan,
 import { redactUrl } from '../../queue/connection.ts';
 import { runQueued } from '../../queue/coordinator.ts';
 import { writeReport } from '../../report/index.ts';
+import { assertStoreUsable } from '../../experiment/store-file.ts';
 import { backendOption } from '../options.ts';
+import { withOutDir } from '../out-option.ts';
 
 interface RunCliOptions {
   out: string;
@@ -103,7 +107,7 @@ Examples:
   medft run experiments/default.yaml --out runs/default
   medft run experiments/default.yaml --out runs/default --dry-run
   medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
-    .action(async (file: string, opts: RunCliOptions) => {
+    .action(withOutDir({ keep: (dir) => existsSync(join(dir, 'results.db')), check: (o) => assertStoreUsable(join(o.out, 'results.db')) }, async (file: string, opts: RunCliOptions) => {
       let workers = defaultWorkers();
       if (opts.workers != null) {
         workers = Number(opts.workers);
@@ -155,5 +159,5 @@ Examples:
         process.stdout.write(`best model per case (chosen on validation): medft export ${opts.out} --out <dir>\n`);
       }
       if (summary.failed.length > 0) process.exitCode = 1;
-    });
+    }));
 }
