@@ -43,7 +43,8 @@ export async function verifySamples(samples: FileSample[], problems: Problems, o
       return true;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      problems.badFile(s.path, e.message.replace(`${s.path}: `, ''), e.message);
+      // The record keeps the problem; the advice to pass --skip-bad is for the error message only.
+      problems.badFile(s.path, e.message.replace(`${s.path}: `, '').replace(/;[^;]*--skip-bad[^;]*$/, ''), e.message);
       return false;
     } finally {
       opts.onProgress?.(++done, samples.length);

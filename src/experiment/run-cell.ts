@@ -35,6 +35,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
   const replicas = cellReplicas();
   const res = await finetune({
     data: dataPath,
+    skipBad: c.dataset.skipBad,
     model: c.model.name,
     weights: c.model.weights,
     inputSize: c.model.inputSize ?? undefined,
@@ -76,7 +77,10 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
       platform: `${process.platform}-${process.arch}`,
       model: { name: res.spec.name, inputSize: res.spec.inputSize, params: res.spec.params },
       plan: res.plan,
-      data: { name: res.dataset.name, source: res.dataset.source, classNames: res.dataset.classNames, ...split },
+      data: {
+        name: res.dataset.name, source: res.dataset.source, classNames: res.dataset.classNames, ...split,
+        ...(c.dataset.skipBad ? { skipBad: true, skipped: res.dataset.skipped } : {}),
+      },
       resumedAt: res.training.resumedAt,
     },
   };

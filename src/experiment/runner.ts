@@ -21,8 +21,10 @@ export interface Plan {
   cells: Cell[];
 }
 
-export function planExperiment(file: string): Plan {
+/** `skipBad` (medft run --skip-bad) turns the experiment's `skipBad` on. */
+export function planExperiment(file: string, o: { skipBad?: boolean } = {}): Plan {
   const spec = loadExperiment(file);
+  if (o.skipBad) spec.skipBad = true;
   const cells = expandCells(spec, file);
   const experimentId = createHash('sha256').update(canonicalJson(cells.map((c) => c.id))).digest('hex').slice(0, 16);
   return { file, spec, experimentId, cells };

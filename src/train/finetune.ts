@@ -23,6 +23,11 @@ import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
 export interface FinetuneOptions {
   data: string;
   dataOptions?: OpenDatasetOptions;
+  /**
+   * Skip files that cannot be used (undecodable, missing, not an image) instead of failing. Every image is decoded once
+   * before the split, so the bad ones are out of every split; they are listed in medft.json and `dataset.skipped`.
+   */
+  skipBad?: boolean;
   model: string;
   weights: WeightsOption;
   inputSize?: number;
@@ -59,8 +64,9 @@ export interface FinetuneResult {
 export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   const say = (s: string) => o.events?.onMessage?.(s);
   checkFinetuneOut(o.out, o);
-  const ds = await openDataset(o.data, o.dataOptions);
+  const ds = await openDataset(o.data, o.skipBad ? { ...o.dataOptions, skipBad: true, verify: true } : o.dataOptions);
   try {
+    if (o.skipBad) say(skippedLine(ds));
     if (ds.labelWidth !== 1) throw new UsageError(`${ds.name} is multi-label (${ds.task}); medft finetune handles single-label classification only so far`);
     const splits = makeSplits(ds, { seed: o.config.seed });
     const record = splitRecord(ds, splits);
@@ -108,7 +114,10 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
         strategy: plan,
         run: { epochs: o.epochs, lr: o.lr, config: o.config },
         engine: { ...engineInfo(), replicas: o.replicas ?? 1 },
-        data: { ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) },
+        data: {
+          ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])),
+          ...(o.skipBad ? { skipBad: true as const, skipped: ds.skipped } : {}),
+        },
       };
       await saveFinetuned(o.out, model, meta);
       writeFileSync(join(o.out, 'metrics.json'), `${JSON.stringify({ bestEpoch: training.bestEpoch, restoredBest: training.restoredBest, seconds: training.seconds, ...metrics }, null, 2)}\n`);
@@ -122,4 +131,12 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   } finally {
     await ds.close();
   }
+}
+
+/** What --skip-bad did, in one line: how many files were skipped and the first few of them with the reason. */
+export function skippedLine(ds: Dataset): string {
+  const n = ds.skipped.length;
+  if (n === 0) return `--skip-bad: every file of ${ds.name} is usable; none skipped`;
+  const shown = ds.skipped.slice(0, 3).map((s) => `${s.file} (${s.problem})`).join('; ');
+  return `--skip-bad: skipped ${n} bad file(s) of ${ds.name}, kept ${ds.size}: ${shown}${n > 3 ? `; … ${n - 3} more, all listed in medft.json` : ''}`;
 }

@@ -38,11 +38,11 @@ export const TINY = ['--model', 'tiny_cnn', '--strategy', 'ft', '--size', '16', 
  */
 export function imageFolder(root: string, damaged = false): { root: string; bad: string } {
   const counts = { train: 8, val: 3, test: 3 };
-  for (const [split, n] of Object.entries(counts)) {
+  for (const [s, [split, n]] of Object.entries(counts).entries()) {
     for (const [c, cls] of ['a', 'b'].entries()) {
       mkdirSync(join(root, split, cls), { recursive: true });
       for (let i = 0; i < n; i++) {
-        const values = Array.from({ length: 16 * 16 }, (_, k) => (k * (i + 3) + 97 * c) % 256);
+        const values = Array.from({ length: 16 * 16 }, (_, k) => (k * (i + 3) + 97 * c + 41 * s) % 256);
         writeFileSync(join(root, split, cls, `${String(i).padStart(2, '0')}.png`), png(16, 16, 1, 8, values));
       }
     }

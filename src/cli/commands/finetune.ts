@@ -42,6 +42,7 @@ interface FinetuneCliOptions {
   dropout: string;
   resume?: boolean;
   force?: boolean;
+  skipBad?: boolean;
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
@@ -83,6 +84,7 @@ export function registerFinetune(program: Command): void {
     .option('--batch <n>', 'batch size', '16')
     .option('--size <px>', "input size in pixels (default: the model's)")
     .option('--seed <n>', 'seed of the split, data order, augmentation and head initialisation', '0')
+    .option('--skip-bad', 'skip image files that cannot be used (corrupt, missing, not an image): every image is decoded once before the split; the skipped ones are listed and recorded in medft.json')
     .option('--weights <src>', "'imagenet', 'none', or a path to weights (default: imagenet where the model has them)")
     .option('--param <key=value>', "a strategy hyper-parameter (repeatable), e.g. --param alpha=0.01", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adam', 'adamw', 'sgd']).default('adam'))
@@ -146,7 +148,7 @@ Examples:
       const bar = batchBar(opts.progress);
       let total = epochs;
       const result = await finetune({
-        data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+        data: opts.data, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
         resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
         stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
         makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },

@@ -20,6 +20,7 @@ interface RunCliOptions {
   probe: boolean;
   retryFailed?: boolean;
   download?: boolean;
+  skipBad?: boolean;
   progress: boolean;
   report: boolean;
   backend?: string;
@@ -58,6 +59,15 @@ function printDryRun(plan: Plan, status: Map<string, string>, est: { run: RunEst
   process.stdout.write('per cell: epochs × train images ÷ batch × step time + (epochs + 1) × val images + test images × forward time; frozen (LP) phases counted as full train steps, an upper bound; early stopping only shortens a cell\n');
 }
 
+/** With --skip-bad, a finished cell's skipped files are said once per dataset (the cell's environment lists them all). */
+const saidSkipped = new Set<string>();
+function skippedNote(env: Record<string, unknown>, log: (s: string) => void): void {
+  const d = env.data as { source?: string; skipBad?: boolean; skipped?: { file: string }[] } | undefined;
+  if (!d?.skipBad || !d.skipped?.length || saidSkipped.has(d.source ?? '')) return;
+  saidSkipped.add(d.source ?? '');
+  log(`--skip-bad: ${d.skipped.length} bad file(s) of ${d.source} skipped: ${d.skipped.slice(0, 3).map((s) => s.file).join(', ')}${d.skipped.length > 3 ? ', …' : ''} (all listed in the report's metadata)`);
+}
+
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
 function progressView(enabled: boolean, workers: number) {
   const tty = enabled && process.stderr.isTTY;
@@ -94,6 +104,7 @@ export function registerRun(program: Command): void {
     .option('--no-probe', 'with --dry-run: list the cells only (no probe, no time estimate)')
     .option('--retry-failed', 'run again the cells that failed in an earlier run')
     .option('--download', 'download MedMNIST datasets that are not found locally')
+    .option('--skip-bad', "skip image files that cannot be used instead of failing their cells (the experiment file's 'skipBad: true'); each cell lists the files it skipped")
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
     .option('--no-report', 'do not write the report at the end')
     .option('--queue <url>', 'put the cells on a Redis queue for `medft worker`s on any machine instead of a local pool (docs/distributed.md)')
@@ -113,7 +124,7 @@ Examples:
         workers = Number(opts.workers);
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
-      const plan = planExperiment(file);
+      const plan = planExperiment(file, { skipBad: opts.skipBad });
       if (opts.dryRun) {
         const status = cellStatuses(opts.out, plan.cells);
         printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
@@ -140,6 +151,7 @@ Examples:
           },
           onMessage: (n, m) => {
             if (m.type === 'batch') view.worker(n, m.batch, m.batches, `${labels.get(n)} · epoch ${m.epoch}/${plan.spec.epochs}`);
+            if (m.type === 'done') skippedNote(m.result.environment, view.log);
           },
           onCellEnd: (cell, status, error) => {
             finished++;
