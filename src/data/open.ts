@@ -3,7 +3,7 @@
  * `openDataset('path/to/folder')`, `openDataset('labels.csv')`. The kind is detected from the path and may be named.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.ts';
 import { openCsvManifest, type CsvOptions } from './csv-manifest.ts';
 import { isIgnorable, looksLikeDicom } from './decode.ts';
@@ -28,16 +28,21 @@ export interface OpenDatasetOptions extends CsvOptions {
   collect?: boolean;
 }
 
+/** A path rather than a name: it has a folder separator, starts with '.', or ends in a dataset file's extension. */
+export const looksLikePath = (spec: string): boolean => /[\\/]/.test(spec) || spec.startsWith('.') || /\.(npz|csv|tsv)$/i.test(spec);
+
 /** What `spec` points at, without opening it. */
 export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
   const candidates = [resolve(spec)];
   const dd = dataDir();
-  if (dd && !existsSync(candidates[0])) candidates.push(join(dd, spec));
+  // An absolute path is looked for where it says; anything else may also sit in MEDFT_DATA_DIR.
+  if (dd && !isAbsolute(spec) && !existsSync(candidates[0])) candidates.push(join(dd, spec));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    if (parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
-    throw new InputError(`dataset '${spec}' not found: no such file or folder${dd ? ` (also looked in MEDFT_DATA_DIR=${dd})` : ''}, ` +
-      `and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`);
+    if (!looksLikePath(spec) && parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
+    const looked = candidates.length > 1 ? ` (looked at ${candidates.join(' and ')})` : isAbsolute(spec) ? '' : ` (looked at ${candidates[0]})`;
+    throw new InputError(`dataset '${spec}' not found: no such file or folder${looked}` +
+      (looksLikePath(spec) ? '' : `, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`));
   }
   const st = statSync(path);
   if (st.isDirectory()) {

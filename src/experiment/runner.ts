@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
-import { prepareDataset } from './data.ts';
+import { prepareDataset, withLocalPaths } from './data.ts';
 import type { RunTask } from './messages.ts';
 import { longestFirst } from './order.ts';
 import { runPool, type PoolEvents } from './pool.ts';
@@ -114,10 +114,12 @@ export function summarize(plan: Plan, run: OpenRun, ran: number, failed: { cell:
 
 export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
+  // Paths in the file are relative to its folder; the cells keep them as written (their ids hash them so).
+  const local = (c: Cell) => withLocalPaths(c, dirname(resolve(plan.file)));
   // Resolve every dataset (and write its subset) before anything else: a missing dataset is one message, no files.
   const paths = new Map<string, string>();
   for (const c of plan.cells) {
-    const d = c.config.dataset;
+    const d = local(c).config.dataset;
     if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
   const run = openRun(plan, out, !!o.retryFailed);
@@ -126,7 +128,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, todo });
 
     const tasks: RunTask[] = longestFirst(todo).map((cell) => ({
-      cell,
+      cell: local(cell),
       dataPath: paths.get(dataKey(cell))!,
       cellDir: join(out, 'cells', cell.id),
       keepModel: plan.spec.keepModels,

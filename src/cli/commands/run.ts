@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.ts';
@@ -9,6 +9,7 @@ import { cellStatuses, defaultWorkers, planExperiment, runExperiment, type Plan,
 import { redactUrl } from '../../queue/connection.ts';
 import { runQueued } from '../../queue/coordinator.ts';
 import { writeReport } from '../../report/index.ts';
+import { checkDatasets, withLocalPaths } from '../../experiment/data.ts';
 import { assertStoreUsable } from '../../experiment/store-file.ts';
 import { backendOption } from '../options.ts';
 import { withOutDir } from '../out-option.ts';
@@ -35,7 +36,7 @@ const toRun = (plan: Plan, status: Map<string, string>, retryFailed: boolean) =>
 
 async function estimate(plan: Plan, status: Map<string, string>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
   const todo = toRun(plan, status, !!opts.retryFailed);
-  const sizes = await measureSplitSizes(todo, !!opts.download);
+  const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)));
   const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
   return { run: estimateRun(todo, sizes, probes, workers), probes: [...probes.values()] };
 }
@@ -127,6 +128,9 @@ Examples:
       const plan = planExperiment(file, { skipBad: opts.skipBad });
       if (opts.dryRun) {
         const status = cellStatuses(opts.out, plan.cells);
+        // Every dataset must be there (or be a MedMNIST name that --download will fetch), probe or no probe.
+        const base = dirname(resolve(plan.file));
+        for (const note of await checkDatasets(plan.cells.map((c) => withLocalPaths(c, base)), !!opts.download)) process.stderr.write(`${note}\n`);
         printDryRun(plan, status, opts.probe ? await estimate(plan, status, opts, workers) : null);
         return;
       }
