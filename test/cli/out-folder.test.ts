@@ -26,6 +26,26 @@ describe('finetune --out', () => {
     failsWith(finetune(join(dir, 'plain', 'sub')), 3, /plain\/sub cannot be a folder: .*plain is a file/);
   });
 
+  it('a folder that cannot be created: exit 3 naming it', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
+    // Under /proc nothing can be created, even by root (and Node's recursive mkdir never returns there).
+    failsWith(finetune('/proc/medft-test/out'), 3, /--out \/proc\/medft-test\/out cannot be created \(ENOENT\)/);
+  });
+
+  it('an existing folder medft cannot write in: exit 3 naming it', { skip: process.getuid?.() === 0 && 'root writes into read-only folders' }, () => {
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    failsWith(finetune(locked), 3, /--out .*locked is not writable \(EACCES\)/);
+  });
+
+  it('run and export: --out that is a file is exit 3 too', () => {
+    const file = join(dir, 'runfile');
+    writeFileSync(file, 'x');
+    const grid = join(dir, 'g.yaml');
+    writeFileSync(grid, 'name: g\ndatasets: [breastmnist]\nmodels: [{ name: tiny_cnn, weights: none }]\nstrategies: [ft]\nepochs: 1\ninputSize: 16\nsubset: { train: 16, val: 8, test: 8 }\n');
+    failsWith(medft(['run', grid, '--out', file]), 3, /--out .*runfile is a file, not a folder/);
+    failsWith(medft(['export', dir, '--out', file]), 3, /--out .*runfile is a file, not a folder/);
+  });
+
   it('a run that fails in training removes the --out folders it created, and keeps a folder that was there', () => {
     const { root, bad } = imageFolder(join(dir, 'damaged'), true);
     const created = join(dir, 'new', 'deeper', 'run');
