@@ -12,9 +12,10 @@ import { failsWith, medft, tempDir } from './bad-input-helpers.ts';
 
 const dir = tempDir('medft-exp-');
 const expDir = join(dir, 'experiments');
-const elsewhere = join(dir, 'elsewhere');
+// Not a sibling of experiments/: '../data' from here is another folder.
+const elsewhere = join(dir, 'elsewhere', 'deeper');
 mkdirSync(expDir);
-mkdirSync(elsewhere);
+mkdirSync(elsewhere, { recursive: true });
 
 /** A small two-class npz: train 20, val 6, test 6 images of 16×16, brighter for class 1. */
 function smallNpz(path: string): void {
