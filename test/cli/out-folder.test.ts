@@ -86,3 +86,12 @@ describe('finetune --out', () => {
     failsWith(finetune(out), 3, /checkpoint of an unfinished run/, /--resume/, /--force/);
   });
 });
+
+describe('the order of the checks', () => {
+  it('a usage mistake is reported before the --out folder is looked at (and nothing is created)', () => {
+    const out = join(dir, 'model');
+    failsWith(medft(['finetune', '--data', 'breastmnist', '--model', 'tiny_cnn', '--strategy', 'bogus', '--out', out]), 2, /unknown strategy 'bogus'/);
+    failsWith(medft(['finetune', '--data', 'breastmnist', ...TINY, '--lr', 'fast', '--out', join(dir, 'never')]), 2, /--lr must be a positive number/);
+    assert.ok(!existsSync(join(dir, 'never')));
+  });
+});

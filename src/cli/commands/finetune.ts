@@ -4,13 +4,13 @@ import { UsageError } from '../../errors.ts';
 import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { getFamily } from '../../models/index.ts';
 import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
-import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
+import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig, type TrainConfig } from '../../train/config.ts';
 import { finetune } from '../../train/finetune.ts';
 import { resolveReplicas } from '../../train/replicas.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
 import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
-import { withOutDir } from '../out-option.ts';
+import { inOutDir } from '../out-option.ts';
 import { formatEpochLine } from '../../train/progress.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
@@ -116,7 +116,7 @@ Examples:
   medft finetune --data breastmnist --model resnet50 --strategy lp-ft --size 64 --epochs 10 --out runs/bm-r50-lpft
   medft finetune --data labels.csv --model densenet121 --strategy l2-sp --param alpha=0.01 --out runs/x
   medft finetune --data breastmnist --model tiny_cnn --strategy gu-lf --epochs 4 --out runs/tiny --resume`)
-    .action(withOutDir({ keep: finetuneOutUseful, check: (o: FinetuneCliOptions) => checkFinetuneOut(o.out, o) }, async (opts: FinetuneCliOptions) => {
+    .action(async (opts: FinetuneCliOptions) => {
       const epochs = positiveInt(opts.epochs, '--epochs');
       const lr = Number(opts.lr);
       if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${opts.lr}'`);
@@ -139,37 +139,54 @@ Examples:
       const overrides = parseParamPairs(opts.param);
       const weightsArg = opts.weights ?? defaultWeights(opts.model);
       const weights = weightsArg === 'none' ? null : weightsArg;
-      // Check the strategy and its parameters before anything slow happens.
+      const stopAfterEpoch = opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined;
+      // Check the strategy and its parameters, then the output folder, before anything slow happens.
       buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
+      const guard = { keep: finetuneOutUseful, check: (o: FinetuneCliOptions) => checkFinetuneOut(o.out, o) };
+      await inOutDir(opts, guard, () => run(opts, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }));
+    });
+}
 
-      const info = await initEngine(opts.backend);
-      process.stderr.write(`${engineBanner(info)}\n`);
-      const replicas = resolveReplicas(opts.replicas, info);
-      const bar = batchBar(opts.progress);
-      let total = epochs;
-      const result = await finetune({
-        data: opts.data, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-        resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
-        stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
-        makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
-        events: {
-          onMessage: (line) => process.stderr.write(`${line}\n`),
-          onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
-          onFeatureCache: (c) => {
-            if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
-            else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
-          },
-          onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
-        },
-      });
-      bar.stop();
-      if (result.training.interrupted) {
-        process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
-        return;
-      }
-      process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
-      else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
-      else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
-    }));
+interface Resolved {
+  epochs: number;
+  lr: number;
+  config: TrainConfig;
+  inputSize?: number;
+  dropout: number;
+  overrides: Record<string, string>;
+  weights: string | null;
+  stopAfterEpoch?: number;
+}
+
+/** Everything after the checks: the engine, the run, what it prints. */
+async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
+  const info = await initEngine(opts.backend);
+  process.stderr.write(`${engineBanner(info)}\n`);
+  const replicas = resolveReplicas(opts.replicas, info);
+  const bar = batchBar(opts.progress);
+  let total = epochs;
+  const result = await finetune({
+    data: opts.data, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+    resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
+    stopAfterEpoch,
+    makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
+    events: {
+      onMessage: (line) => process.stderr.write(`${line}\n`),
+      onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
+      onFeatureCache: (c) => {
+        if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
+        else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
+      },
+      onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
+    },
+  });
+  bar.stop();
+  if (result.training.interrupted) {
+    process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
+    return;
+  }
+  process.stderr.write(`saved ${opts.out}/{model.json,weights.bin,medft.json,metrics.json,curves.csv}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
+  else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
+  else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
 }
