@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { convertChannels, decodeImageFile } from './decode.ts';
-import { Problems } from './problems.ts';
+import { Problems, withoutSkipAdvice } from './problems.ts';
 import type { Dataset, DecodedImage, OpenOptions, SourceKind, SplitName, Task } from './types.ts';
 import { InputError } from '../errors.ts';
 
@@ -44,7 +44,7 @@ export async function verifySamples(samples: FileSample[], problems: Problems, o
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       // The record keeps the problem; the advice to pass --skip-bad is for the error message only.
-      problems.badFile(s.path, e.message.replace(`${s.path}: `, '').replace(/;[^;]*--skip-bad[^;]*$/, ''), e.message);
+      problems.badFile(s.path, withoutSkipAdvice(e.message.replace(`${s.path}: `, '')), e.message);
       return false;
     } finally {
       opts.onProgress?.(++done, samples.length);

@@ -30,6 +30,9 @@ describe('a damaged PNG in an image folder', () => {
     assert.equal(meta.data.skipped[0].file, bad);
     assert.match(meta.data.skipped[0].problem, /^cannot decode PNG: .*\(truncated or corrupt file\)$/, 'the problem, without the advice');
     assert.equal(meta.data.splits.train.size, 15, 'out of the training split: 16 files less the bad one');
+    // predict has no --skip-bad: its message must not send the user to it.
+    const line = failsWith(medft(['predict', '--model', out, bad]), 3, new RegExp(`${esc(bad)}: cannot decode PNG`), /re-export it, or leave it out of the list/);
+    assert.doesNotMatch(line, /--skip-bad/);
   });
 
   it('datasets inspect: exit 3 and a stderr line naming --skip-bad; with --skip-bad the file is listed as skipped, exit 0', () => {

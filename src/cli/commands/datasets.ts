@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { inspectDataset, type InspectReport } from '../../data/inspect.ts';
 import { MEDMNIST, MEDMNIST_SIZES, medmnistCandidates, medmnistFileName, medmnistUrl, type MedmnistSize } from '../../data/medmnist.ts';
 import { DATASET_KINDS, type DatasetKind } from '../../data/open.ts';
+import { withoutSkipAdvice } from '../../data/problems.ts';
 
 interface InspectOptions {
   json?: boolean;
@@ -69,7 +70,7 @@ function printReport(r: InspectReport, skipBad: boolean): void {
   for (const e of d.examples) out.push(`            e.g. ${e.join(' = ')}`);
   if (skipBad) {
     printList(out, 'problems', r.problems);
-    printList(out, 'skipped', r.skipped.map((s) => badLine(s).replace(/;[^;]*--skip-bad[^;]*$/, '')));
+    printList(out, 'skipped', r.skipped.map((s) => withoutSkipAdvice(badLine(s))));
   } else printList(out, 'problems', [...r.problems, ...r.skipped.map(badLine)]);
   if (r.warnings.length) {
     out.push(`warnings    ${r.warnings.length}`);

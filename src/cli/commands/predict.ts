@@ -1,10 +1,23 @@
 import type { Command } from 'commander';
 import { decodeImageFile, preprocess } from '../../data/index.ts';
+import { withoutSkipAdvice } from '../../data/problems.ts';
 import { engineBanner, initEngine } from '../../engine/backend.ts';
+import { InputError } from '../../errors.ts';
 import { probabilitiesOf } from '../../train/predict.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
 import { positiveInt } from '../options.ts';
+
+/** The decoder's advice names --skip-bad, a flag for datasets; predict works on the files it is given. */
+async function decode(file: string) {
+  try {
+    return await decodeImageFile(file);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const bare = withoutSkipAdvice(e.message);
+    throw bare === e.message ? e : new InputError(`${bare}; re-export it, or leave it out of the list`);
+  }
+}
 
 interface PredictOptions {
   model: string;
@@ -40,7 +53,7 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
         for (let s = 0; s < images.length; s += batch) {
           const files = images.slice(s, s + batch);
           const x = new Float32Array(files.length * per);
-          for (let i = 0; i < files.length; i++) x.set(preprocess(await decodeImageFile(files[i]), meta.preprocess), i * per);
+          for (let i = 0; i < files.length; i++) x.set(preprocess(await decode(files[i]), meta.preprocess), i * per);
           const p = probabilitiesOf(model, x, [files.length, size, size, 3]);
           files.forEach((file, i) => {
             const row = Array.from(p.subarray(i * k, (i + 1) * k));
