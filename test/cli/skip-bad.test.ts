@@ -33,6 +33,12 @@ describe('a damaged PNG in an image folder', () => {
     // predict has no --skip-bad: its message must not send the user to it.
     const line = failsWith(medft(['predict', '--model', out, bad]), 3, new RegExp(`${esc(bad)}: cannot decode PNG`), /re-export it, or leave it out of the list/);
     assert.doesNotMatch(line, /--skip-bad/);
+    // evaluate takes the flag too, and then draws the same splits as the training run did.
+    failsWith(medft(['evaluate', '--model', out, '--data', root, '--split', 'all']), 3, new RegExp(esc(bad)), /--skip-bad/);
+    const ev = medft(['evaluate', '--model', out, '--data', root, '--skip-bad', '--json']);
+    assert.equal(ev.status, 0, ev.stderr);
+    assert.match(ev.stderr, /--skip-bad: skipped 1 bad file\(s\)/);
+    assert.equal(JSON.parse(ev.stdout).accuracy, JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).test.accuracy);
   });
 
   it('datasets inspect: exit 3 and a stderr line naming --skip-bad; with --skip-bad the file is listed as skipped, exit 0', () => {

@@ -4,6 +4,7 @@ import { engineBanner, initEngine } from '../../engine/backend.ts';
 import { InputError } from '../../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../../eval/index.ts';
 import { predictDataset } from '../../train/predict.ts';
+import { skippedLine } from '../../train/finetune.ts';
 import { loadFinetuned } from '../../train/saved-model.ts';
 import { backendOption } from '../options.ts';
 import { positiveInt } from '../options.ts';
@@ -27,6 +28,7 @@ interface EvaluateOptions {
   split: 'train' | 'val' | 'test' | 'all';
   batch: string;
   json?: boolean;
+  skipBad?: boolean;
   backend?: string;
 }
 
@@ -39,6 +41,7 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option('--split <name>', "which samples: the dataset's split drawn with the run's seed, or all").choices(['train', 'val', 'test', 'all']).default('test'))
     .option('--batch <n>', 'inference batch size', '64')
     .option('--json', 'print the full metrics report as JSON')
+    .option('--skip-bad', 'skip image files that cannot be used, as finetune --skip-bad does (give it here too when the model was trained with it: the splits then match)')
     .addOption(backendOption())
     .addHelpText('after', `
 The preprocessing (input size, channel order, normalisation) comes from the model folder's medft.json.
@@ -49,8 +52,9 @@ Example: medft evaluate --model runs/bm-r50-lpft --data breastmnist --split test
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
-      const ds = await openDataset(opts.data);
+      const ds = await openDataset(opts.data, opts.skipBad ? { skipBad: true, verify: true } : {});
       try {
+        if (opts.skipBad) process.stderr.write(`${skippedLine(ds)}\n`);
         if (ds.classNames.length !== meta.classNames.length) {
           throw new InputError(`${opts.data} has ${ds.classNames.length} classes but the model was trained on ${meta.classNames.length} (${meta.classNames.join(', ')})`);
         }
