@@ -95,3 +95,13 @@ describe('the order of the checks', () => {
     assert.ok(!existsSync(join(dir, 'never')));
   });
 });
+
+describe('the flags the messages name', () => {
+  it('a MedMNIST name not downloaded: finetune says --download, and accepts it', () => {
+    const empty = tempDir('medft-nodata-');
+    failsWith(medft(['finetune', '--data', 'dermamnist', ...TINY, '--out', join(dir, 'derma')], { env: { MEDFT_DATA_DIR: empty, MEDFT_CACHE_DIR: empty } }), 4,
+      /dermamnist\.npz not found/, /rerun with --download/);
+    assert.ok(!existsSync(join(dir, 'derma')));
+    assert.match(medft(['finetune', '--help']).stdout, /--download +download a MedMNIST dataset named by --data/);
+  });
+});

@@ -43,6 +43,7 @@ interface FinetuneCliOptions {
   resume?: boolean;
   force?: boolean;
   skipBad?: boolean;
+  download?: boolean;
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
@@ -84,6 +85,7 @@ export function registerFinetune(program: Command): void {
     .option('--batch <n>', 'batch size', '16')
     .option('--size <px>', "input size in pixels (default: the model's)")
     .option('--seed <n>', 'seed of the split, data order, augmentation and head initialisation', '0')
+    .option('--download', 'download a MedMNIST dataset named by --data when it is not found locally (md5-checked, into the cache)')
     .option('--skip-bad', 'skip image files that cannot be used (corrupt, missing, not an image): every image is decoded once before the split; the skipped ones are listed and recorded in medft.json')
     .option('--weights <src>', "'imagenet', 'none', or a path to weights (default: imagenet where the model has them)")
     .option('--param <key=value>', "a strategy hyper-parameter (repeatable), e.g. --param alpha=0.01", (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -166,7 +168,7 @@ async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dr
   const bar = batchBar(opts.progress);
   let total = epochs;
   const result = await finetune({
-    data: opts.data, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+    data: opts.data, dataOptions: { download: opts.download }, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
     resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
     stopAfterEpoch,
     makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
