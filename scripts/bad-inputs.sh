@@ -36,7 +36,7 @@ printf 'path,label\n' > labels.csv
 for f in $(ls folder/Hand | tail -6); do printf 'folder/Hand/%s,hand\n' "$f" >> labels.csv; done
 for f in $(ls folder/HeadCT | tail -6); do printf 'folder/HeadCT/%s,head\n' "$f" >> labels.csv; done
 printf 'folder/Hand/gone.jpeg,hand\n' >> labels.csv
-mkdir -p exp store-corrupt store-empty no-store not-a-model empty-dir
+mkdir -p exp store-corrupt store-empty no-store not-a-model empty-dir empty-data
 head -c 8192 /dev/urandom > store-corrupt/results.db
 : > store-empty/results.db
 echo '{"hello": 1}' > not-a-model/config.json
@@ -74,6 +74,8 @@ case_() {
 case_ 'unknown command'                      2 frobnicate
 case_ 'unknown option'                       2 finetune --data breastmnist "${TINY[@]}" --out o --bogus
 case_ 'unknown dataset name'                 3 finetune --data nosuchmnist "${TINY[@]}" --out o
+MEDFT_DATA_DIR=$T/empty-data MEDFT_CACHE_DIR=$T/empty-cache \
+case_ 'MedMNIST name not downloaded'         4 finetune --data dermamnist "${TINY[@]}" --out o
 case_ 'missing dataset file'                 3 finetune --data "$T/missing.npz" "${TINY[@]}" --out o
 case_ 'unknown model'                        2 finetune --data breastmnist --model resnet51 --strategy ft --out o
 case_ 'unknown strategy'                     2 finetune --data breastmnist --model tiny_cnn --strategy nope --out o

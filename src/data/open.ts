@@ -28,8 +28,8 @@ export interface OpenDatasetOptions extends CsvOptions {
   collect?: boolean;
 }
 
-/** A path rather than a name: it has a folder separator, starts with '.', or ends in a dataset file's extension. */
-export const looksLikePath = (spec: string): boolean => /[\\/]/.test(spec) || spec.startsWith('.') || /\.(npz|csv|tsv)$/i.test(spec);
+/** With a folder separator it is a path, never a MedMNIST name ('breastmnist.npz' may still be one). */
+const hasFolder = (spec: string): boolean => /[\\/]/.test(spec);
 
 /** What `spec` points at, without opening it. */
 export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
@@ -39,10 +39,10 @@ export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetK
   if (dd && !isAbsolute(spec) && !existsSync(candidates[0])) candidates.push(join(dd, spec));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    if (!looksLikePath(spec) && parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
+    if (!hasFolder(spec) && parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
     const looked = candidates.length > 1 ? ` (looked at ${candidates.join(' and ')})` : isAbsolute(spec) ? '' : ` (looked at ${candidates[0]})`;
     throw new InputError(`dataset '${spec}' not found: no such file or folder${looked}` +
-      (looksLikePath(spec) ? '' : `, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`));
+      (hasFolder(spec) ? '' : `, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`));
   }
   const st = statSync(path);
   if (st.isDirectory()) {

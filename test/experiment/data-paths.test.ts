@@ -46,3 +46,18 @@ test('experiments/acceptance-grid.yaml names the shared PneumoniaMNIST copy rela
   const pneu = planExperiment(file).cells.find((c) => c.config.dataset.name === 'pneumoniamnist-mod')!;
   assert.equal(experimentDataPath(pneu.config.dataset.data, dirname(file)), resolve(repo, '..', 'shared', 'data', 'pneumoniamnist-modified', 'pneumoniamnist.npz'));
 });
+
+test("not-found messages: an absolute path once (not joined onto MEDFT_DATA_DIR), a relative one where it was looked for, names as names", async () => {
+  const { detectKind } = await import('../../src/data/open.ts');
+  const saved = process.env.MEDFT_DATA_DIR;
+  process.env.MEDFT_DATA_DIR = tempDir('medft-dd-');
+  try {
+    await assert.rejects(detectKind('/tmp/medft-none/x.npz'), { message: "dataset '/tmp/medft-none/x.npz' not found: no such file or folder" });
+    await assert.rejects(detectKind('sub/x.npz'), (e: Error) => /looked at .*sub\/x\.npz and .*sub\/x\.npz\)$/.test(e.message) && !/MedMNIST/.test(e.message));
+    await assert.rejects(detectKind('nosuchdata'), /and not a MedMNIST name \(pathmnist/);
+    assert.deepEqual(await detectKind('breastmnist.npz'), { kind: 'medmnist', path: null }, "a MedMNIST file name is still a name");
+  } finally {
+    if (saved === undefined) delete process.env.MEDFT_DATA_DIR;
+    else process.env.MEDFT_DATA_DIR = saved;
+  }
+});
