@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { convertChannels, decodeImageFile } from './decode.ts';
-import { Problems } from './problems.ts';
+import { Problems, withoutSkipAdvice } from './problems.ts';
 import type { Dataset, DecodedImage, OpenOptions, SourceKind, SplitName, Task } from './types.ts';
 import { InputError } from '../errors.ts';
 
@@ -43,7 +43,8 @@ export async function verifySamples(samples: FileSample[], problems: Problems, o
       return true;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      problems.badFile(s.path, e.message.replace(`${s.path}: `, ''), e.message);
+      // The record keeps the problem; the advice to pass --skip-bad is for the error message only.
+      problems.badFile(s.path, withoutSkipAdvice(e.message.replace(`${s.path}: `, '')), e.message);
       return false;
     } finally {
       opts.onProgress?.(++done, samples.length);

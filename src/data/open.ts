@@ -3,7 +3,7 @@
  * `openDataset('path/to/folder')`, `openDataset('labels.csv')`. The kind is detected from the path and may be named.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.ts';
 import { openCsvManifest, type CsvOptions } from './csv-manifest.ts';
 import { isIgnorable, looksLikeDicom } from './decode.ts';
@@ -27,16 +27,21 @@ export interface OpenDatasetOptions extends CsvOptions {
   collect?: boolean;
 }
 
+/** With a folder separator it is a path, never a MedMNIST name ('breastmnist.npz' may still be one). */
+const hasFolder = (spec: string): boolean => /[\\/]/.test(spec);
+
 /** What `spec` points at, without opening it. */
 export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
   const candidates = [resolve(spec)];
   const dd = dataDir();
-  if (dd && !existsSync(candidates[0])) candidates.push(join(dd, spec));
+  // An absolute path is looked for where it says; anything else may also sit in MEDFT_DATA_DIR.
+  if (dd && !isAbsolute(spec) && !existsSync(candidates[0])) candidates.push(join(dd, spec));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    if (parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
-    throw new InputError(`dataset '${spec}' not found: no such file or folder${dd ? ` (also looked in MEDFT_DATA_DIR=${dd})` : ''}, ` +
-      `and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`);
+    if (!hasFolder(spec) && parseMedmnistNameQuiet(spec)) return { kind: 'medmnist', path: null };
+    const looked = candidates.length > 1 ? ` (looked at ${candidates.join(' and ')})` : isAbsolute(spec) ? '' : ` (looked at ${candidates[0]})`;
+    throw new InputError(`dataset '${spec}' not found: no such file or folder${looked}` +
+      (hasFolder(spec) ? '' : `, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`));
   }
   const st = statSync(path);
   if (st.isDirectory()) {

@@ -34,3 +34,6 @@ export class Problems {
     this.warnings.push(message);
   }
 }
+
+/** A decoder's message without its advice to pass --skip-bad: for records, and for commands that have no such flag. */
+export const withoutSkipAdvice = (message: string): string => message.replace(/;[^;]*--skip-bad[^;]*$/, '');

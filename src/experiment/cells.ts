@@ -13,7 +13,8 @@ import type { ExperimentSpec } from './spec.ts';
 export interface Subset { train?: number; val?: number; test?: number }
 
 export interface CellConfig {
-  dataset: { name: string; data: string; subset: Subset | null };
+  /** skipBad: only when set (so cells without it keep the ids they always had). */
+  dataset: { name: string; data: string; subset: Subset | null; skipBad?: true };
   model: { name: string; weights: string | null; inputSize: number | null; dropout: number };
   strategy: { id: string; params: Record<string, unknown> };
   epochs: number;
@@ -62,9 +63,10 @@ export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
       throw e;
     }
   };
+  const skipBad = spec.skipBad ? (true as const) : undefined;
   const datasets = spec.datasets.map((d) => (typeof d === 'string'
-    ? { name: datasetName(d), data: d, subset: spec.subset ?? null }
-    : { name: d.name ?? datasetName(d.data), data: d.data, subset: d.subset ?? spec.subset ?? null }));
+    ? { name: datasetName(d), data: d, subset: spec.subset ?? null, skipBad }
+    : { name: d.name ?? datasetName(d.data), data: d.data, subset: d.subset ?? spec.subset ?? null, skipBad }));
   const models = spec.models.map((m, i) => {
     const o = typeof m === 'string' ? { name: m } : m;
     at(`models[${i}]`, () => getFamily(o.name));

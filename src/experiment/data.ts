@@ -2,32 +2,103 @@
  * Resolves each dataset of the grid before any work starts (one clear message when it is missing), and writes the
  * per-split subsets a quick experiment asks for as a small .npz of its own: the first images of each class in file
  * order, in proportion to the class counts, so the subset is the same on every machine.
+ *
+ * Paths in an experiment file are relative to the file's folder, wherever medft runs from; names (a MedMNIST name, a
+ * folder in MEDFT_DATA_DIR) stay names.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { zipSync } from 'fflate';
 import { installOnce } from '../cache-install.ts';
-import { detectKind, resolveMedmnist } from '../data/index.ts';
+import { detectKind, MEDMNIST, resolveMedmnist } from '../data/index.ts';
+import { medmnistFileName, parseMedmnistName } from '../data/medmnist.ts';
 import { NpzFile, type NumArray } from '../data/npz.ts';
+import { dataDir } from '../data/paths.ts';
 import { InputError, MedftError } from '../errors.ts';
-import type { Subset } from './cells.ts';
+import type { Cell, Subset } from './cells.ts';
+
+const medmnistName = (s: string) => {
+  try {
+    return parseMedmnistName(s);
+  } catch {
+    return null;
+  }
+};
+
+/** A dataset as written in an experiment file in `baseDir`: an absolute path, or a MedMNIST name looked up later. */
+export function experimentDataPath(data: string, baseDir: string): string {
+  if (isAbsolute(data)) return data;
+  const here = resolve(baseDir, data);
+  if (/[\\/]/.test(data) || data.startsWith('.') || existsSync(here)) return here;
+  if (medmnistName(data)) return data;
+  const dd = dataDir();
+  if (dd && existsSync(join(dd, data))) return join(dd, data);
+  throw new InputError(`dataset '${data}' not found: not at ${here} (paths in an experiment file are relative to its folder)` +
+    `${dd ? `, not in MEDFT_DATA_DIR=${dd}` : ''}, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`);
+}
+
+/** Starting weights given as a path in an experiment file, relative to its folder; 'imagenet' and none as they are. */
+export const experimentWeights = (weights: string | null, baseDir: string): string | null =>
+  weights == null || weights === 'imagenet' ? weights : resolve(baseDir, weights);
+
+/** A cell with its file paths resolved against the experiment file's folder (its id, the hash of the file's config, kept). */
+export function withLocalPaths(cell: Cell, baseDir: string): Cell {
+  const c = cell.config;
+  return { ...cell, config: { ...c, dataset: { ...c.dataset, data: experimentDataPath(c.dataset.data, baseDir) }, model: { ...c.model, weights: experimentWeights(c.model.weights, baseDir) } } };
+}
+
+/** A MedMNIST name that is neither in MEDFT_DATA_DIR nor in the download cache. */
+function medmnistMissing(name: string): InputError {
+  const p = medmnistName(name);
+  const file = p ? medmnistFileName(p.info.name, p.size) : `${name}.npz`;
+  const where = process.env.MEDFT_DATA_DIR ? `not in MEDFT_DATA_DIR=${process.env.MEDFT_DATA_DIR}` : 'MEDFT_DATA_DIR is not set';
+  return new InputError(`dataset '${name}' not found (${where}, nor in the download cache): set MEDFT_DATA_DIR to the folder that holds it ` +
+    `(e.g. <dir>/${p?.info.name ?? name}/${file}), or add --download (with npm start: npm start -- --download)`);
+}
+
+/**
+ * `medft run --dry-run`: every dataset of the grid must be there (and an .npz when a subset is asked for). A MedMNIST
+ * name not downloaded yet is fine with --download; the returned notes say which will be.
+ */
+export async function checkDatasets(cells: Cell[], download: boolean): Promise<string[]> {
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const { data, subset } = c.config.dataset;
+    if (seen.has(data)) continue;
+    seen.add(data);
+    const kind = await detectKind(data);
+    if (kind.kind === 'medmnist' && kind.path == null) {
+      try {
+        await resolveMedmnist(data, { download: false });
+      } catch (e) {
+        if (!(e instanceof MedftError)) throw e;
+        if (!download) throw medmnistMissing(data);
+        notes.push(`dataset '${data}' is not here yet: it will be downloaded (--download)`);
+      }
+    } else if (hasSubset(subset) && kind.kind !== 'npz' && kind.kind !== 'medmnist') throw subsetNeedsNpz(data, kind.kind);
+  }
+  return notes;
+}
+
+const hasSubset = (subset: Subset | null): subset is Subset => !!subset && (subset.train != null || subset.val != null || subset.test != null);
+const subsetNeedsNpz = (data: string, kind: string) => new InputError(`dataset '${data}': subset works on .npz datasets (MedMNIST) only; this one is a ${kind}`);
 
 /** Where a dataset spec points: a path to pass to finetune (the subset file when one is asked for). */
 export async function prepareDataset(data: string, subset: Subset | null, outDir: string, download: boolean): Promise<string> {
-  let kind: Awaited<ReturnType<typeof detectKind>>;
-  try {
-    kind = await detectKind(data);
-    if (kind.kind === 'medmnist' && kind.path == null) kind = { kind: 'npz', path: (await resolveMedmnist(data, { download })).path };
-  } catch (e) {
-    if (!(e instanceof MedftError)) throw e;
-    const where = process.env.MEDFT_DATA_DIR ? `not in MEDFT_DATA_DIR=${process.env.MEDFT_DATA_DIR}` : 'MEDFT_DATA_DIR is not set';
-    const detail = /not found/.test(e.message) ? '' : ` (${e.message})`;
-    throw new InputError(`dataset '${data}' not found (${where}, nor in the download cache): set MEDFT_DATA_DIR to the folder that holds it ` +
-      `(e.g. <dir>/${data}/${data}.npz), or add --download (with npm start: npm start -- --download)${detail}`);
+  let kind = await detectKind(data);
+  if (kind.kind === 'medmnist' && kind.path == null) {
+    try {
+      kind = { kind: 'npz', path: (await resolveMedmnist(data, { download })).path };
+    } catch (e) {
+      // A failed download says why itself; a name not found without --download gets the way to fix it.
+      if (!(e instanceof MedftError) || download) throw e;
+      throw medmnistMissing(data);
+    }
   }
-  if (!subset || (subset.train == null && subset.val == null && subset.test == null)) return kind.path ?? data;
-  if (kind.kind !== 'npz' || !kind.path) throw new InputError(`dataset '${data}': subset works on .npz datasets (MedMNIST) only; this one is a ${kind.kind}`);
+  if (!hasSubset(subset)) return kind.path ?? data;
+  if (kind.kind !== 'npz' || !kind.path) throw subsetNeedsNpz(data, kind.kind);
   return writeSubset(kind.path, subset, join(outDir, 'data'));
 }
 

@@ -7,19 +7,20 @@ import { makeSplits, openDataset } from '../data/index.ts';
 import { benchModel } from '../bench/model-bench.ts';
 import { engineInfo, initEngine } from '../engine/backend.ts';
 import { dataKey, type Cell } from './cells.ts';
-import { prepareDataset } from './data.ts';
+import { experimentDataPath, prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
 import { workerEnv } from './pool.ts';
 import { cellReplicas } from './run-cell.ts';
 
-export async function measureSplitSizes(cells: Cell[], download: boolean): Promise<Map<string, SplitSizes>> {
+/** `baseDir`: the experiment file's folder, which its relative paths are relative to. */
+export async function measureSplitSizes(cells: Cell[], download: boolean, baseDir: string): Promise<Map<string, SplitSizes>> {
   const out = new Map<string, SplitSizes>();
   for (const c of cells) {
     const key = dataKey(c);
     if (out.has(key)) continue;
     const d = c.config.dataset;
     // Without a subset prepareDataset only resolves the path; the subset is applied here as caps on the sizes.
-    const ds = await openDataset(await prepareDataset(d.data, null, '', download));
+    const ds = await openDataset(await prepareDataset(experimentDataPath(d.data, baseDir), null, '', download));
     try {
       const s = makeSplits(ds, { seed: c.config.seed });
       const cap = (n: number, max: number | undefined) => Math.min(n, max ?? n);

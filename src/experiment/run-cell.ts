@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/backend.ts';
 import { buildPlan } from '../strategies/index.ts';
+import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';
 import { resolveReplicas } from '../train/replicas.ts';
 import type { EpochRecord } from '../train/loop.ts';
@@ -40,6 +41,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
   const replicas = cellReplicas();
   const res = await finetune({
     data: dataPath,
+    skipBad: c.dataset.skipBad,
     model: c.model.name,
     weights: c.model.weights,
     inputSize: c.model.inputSize ?? undefined,
@@ -49,7 +51,9 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     lr: c.lr,
     config: c.train,
     out: cellDir,
-    resume: true,
+    // A cell's folder is the cell's own: continue a checkpoint an interrupted run left, else start (over) afresh.
+    resume: checkpointExists(join(cellDir, 'checkpoint')),
+    force: true,
     stopAfterEpoch,
     replicas,
     events: {
@@ -82,7 +86,10 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
       platform: `${process.platform}-${process.arch}`,
       model: { name: res.spec.name, inputSize: res.spec.inputSize, params: res.spec.params },
       plan: res.plan,
-      data: { name: res.dataset.name, source: res.dataset.source, classNames: res.dataset.classNames, ...split },
+      data: {
+        name: res.dataset.name, source: res.dataset.source, classNames: res.dataset.classNames, ...split,
+        ...(c.dataset.skipBad ? { skipBad: true, skipped: res.dataset.skipped } : {}),
+      },
       resumedAt: res.training.resumedAt,
     },
   };

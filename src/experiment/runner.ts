@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
-import { prepareDataset } from './data.ts';
+import { prepareDataset, withLocalPaths } from './data.ts';
 import { prepareWeights } from './weights.ts';
 import type { Progress } from './estimate.ts';
 import { HalvingRun } from './halving-run.ts';
@@ -25,8 +25,10 @@ export interface Plan {
   cells: Cell[];
 }
 
-export function planExperiment(file: string): Plan {
+/** `skipBad` (medft run --skip-bad) turns the experiment's `skipBad` on. */
+export function planExperiment(file: string, o: { skipBad?: boolean } = {}): Plan {
   const spec = loadExperiment(file);
+  if (o.skipBad) spec.skipBad = true;
   const cells = expandCells(spec, file);
   const experimentId = createHash('sha256').update(canonicalJson(cells.map((c) => c.id))).digest('hex').slice(0, 16);
   return { file, spec, experimentId, cells };
@@ -128,10 +130,12 @@ export function summarize(plan: Plan, run: OpenRun, ran: number, failed: { cell:
 
 export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
+  // Paths in the file are relative to its folder; the cells keep them as written (their ids hash them so).
+  const local = (c: Cell) => withLocalPaths(c, dirname(resolve(plan.file)));
   // Resolve every dataset (and write its subset) before anything else: a missing dataset is one message, no files.
   const paths = new Map<string, string>();
   for (const c of plan.cells) {
-    const d = c.config.dataset;
+    const d = local(c).config.dataset;
     if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
   }
   // Likewise the ImageNet weights, fetched here once rather than by every worker of an empty cache at the same time.
@@ -147,8 +151,9 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const todo = [...plain, ...(halving?.unsettled() ?? [])];
     o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: first.stopped.length, todo });
 
+    // A task carries the cell with its paths resolved; the halving search and the store know it by its id.
     const task = (cell: Cell, stopAfterEpoch?: number | null): RunTask => ({
-      cell,
+      cell: local(cell),
       dataPath: paths.get(dataKey(cell))!,
       cellDir: join(out, 'cells', cell.id),
       keepModel: plan.spec.keepModels,
@@ -180,8 +185,9 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
         },
       },
       followUps: (t, end) => {
-        if (!halving?.has(t.cell)) return [];
-        const next = halving.ended(t.cell, end.type);
+        const cell = byId.get(t.cell.id)!;
+        if (!halving?.has(cell)) return [];
+        const next = halving.ended(cell, end.type);
         for (const c of next.stopped) settled(c, 'stopped');
         return next.run.map((r) => task(r.cell, r.stopAfterEpoch));
       },

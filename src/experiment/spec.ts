@@ -107,6 +107,8 @@ export const experimentSchema = z.object({
   baseline: z.string().default('ft'),
   /** Metric of the comparison tables. */
   metric: z.enum(['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc']).default('accuracy'),
+  /** Skip image files that cannot be used instead of failing the cell; they are listed with each cell's results. */
+  skipBad: z.boolean().default(false),
   /** Keep each cell's saved model (model.json + weights.bin); off by default to save disk. */
   keepModels: z.boolean().default(false),
 }).strict().refine((s) => s.lrSearch.method !== 'halving' || s.lrSearch.minEpochs == null || s.lrSearch.minEpochs < s.epochs, {

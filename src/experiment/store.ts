@@ -7,6 +7,7 @@ import type { ClassificationReport } from '../eval/index.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { SplitPredictions } from '../train/predict.ts';
 import { canonicalJson, type Cell, type CellConfig } from './cells.ts';
+import { openStoreDb } from './store-file.ts';
 
 /** 'stopped': an LR candidate that successive halving stopped at a rung (its epochs so far are kept). */
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped';
@@ -76,13 +77,7 @@ export class ResultsStore {
   readonly db: Database.Database;
 
   constructor(readonly path: string, options: { readonly?: boolean } = {}) {
-    this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-    }
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openStoreDb(path, { readonly: options.readonly ?? false, schema: SCHEMA });
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import { trainConfigSchema } from '../train/config.ts';
 import { MEDFT_VERSION } from '../version.ts';
 
 const cellConfigSchema = z.object({
-  dataset: z.object({ name: z.string().min(1), data: z.string().min(1), subset: subsetSchema.nullable() }).strict(),
+  dataset: z.object({ name: z.string().min(1), data: z.string().min(1), subset: subsetSchema.nullable(), skipBad: z.literal(true).optional() }).strict(),
   model: z.object({
     name: z.string().min(1),
     weights: z.string().min(1).nullable(),

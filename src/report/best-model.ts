@@ -10,11 +10,11 @@
  * model is the one the run measured, and the reproduced test metric is compared with the stored one.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initEngine, parseBackendName } from '../engine/backend.ts';
 import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
-import { prepareDataset } from '../experiment/data.ts';
+import { prepareDataset, withLocalPaths } from '../experiment/data.ts';
 import { runCell, type CellEvents } from '../experiment/run-cell.ts';
 import { chooseBest, type BestChoice } from './choose-best.ts';
 import { loadReportData, metricValue } from './load.ts';
@@ -81,9 +81,11 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
     process.env.MEDFT_REPLICAS = String(engine.replicas ?? 1);
     await initEngine(engine.backend ? parseBackendName(engine.backend, `${runDir} (the cell's recorded backend)`) : undefined);
     log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);
-    const c = cell.config;
+    // Paths as the experiment file wrote them, relative to its folder (the store keeps the file's absolute path).
+    const local = withLocalPaths({ id: cell.id, caseName: cell.caseName, config: cell.config } satisfies Cell, dirname(data.experiment.file));
+    const c = local.config;
     const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download);
-    const result = await runCell({ id: cell.id, caseName: cell.caseName, config: c } satisfies Cell, dataPath, dir, true, o.events);
+    const result = await runCell(local, dataPath, dir, true, o.events);
     exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricValue({ ...cell, test: result.test }, 'test', metric) });
   }
   return exported;

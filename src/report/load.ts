@@ -39,7 +39,8 @@ const variantKey = (r: CellRow) => canonicalJson([r.config.strategy.params, r.co
 export function loadReportData(dir: string): ReportData {
   const db = join(resolve(dir), 'results.db');
   if (!existsSync(db)) throw new InputError(`${dir}: no results.db here; point at the --out folder of a 'medft run'`);
-  const store = new ResultsStore(db);
+  // Read-only: a report never changes the store it reads (nor turns a stray file into an empty store).
+  const store = new ResultsStore(db, { readonly: true });
   try {
     const experiment = store.latestExperiment();
     if (!experiment) throw new InputError(`${db}: holds no experiment yet; run 'medft run <file> --out ${dir}' first`);

@@ -195,6 +195,10 @@ export function cellsTable(data: ReportData, extras?: CellExtras): Table {
   };
 }
 
+/** The files a run with skipBad left out: how many, and the first few. */
+const skippedFiles = (files: { file: string }[]) =>
+  `${files.length}${files.length ? `: ${files.slice(0, 10).map((f) => f.file).join(', ')}${files.length > 10 ? `, … (${files.length - 10} more in the cell's environment)` : ''}` : ' (every file was usable)'}`;
+
 export function metadataTable(data: ReportData): Table {
   const seen = new Set<string>();
   const rows: TCell[][] = [];
@@ -213,6 +217,8 @@ export function metadataTable(data: ReportData): Table {
       add(`data ${c.config.dataset.name}`, `${env.data.source}; split ${env.data.method}${c.config.dataset.subset ? ` (subset ${JSON.stringify(c.config.dataset.subset)})` : ''}: ` +
         Object.entries(s).map(([k, v]) => `${k} ${v.size} [${v.classCounts.join('/')}] sha256 ${v.sha256.slice(0, 12)}`).join(', '));
     }
+    const skip = (env as { data?: { skipBad?: boolean; skipped?: { file: string }[] } }).data;
+    if (skip?.skipBad) add(`bad files skipped, ${c.config.dataset.name}`, skippedFiles(skip.skipped ?? []));
   }
   const cfg = data.cells[0]?.config;
   if (cfg) add('loop', `${cfg.epochs} epochs, base lr ${data.cells.some((c) => c.config.lrCandidate) ? 'from the LR grid (see LR chosen on validation)' : cfg.lr}, ${JSON.stringify(cfg.train)}`);

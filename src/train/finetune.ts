@@ -17,11 +17,17 @@ import type { TrainPlan } from './plan.ts';
 import { predictDataset, splitPredictions, type SplitPredictions } from './predict.ts';
 import { ReplicaGroup } from './replicas.ts';
 import { curvesCsv } from './progress.ts';
+import { checkFinetuneOut, clearFinetuneOut } from './finetune-out.ts';
 import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
 
 export interface FinetuneOptions {
   data: string;
   dataOptions?: OpenDatasetOptions;
+  /**
+   * Skip files that cannot be used (undecodable, missing, not an image) instead of failing. Every image is decoded once
+   * before the split, so the bad ones are out of every split; they are listed in medft.json and `dataset.skipped`.
+   */
+  skipBad?: boolean;
   model: string;
   weights: WeightsOption;
   inputSize?: number;
@@ -33,6 +39,8 @@ export interface FinetuneOptions {
   config: TrainConfig;
   out: string;
   resume?: boolean;
+  /** Overwrite a folder that holds a model or an unfinished run's checkpoint (see finetune-out.ts). */
+  force?: boolean;
   /** Keep out/checkpoint after a finished run (default: removed, it holds weights and moments several times over). */
   keepCheckpoint?: boolean;
   /** Return after this many epochs, leaving the checkpoint to resume from. */
@@ -57,8 +65,10 @@ export interface FinetuneResult {
 
 export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   const say = (s: string) => o.events?.onMessage?.(s);
-  const ds = await openDataset(o.data, o.dataOptions);
+  checkFinetuneOut(o.out, o);
+  const ds = await openDataset(o.data, o.skipBad ? { ...o.dataOptions, skipBad: true, verify: true } : o.dataOptions);
   try {
+    if (o.skipBad) say(skippedLine(ds));
     if (ds.labelWidth !== 1) throw new UsageError(`${ds.name} is multi-label (${ds.task}); medft finetune handles single-label classification only so far`);
     const splits = makeSplits(ds, { seed: o.config.seed });
     const record = splitRecord(ds, splits);
@@ -71,6 +81,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
       // Fail now, not with an abort deep in wasm after minutes of data loading and epochs.
       assertTrainingFits(model, o.config.batchSize, `${spec.name} at ${spec.inputSize}×${spec.inputSize}`, o.replicas ?? 1);
+      if (o.force && !o.resume) clearFinetuneOut(o.out);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');
       const replicas = (o.replicas ?? 1) > 1 ? await ReplicaGroup.start(model, spec, o.replicas!, o.config.seed) : undefined;
@@ -111,7 +122,10 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
         strategy: plan,
         run: { epochs: o.epochs, lr: o.lr, config: o.config },
         engine: { ...engineInfo(), replicas: o.replicas ?? 1 },
-        data: { ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])) },
+        data: {
+          ...dataRest, splits: Object.fromEntries(Object.entries(full).map(([k, v]) => [k, { size: v.size, classCounts: v.classCounts, sha256: v.sha256 }])),
+          ...(o.skipBad ? { skipBad: true as const, skipped: ds.skipped } : {}),
+        },
       };
       await saveFinetuned(o.out, model, meta);
       writeFileSync(join(o.out, 'metrics.json'), `${JSON.stringify({ bestEpoch: training.bestEpoch, restoredBest: training.restoredBest, seconds: training.seconds, ...metrics }, null, 2)}\n`);
@@ -125,4 +139,12 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   } finally {
     await ds.close();
   }
+}
+
+/** What --skip-bad did, in one line: how many files were skipped and the first few of them with the reason. */
+export function skippedLine(ds: Dataset): string {
+  const n = ds.skipped.length;
+  if (n === 0) return `--skip-bad: every file of ${ds.name} is usable; none skipped`;
+  const shown = ds.skipped.slice(0, 3).map((s) => `${s.file} (${s.problem})`).join('; ');
+  return `--skip-bad: skipped ${n} bad file(s) of ${ds.name}, kept ${ds.size}: ${shown}${n > 3 ? `; … ${n - 3} more, all listed in medft.json` : ''}`;
 }

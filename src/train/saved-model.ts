@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { PreprocessSpec, SplitRecord, Task } from '../data/index.ts';
+import type { BadFile, PreprocessSpec, SplitRecord, Task } from '../data/index.ts';
 import type { EngineInfo } from '../engine/backend.ts';
 import { InputError } from '../errors.ts';
 import { createModel, type CreatedModel } from '../models/index.ts';
@@ -29,7 +29,8 @@ export interface FinetunedMeta {
   run: { epochs: number; lr: number; config: TrainConfig };
   /** The engine it trained on; replicas: data-parallel engines (absent: 1). */
   engine: EngineInfo & { replicas?: number };
-  data: Omit<SplitRecord, 'splits'> & { splits: Record<string, { size: number; classCounts: number[]; sha256: string }> };
+  /** skipBad/skipped: present when the run was asked to skip bad files (`--skip-bad`), with the files it skipped. */
+  data: Omit<SplitRecord, 'splits'> & { splits: Record<string, { size: number; classCounts: number[]; sha256: string }>; skipBad?: true; skipped?: BadFile[] };
 }
 
 /** Writes model.json + weights.bin + medft.json into `dir`. */

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.ts';
 import type { InspectReport } from '../../data/inspect.ts';
 import { MEDMNIST, MEDMNIST_SIZES, medmnistCandidates, medmnistFileName, medmnistUrl, type MedmnistSize } from '../../data/medmnist.ts';
 import { DATASET_KINDS, type DatasetKind } from '../../data/types.ts';
+import { withoutSkipAdvice } from '../../data/problems.ts';
 import { summary } from './table.ts';
 
 interface InspectOptions {
@@ -15,6 +16,7 @@ interface InspectOptions {
   labelColumn?: string;
   splitColumn?: string;
   groupColumn?: string;
+  skipBad?: boolean;
   progress: boolean;
 }
 
@@ -34,7 +36,16 @@ async function progressBar(enabled: boolean) {
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
-function printReport(r: InspectReport): void {
+const badLine = (s: { file: string; problem: string }) => (s.problem.startsWith(s.file) ? s.problem : `${s.file}: ${s.problem}`);
+
+function printList(out: string[], label: string, items: string[]): void {
+  out.push(`${label.padEnd(12)}${items.length ? items.length : 'none'}`);
+  for (const p of items.slice(0, 50)) out.push(`  - ${p}`);
+  if (items.length > 50) out.push(`  … ${items.length - 50} more (use --json for all)`);
+}
+
+/** With skipBad the bad files are listed apart, as what training with --skip-bad would leave out. */
+function printReport(r: InspectReport, skipBad: boolean): void {
   const out: string[] = [];
   out.push(`dataset     ${r.name} (${r.kind}) ${r.source}`);
   if (r.medmnist) {
@@ -60,10 +71,10 @@ function printReport(r: InspectReport): void {
   const d = r.duplicates;
   out.push(`duplicates  across splits: ${d.crossSplitImages} images in ${d.crossSplitGroups} groups; within a split: ${d.withinSplitCopies} extra copies`);
   for (const e of d.examples) out.push(`            e.g. ${e.join(' = ')}`);
-  const problems = [...r.problems, ...r.skipped.map((s) => (s.problem.startsWith(s.file) ? s.problem : `${s.file}: ${s.problem}`))];
-  out.push(`problems    ${problems.length ? problems.length : 'none'}`);
-  for (const p of problems.slice(0, 50)) out.push(`  - ${p}`);
-  if (problems.length > 50) out.push(`  … ${problems.length - 50} more (use --json for all)`);
+  if (skipBad) {
+    printList(out, 'problems', r.problems);
+    printList(out, 'skipped', r.skipped.map((s) => withoutSkipAdvice(badLine(s))));
+  } else printList(out, 'problems', [...r.problems, ...r.skipped.map(badLine)]);
   if (r.warnings.length) {
     out.push(`warnings    ${r.warnings.length}`);
     for (const w of r.warnings.slice(0, 20)) out.push(`  - ${w}`);
@@ -114,11 +125,13 @@ Examples:
     .option('--label-column <name>', 'CSV column with labels')
     .option('--split-column <name>', 'CSV column with train/val/test')
     .option('--group-column <name>', 'CSV column with the patient / group id')
+    .option('--skip-bad', 'list the files that cannot be used as skipped, as training with --skip-bad would, and exit 0 when they are the only problems')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', `
 <path> is an .npz, a folder (root/<class>/* or root/<split>/<class>/*), a CSV manifest, or a MedMNIST name
-(e.g. breastmnist, found through MEDFT_DATA_DIR, the cache or the copy shipped with medft). Exit status 3 when problems are found.
+(e.g. breastmnist, found through MEDFT_DATA_DIR, the cache or the copy shipped with medft). Exit status 3 when problems
+are found (with --skip-bad: problems other than bad files, which are listed as skipped).
 
 Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
     .action(async (path: string, opts: InspectOptions) => {
@@ -140,7 +153,15 @@ Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
         bar.stop();
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else printReport(report);
-      if (report.problems.length || report.skipped.length) process.exitCode = 3;
+      else printReport(report, !!opts.skipBad);
+      const bad = opts.skipBad ? 0 : report.skipped.length;
+      if (report.problems.length || bad) {
+        // Said on stderr too, so a script sees why it failed without parsing the report.
+        const what = [report.problems.length ? `${report.problems.length} problem(s) with the dataset as a whole` : '', bad ? `${bad} bad file(s)` : ''].filter(Boolean).join(' and ');
+        process.stderr.write(`medft: ${report.source}: ${what}, listed in the report${bad ? '; fix or remove the bad files, or pass --skip-bad to skip them (here and in finetune / run)' : ''}\n`);
+        process.exitCode = 3;
+      } else if (opts.skipBad && report.skipped.length) {
+        process.stderr.write(`${report.skipped.length} bad file(s) would be skipped by --skip-bad; the rest is usable\n`);
+      }
     });
 }

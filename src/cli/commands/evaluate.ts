@@ -30,6 +30,7 @@ interface EvaluateOptions {
   batch: string;
   json?: boolean;
   predictions?: string;
+  skipBad?: boolean;
   backend?: string;
 }
 
@@ -43,6 +44,7 @@ export function registerEvaluate(program: Command): void {
     .option('--batch <n>', 'inference batch size', '64')
     .option('--json', 'print the full metrics report as JSON')
     .option('--predictions <file.csv>', 'also write the per-image predictions: sample_id, label, label_name, p_<class>…, predicted')
+    .option('--skip-bad', 'skip image files that cannot be used, as finetune --skip-bad does (give it here too when the model was trained with it: the splits then match)')
     .addOption(backendOption())
     .addHelpText('after', `
 The preprocessing (input size, channel order, normalisation) comes from the model folder's medft.json.
@@ -58,11 +60,13 @@ Examples:
       const { predictDataset, splitPredictions } = await import('../../train/predict.ts');
       const { predictionsCsv } = await import('../../report/predictions-csv.ts');
       const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
+      const { skippedLine } = await import('../../train/finetune.ts');
       const info = await initEngine(opts.backend);
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
-      const ds = await openDataset(opts.data);
+      const ds = await openDataset(opts.data, opts.skipBad ? { skipBad: true, verify: true } : {});
       try {
+        if (opts.skipBad) process.stderr.write(`${skippedLine(ds)}\n`);
         checkSameClasses(meta, opts.data, ds.classNames);
         const indices = opts.split === 'all' ? Array.from({ length: ds.size }, (_, i) => i) : makeSplits(ds, { seed: meta.data.seed, ratios: meta.data.ratios })[opts.split];
         if (indices.length === 0) throw new InputError(`${opts.data}: the ${opts.split} split is empty; choose another --split`);

@@ -1,4 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { withOutDir } from '../out-option.ts';
 import { summary } from './table.ts';
 
 interface ExportCliOptions { out: string; case?: string; download?: boolean; progress: boolean; json?: boolean }
@@ -23,7 +26,7 @@ reproduced test value is printed next to the stored one.
 Examples:
   medft export runs/default --out models
   medft export runs/grid --out models --case 'breastmnist × resnet50'`)
-    .action(async (dir: string, opts: ExportCliOptions) => {
+    .action(withOutDir({ keep: hasModel }, async (dir: string, opts: ExportCliOptions) => {
       const { exportBestModels } = await import('../../report/best-model.ts');
       const models = await exportBestModels(dir, {
         out: opts.out, caseName: opts.case, download: opts.download,
@@ -42,5 +45,8 @@ Examples:
           : `reproduced test ${m.metric} ${m.reproducedTest.toFixed(4)} (stored ${m.storedTest?.toFixed(4) ?? '–'})${m.storedTest != null && Math.abs(m.reproducedTest - m.storedTest) > 1e-9 ? ' — differs: another backend, thread count or medft version than the run' : ''}`;
         process.stdout.write(`${m.caseName}: ${m.strategy}, seed ${m.cell.seed} → ${m.dir} (${check})\n`);
       }
-    });
+    }));
 }
+
+/** A case already exported (or a cell being trained again, with its checkpoint) is worth keeping after a failure. */
+const hasModel = (dir: string) => readdirSync(dir).some((c) => existsSync(join(dir, c, 'model.json')) || existsSync(join(dir, c, 'checkpoint')));

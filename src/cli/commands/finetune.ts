@@ -2,9 +2,11 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 // The strategy ids and monitors are listed in --help; the engine, models and loop load when the command runs.
 import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
-import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
+import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig, type TrainConfig } from '../../train/config.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import { planEpochs } from '../../train/plan.ts';
+import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
+import { inOutDir } from '../out-option.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
 import { summary } from './table.ts';
@@ -36,6 +38,9 @@ interface FinetuneCliOptions {
   patience: string;
   dropout: string;
   resume?: boolean;
+  force?: boolean;
+  skipBad?: boolean;
+  download?: boolean;
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
@@ -79,6 +84,8 @@ export function registerFinetune(program: Command): void {
     .option('--batch <n>', 'batch size', '16')
     .option('--size <px>', "input size in pixels (default: the model's)")
     .option('--seed <n>', 'seed of the split, data order, augmentation and head initialisation', '0')
+    .option('--download', 'download a MedMNIST dataset named by --data when it is not found locally (md5-checked, into the cache)')
+    .option('--skip-bad', 'skip image files that cannot be used (corrupt, missing, not an image): every image is decoded once before the split; the skipped ones are listed and recorded in medft.json')
     .option('--weights <src>', "'imagenet', 'none', or a path to weights (default: imagenet where the model has them)")
     .option('--param <key=value>', "a strategy hyper-parameter (repeatable), e.g. --param alpha=0.01", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--optimizer <kind>', 'optimizer').choices(['adam', 'adamw', 'sgd']).default('adam'))
@@ -95,6 +102,7 @@ export function registerFinetune(program: Command): void {
     .option('--patience <n>', 'epochs without improvement before a phase ends (0: never)', '5')
     .option('--dropout <rate>', 'dropout before the head', '0')
     .option('--resume', 'continue from the checkpoint in <out>/checkpoint')
+    .option('--force', 'overwrite a model or an unfinished run already in <out> (without it, such an <out> is refused)')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
     .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
@@ -133,47 +141,64 @@ Examples:
       const overrides = parseParamPairs(opts.param);
       const weightsArg = opts.weights ?? (await defaultWeights(opts.model));
       const weights = weightsArg === 'none' ? null : weightsArg;
-      // Check the strategy and its parameters before anything slow happens.
+      const stopAfterEpoch = opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined;
+      // Check the strategy and its parameters, then the output folder, before anything slow happens.
       buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
-
-      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
-      const { finetune } = await import('../../train/finetune.ts');
-      const { resolveReplicas } = await import('../../train/replicas.ts');
-      const { formatEpochLine } = await import('../../train/progress.ts');
-      const info = await initEngine(opts.backend);
-      process.stderr.write(`${engineBanner(info)}\n`);
-      const replicas = resolveReplicas(opts.replicas, info);
-      const bar = await batchBar(opts.progress);
-      let total = epochs;
-      const result = await finetune({
-        data: opts.data, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-        resume: opts.resume, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
-        stopAfterEpoch: opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined,
-        makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
-        events: {
-          onMessage: (line) => process.stderr.write(`${line}\n`),
-          onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
-          onFeatureCache: (c) => {
-            if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
-            else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
-          },
-          onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
-        },
-      });
-      bar.stop();
-      if (result.training.interrupted) {
-        process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
-        return;
-      }
-      // Chart code lives in report/ (train/ never imports it); it loads only now that the run is done.
-      const { writeRunCharts } = await import('../../report/run-charts.ts');
-      const charts = await writeRunCharts(opts.out, {
-        label: opts.strategy, dataset: opts.data, classNames: result.dataset.classNames, history: result.training.history,
-        test: result.predictions?.test ?? null, positiveClass: opts.positiveClass,
-      });
-      process.stderr.write(`saved ${opts.out}/{${['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', ...charts.files].join(',')}}\n`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
-      else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
-      else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
+      const guard = { keep: finetuneOutUseful, check: (o: FinetuneCliOptions) => checkFinetuneOut(o.out, o) };
+      await inOutDir(opts, guard, () => run(opts, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }));
     });
+}
+
+interface Resolved {
+  epochs: number;
+  lr: number;
+  config: TrainConfig;
+  inputSize?: number;
+  dropout: number;
+  overrides: Record<string, string>;
+  weights: string | null;
+  stopAfterEpoch?: number;
+}
+
+/** Everything after the checks: the engine, the run, what it prints. */
+async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
+  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+  const { finetune } = await import('../../train/finetune.ts');
+  const { resolveReplicas } = await import('../../train/replicas.ts');
+  const { formatEpochLine } = await import('../../train/progress.ts');
+  const info = await initEngine(opts.backend);
+  process.stderr.write(`${engineBanner(info)}\n`);
+  const replicas = resolveReplicas(opts.replicas, info);
+  const bar = await batchBar(opts.progress);
+  let total = epochs;
+  const result = await finetune({
+    data: opts.data, dataOptions: { download: opts.download }, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+    resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
+    stopAfterEpoch,
+    makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
+    events: {
+      onMessage: (line) => process.stderr.write(`${line}\n`),
+      onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
+      onFeatureCache: (c) => {
+        if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
+        else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
+      },
+      onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
+    },
+  });
+  bar.stop();
+  if (result.training.interrupted) {
+    process.stderr.write(`stopped after epoch ${result.training.history.at(-1)?.epoch}; continue with the same command plus --resume\n`);
+    return;
+  }
+  // Chart code lives in report/ (train/ never imports it); it loads only now that the run is done.
+  const { writeRunCharts } = await import('../../report/run-charts.ts');
+  const charts = await writeRunCharts(opts.out, {
+    label: opts.strategy, dataset: opts.data, classNames: result.dataset.classNames, history: result.training.history,
+    test: result.predictions?.test ?? null, positiveClass: opts.positiveClass,
+  });
+  process.stderr.write(`saved ${opts.out}/{${['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', ...charts.files].join(',')}}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(result.metrics, null, 2)}\n`);
+  else if (result.metrics?.test) printReport('test', result.metrics.test, result.dataset.classNames);
+  else if (result.metrics?.val) printReport('val', result.metrics.val, result.dataset.classNames);
 }

@@ -1,6 +1,20 @@
 import type { Command } from 'commander';
+import { withoutSkipAdvice } from '../../data/problems.ts';
+import { InputError } from '../../errors.ts';
 import { backendOption, positiveInt } from '../options.ts';
 import { summary } from './table.ts';
+
+/** The decoder's advice names --skip-bad, a flag for datasets; predict works on the files it is given. */
+async function decode(file: string) {
+  const { decodeImageFile } = await import('../../data/index.ts');
+  try {
+    return await decodeImageFile(file);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const bare = withoutSkipAdvice(e.message);
+    throw bare === e.message ? e : new InputError(`${bare}; re-export it, or leave it out of the list`);
+  }
+}
 
 interface PredictOptions {
   model: string;
@@ -26,7 +40,7 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
     .action(async (images: string[], opts: PredictOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
       const { engineBanner, initEngine } = await import('../../engine/backend.ts');
-      const { decodeImageFile, preprocess } = await import('../../data/index.ts');
+      const { preprocess } = await import('../../data/index.ts');
       const { probabilitiesOf } = await import('../../train/predict.ts');
       const { loadFinetuned } = await import('../../train/saved-model.ts');
       const { csvField } = await import('../../report/csv.ts');
@@ -42,7 +56,7 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
         for (let s = 0; s < images.length; s += batch) {
           const files = images.slice(s, s + batch);
           const x = new Float32Array(files.length * per);
-          for (let i = 0; i < files.length; i++) x.set(preprocess(await decodeImageFile(files[i]), meta.preprocess), i * per);
+          for (let i = 0; i < files.length; i++) x.set(preprocess(await decode(files[i]), meta.preprocess), i * per);
           const p = probabilitiesOf(model, x, [files.length, size, size, 3]);
           files.forEach((file, i) => {
             const row = Array.from(p.subarray(i * k, (i + 1) * k));

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type Command } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { UsageError } from '../../errors.ts';
@@ -5,7 +7,9 @@ import type { Cell } from '../../experiment/cells.ts';
 import type { Progress, RunEstimate } from '../../experiment/estimate.ts';
 import type { Probe } from '../../experiment/probe.ts';
 import type { Plan, RunOptions } from '../../experiment/runner.ts';
+import { assertStoreUsable } from '../../experiment/store-file.ts';
 import { backendOption } from '../options.ts';
+import { withOutDir } from '../out-option.ts';
 import { summary } from './table.ts';
 
 interface RunCliOptions {
@@ -16,6 +20,7 @@ interface RunCliOptions {
   probe: boolean;
   retryFailed?: boolean;
   download?: boolean;
+  skipBad?: boolean;
   progress: boolean;
   report: boolean;
   backend?: string;
@@ -49,7 +54,7 @@ async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCl
   const { estimateRun } = await import('../../experiment/estimate.ts');
   const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
   const { work, todo } = await workLeft(plan, progress, !!opts.retryFailed);
-  const sizes = await measureSplitSizes(todo, !!opts.download);
+  const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)));
   const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
   return { run: estimateRun(todo, sizes, probes, workers, work), probes: [...probes.values()] };
 }
@@ -86,6 +91,15 @@ function dryRunJson(plan: Plan, progress: Map<string, Progress>, est: { run: Run
       status: progress.get(c.id)?.status ?? 'new', estimatedSeconds: secs.get(c.id) ?? null,
     })),
   };
+}
+
+/** With --skip-bad, a finished cell's skipped files are said once per dataset (the cell's environment lists them all). */
+const saidSkipped = new Set<string>();
+function skippedNote(env: Record<string, unknown>, log: (s: string) => void): void {
+  const d = env.data as { source?: string; skipBad?: boolean; skipped?: { file: string }[] } | undefined;
+  if (!d?.skipBad || !d.skipped?.length || saidSkipped.has(d.source ?? '')) return;
+  saidSkipped.add(d.source ?? '');
+  log(`--skip-bad: ${d.skipped.length} bad file(s) of ${d.source} skipped: ${d.skipped.slice(0, 3).map((s) => s.file).join(', ')}${d.skipped.length > 3 ? ', …' : ''} (all listed in the report's metadata)`);
 }
 
 /** Overall cells with ETA, plus one line per worker with its cell and epoch (on a terminal only). */
@@ -125,6 +139,7 @@ export function registerRun(program: Command): void {
     .option('--no-probe', 'with --dry-run: list the cells only (no probe, no time estimate)')
     .option('--retry-failed', 'run again the cells that failed in an earlier run')
     .option('--download', 'download MedMNIST datasets that are not found locally')
+    .option('--skip-bad', "skip image files that cannot be used instead of failing their cells (the experiment file's 'skipBad: true'); each cell lists the files it skipped")
     .option('--no-progress', 'no progress bars (one line per finished cell instead)')
     .option('--no-report', 'do not write the report at the end')
     .option('--json', 'print one JSON object on stdout at the end (cells run, done, failed; report files; per case the strategy to use) instead of text; with --dry-run, the cells')
@@ -140,16 +155,20 @@ Examples:
   medft run experiments/default.yaml --out runs/default
   medft run experiments/default.yaml --out runs/default --dry-run
   medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
-    .action(async (file: string, opts: RunCliOptions) => {
+    .action(withOutDir({ keep: (dir) => existsSync(join(dir, 'results.db')), check: (o) => assertStoreUsable(join(o.out, 'results.db')) }, async (file: string, opts: RunCliOptions) => {
       const { cellProgress, defaultWorkers, planExperiment, runExperiment } = await import('../../experiment/runner.ts');
       let workers = defaultWorkers();
       if (opts.workers != null) {
         workers = Number(opts.workers);
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
-      const plan = planExperiment(file);
+      const plan = planExperiment(file, { skipBad: opts.skipBad });
       if (opts.dryRun) {
         const progress = cellProgress(opts.out, plan.cells);
+        // Every dataset must be there (or be a MedMNIST name that --download will fetch), probe or no probe.
+        const { checkDatasets, withLocalPaths } = await import('../../experiment/data.ts');
+        const base = dirname(resolve(plan.file));
+        for (const note of await checkDatasets(plan.cells.map((c) => withLocalPaths(c, base)), !!opts.download)) process.stderr.write(`${note}\n`);
         const est = opts.probe ? await estimate(plan, progress, opts, workers) : null;
         if (opts.json) process.stdout.write(`${JSON.stringify(dryRunJson(plan, progress, est), null, 2)}\n`);
         else printDryRun(plan, progress, await searchLine(plan), est);
@@ -182,6 +201,7 @@ Examples:
           },
           onMessage: (n, m) => {
             if (m.type === 'batch') view.worker(n, m.batch, m.batches, `${labels.get(n)} · epoch ${m.epoch}/${plan.spec.epochs}`);
+            if (m.type === 'done') skippedNote(m.result.environment, view.log);
           },
           onCellEnd: (cell, status, error) => {
             finished++;
@@ -217,5 +237,5 @@ Examples:
         process.stdout.write(majoritySummary(opts.out).map((l) => `${l}\n`).join(''));
       }
       if (summary.failed.length > 0) process.exitCode = 1;
-    });
+    }));
 }
