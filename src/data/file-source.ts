@@ -31,7 +31,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /**
  * Decodes every file; bad ones go to `problems` (throw, skip or collect). Returns the usable samples and the channel
- * count they share. Mixed channel counts are a dataset problem unless the user fixed `channels`.
+ * count they share (3 for a mix of grey and RGB, which is said as a warning).
  */
 export async function verifySamples(samples: FileSample[], problems: Problems, opts: OpenOptions, root: string): Promise<{ samples: FileSample[]; channels?: 1 | 3 }> {
   const seen = new Map<number, string>();
@@ -51,11 +51,9 @@ export async function verifySamples(samples: FileSample[], problems: Problems, o
     }
   });
   const kept = samples.filter((_, i) => ok[i]);
-  if (seen.size > 1 && !opts.channels) {
-    problems.fatal(`${root}: images have mixed channel counts (grey e.g. ${seen.get(1)}, RGB e.g. ${seen.get(3)}); ` +
-      'convert them to one kind, or pass --channels 3 (or 1) to convert while loading');
-  }
-  const channels = opts.channels ?? (seen.size === 1 ? ([...seen.keys()][0] as 1 | 3) : undefined);
+  // Grey and RGB together: the grey ones are read as RGB (each channel the grey value), as the models see them anyway.
+  if (seen.size > 1 && !opts.channels) problems.warn(`${root}: grey and RGB images together (grey e.g. ${seen.get(1)}, RGB e.g. ${seen.get(3)}); grey images are read as RGB`);
+  const channels = opts.channels ?? (seen.size === 1 ? ([...seen.keys()][0] as 1 | 3) : 3);
   return { samples: kept, channels };
 }
 
@@ -95,13 +93,10 @@ export function fileDataset(args: {
       const s = samples[i];
       if (!s) throw new RangeError(`sample ${i} out of 0..${samples.length - 1}`);
       let img = await decodeImageFile(s.path);
-      if (opts.channels) img = convertChannels(img, opts.channels);
-      else if (firstChannels === undefined) firstChannels = img.channels;
-      else if (img.channels !== firstChannels) {
-        throw new InputError(`${s.path}: has ${img.channels} channel(s) but earlier images have ${firstChannels} (mixed channel counts); ` +
-          'convert the images to one kind, or pass --channels 3 (or 1)');
-      }
-      return img;
+      if (opts.channels) return convertChannels(img, opts.channels);
+      if (firstChannels === undefined) firstChannels = img.channels;
+      // Without a verify pass a mix is found here; the grey images, converted or not, reach the model as RGB.
+      return firstChannels === 3 || img.channels !== firstChannels ? convertChannels(img, 3) : img;
     },
     close: async () => {},
   };

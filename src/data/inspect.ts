@@ -113,7 +113,7 @@ export async function inspectDataset(spec: string, opts: OpenDatasetOptions & { 
         opts.onProgress?.(++done, ds.size);
       }
     });
-    if (chans.size > 1) problems.issues.push(`${ds.source}: images have mixed channel counts (${[...chans].map(([c, n]) => `${n} with ${c}`).join(', ')}); convert them to one kind, or pass --channels 3 (or 1) when training`);
+    if (chans.size > 1) problems.warnings.push(`${ds.source}: grey and RGB images together (${[...chans].map(([c, n]) => `${n} with ${c} channel${c === 1 ? '' : 's'}`).join(', ')}); grey images are read as RGB`);
     if (sizes.size > 1) problems.warnings.push(`${ds.source}: images have ${sizes.size} different sizes; all are resized to the model's input size`);
 
     let crossSplitImages = 0;

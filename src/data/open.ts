@@ -59,7 +59,7 @@ export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetK
   if (ext === '.dcm' || (await looksLikeDicom(path).catch(() => false))) {
     throw new InputError(`${path}: a single DICOM file is not a dataset; point at a folder of class subfolders of DICOM files, or at a CSV manifest listing them`);
   }
-  throw new InputError(`${path}: cannot tell what kind of dataset this is (expected an .npz, a .csv/.tsv manifest or a folder); name the kind with --kind`);
+  throw new InputError(`${path}: cannot tell what kind of dataset this is: give an .npz file, a .csv/.tsv manifest, or a folder with one subfolder per class`);
 }
 
 function parseMedmnistNameQuiet(spec: string) {

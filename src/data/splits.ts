@@ -126,7 +126,7 @@ export function makeSplits(ds: Dataset, opts: SplitOptions): Splits {
     const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
     ds.officialSplit.forEach((s, i) => out[s].push(i));
     const missing = SPLIT_NAMES.filter((s) => s !== 'train' && out[s].length === 0 && ratios[s] > 0);
-    if (out.train.length === 0) throw new UsageError(`${ds.source}: the source's split has no training samples; use --no-official-split to split by ratio`);
+    if (out.train.length === 0) throw new UsageError(`${ds.source}: the source's own split (its split column or train/val/test folders) has no training samples; put some in its training split, or leave the split out so medft splits by ratio`);
     if (missing.length === 0) return { ...out, method: 'official', seed: opts.seed, ratios };
     // Carve the missing split(s) out of train, in proportion to the ratios.
     const keep = ratios.train + missing.reduce((a, s) => a + ratios[s], 0);

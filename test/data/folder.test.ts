@@ -127,10 +127,21 @@ test('bad folders: truncated image, non-image file, empty class folder, single c
 
   const mixed = join(dir, 'mixed');
   makeFolder(mixed, { g: 2, c: 2 }, { rgb: ['c'] });
-  await assert.rejects(openImageFolder(mixed, { verify: true }), /mixed channel counts/);
+  // Grey and RGB together: read as RGB (the grey value in each channel), with a warning from the verify pass.
+  const verified = await openImageFolder(mixed, { verify: true });
+  assert.equal(verified.channels, 3);
   const lazyMixed = await openImageFolder(mixed);
-  await lazyMixed.load(0);
-  await assert.rejects(lazyMixed.load(2), /mixed channel counts/);
+  for (const ds of [verified, lazyMixed]) {
+    for (let i = 0; i < ds.size; i++) {
+      const img = await ds.load(i);
+      const file = ds.filePath(i)!;
+      assert.equal(img.channels, 3, file);
+      const raw = await decodeImageFile(file);
+      for (let p = 0; p < raw.width * raw.height; p++) {
+        for (let c = 0; c < 3; c++) assert.equal(img.data[p * 3 + c], raw.data[p * raw.channels + (raw.channels === 1 ? 0 : c)]);
+      }
+    }
+  }
   const forced = await openImageFolder(mixed, { verify: true, channels: 3 });
   assert.equal(forced.channels, 3);
   const grey3 = await forced.load(2);
