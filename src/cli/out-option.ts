@@ -7,11 +7,11 @@ import { assertNotAFile, discardOutDir, openOutDir } from '../out-dir.ts';
 
 interface OutOptions { out: string; dryRun?: boolean }
 
-interface Guard<O> { keep: (dir: string) => boolean; check?: (opts: O) => void }
+interface Guard<O> { keep: (dir: string) => boolean; check?: (opts: O) => void | Promise<void> }
 
 /** Runs `fn` with `opts.out` checked and created first, removed again if `fn` fails leaving nothing worth keeping. */
 export async function inOutDir<O extends OutOptions, R>(opts: O, o: Guard<O>, fn: () => Promise<R>): Promise<R> {
-  o.check?.(opts);
+  await o.check?.(opts);
   if (opts.dryRun) {
     assertNotAFile(opts.out);
     return fn();

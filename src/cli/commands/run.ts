@@ -7,7 +7,6 @@ import type { Cell } from '../../experiment/cells.ts';
 import type { Progress, RunEstimate } from '../../experiment/estimate.ts';
 import type { Probe } from '../../experiment/probe.ts';
 import type { Plan, RunOptions } from '../../experiment/runner.ts';
-import { assertStoreUsable } from '../../experiment/store-file.ts';
 import { backendOption } from '../options.ts';
 import { withOutDir } from '../out-option.ts';
 import { summary } from './table.ts';
@@ -155,7 +154,7 @@ Examples:
   medft run experiments/default.yaml --out runs/default
   medft run experiments/default.yaml --out runs/default --dry-run
   medft run grid.yaml --out runs/grid --workers 2 --retry-failed`)
-    .action(withOutDir({ keep: (dir) => existsSync(join(dir, 'results.db')), check: (o) => assertStoreUsable(join(o.out, 'results.db')) }, async (file: string, opts: RunCliOptions) => {
+    .action(withOutDir({ keep: (dir) => existsSync(join(dir, 'results.db')), check: async (o) => (await import('../../experiment/store-file.ts')).assertStoreUsable(join(o.out, 'results.db')) }, async (file: string, opts: RunCliOptions) => {
       const { cellProgress, defaultWorkers, planExperiment, runExperiment } = await import('../../experiment/runner.ts');
       let workers = defaultWorkers();
       if (opts.workers != null) {
