@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import type { KernelBenchRow } from '../../engine/kernel-bench.ts';
+import type { KernelBenchRow } from '../../bench/kernel-bench.ts';
 import type { ModelBenchResult } from '../../bench/model-bench.ts';
 import { backendOption, positiveInt } from '../options.ts';
 import { summary } from './table.ts';
@@ -52,7 +52,7 @@ async function runKernels(opts: BenchOptions): Promise<void> {
   const batch = positiveInt(opts.batch, '--batch');
   const reps = positiveInt(opts.reps, '--reps');
   const { engineBanner, initEngine } = await import('../../engine/backend.ts');
-  const { benchKernels } = await import('../../engine/kernel-bench.ts');
+  const { benchKernels } = await import('../../bench/kernel-bench.ts');
   const info = await initEngine(opts.backend);
   if (info.backend !== 'wasm') throw new UsageError(`--kernels measures the wasm backend's kernels, not '${info.backend}'`);
   process.stderr.write(`${engineBanner(info)}\n`);

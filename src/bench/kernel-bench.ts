@@ -11,14 +11,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { maxRelErr, median } from './compare.ts';
-import { type ConvGeometry, convFlops, geometryFromConvInfo } from './kernels/conv-geometry.ts';
-import { chooseForwardPath } from './kernels/conv2d-forward.ts';
-import { chooseFilterGradPath, conv2dBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts';
-import { chooseInputGradPath, conv2dBackpropInputWasm } from './kernels/conv2d-backprop-input.ts';
-import type { WasmBackend } from './kernels/wasm-heap.ts';
-import { conv2dBackpropFilterNative, conv2dBackpropInputNative } from './kernels/native-conv.ts';
-import { engineInfo } from './backend.ts';
-import { tryLoadOneDnn } from './native/onednn.ts';
+import { type ConvGeometry, convFlops, geometryFromConvInfo } from '../engine/kernels/conv-geometry.ts';
+import { chooseForwardPath } from '../engine/kernels/conv2d-forward.ts';
+import { chooseFilterGradPath, conv2dBackpropFilterWasm } from '../engine/kernels/conv2d-backprop-filter.ts';
+import { chooseInputGradPath, conv2dBackpropInputWasm } from '../engine/kernels/conv2d-backprop-input.ts';
+import type { WasmBackend } from '../engine/kernels/wasm-heap.ts';
+import { conv2dBackpropFilterNative, conv2dBackpropInputNative } from '../engine/kernels/native-conv.ts';
+import { engineInfo } from '../engine/backend.ts';
+import { tryLoadOneDnn } from '../engine/native/onednn.ts';
 import { type ConvShape, resnet50ConvShapes } from './resnet50-conv-shapes.ts';
 
 export interface KernelBenchRow {
