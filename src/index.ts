@@ -8,7 +8,7 @@
  */
 
 // engine (banner, backend choice) — every command's first line
-export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/backend.ts';
+export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/index.ts';
 export { MedftError, UsageError, InputError, ResourceError, TrainingError } from './errors.ts';
 
 // `medft datasets`

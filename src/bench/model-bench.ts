@@ -11,10 +11,9 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { engineInfo } from '../engine/backend.ts';
+import { assertTrainingFits, engineInfo, wasmHeapBytes } from '../engine/index.ts';
 import { median } from './compare.ts';
 import { installKernelProfiler, takeKernelTimes } from './kernel-profiler.ts';
-import { assertTrainingFits, wasmHeapBytes } from '../engine/memory.ts';
 import { forwardFlopsPerImage, trainFlopsPerImage } from './model-flops.ts';
 import { buildModel } from '../models/index.ts';
 import { crossEntropy } from '../train/loss.ts';
