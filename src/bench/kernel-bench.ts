@@ -11,7 +11,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { maxRelErr, median } from './compare.ts';
-import { type ConvGeometry, convFlops, convKernelsInUse, engineInfo, geometryFromConvInfo, type WasmBackend } from '../engine/index.ts';
+import {
+  type ConvGeometry, convFlops, convKernelsInUse, engineInfo, geometryFromConvInfo, type WasmBackend,
+} from '../engine/index.ts';
 import { type ConvShape, resnet50ConvShapes } from './resnet50-conv-shapes.ts';
 
 export interface KernelBenchRow {

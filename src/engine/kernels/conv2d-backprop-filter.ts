@@ -9,10 +9,13 @@
  * Packing P·min(K, OC) floats is the floor of any XNNPACK formulation (the packed operand must hold the reduction
  * axis P); it is what limits 1×1 convs with 64 in and out channels to ~40% of the forward's speed.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import {
+  Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type ConvGeometry, convGeometry, isPointwise, outPixels } from './conv-geometry.ts';
 import { im2col, im2colTransposed, im2colTransposedViaPlanes, transpose2d } from './layout.ts';
 import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export type FilterGradPath = 'colsT' | 'dyT';
 /** A 1×1 stride-1 convolution without padding: its columns are x itself, so colsT is a plain transpose of x. */
@@ -83,3 +86,7 @@ export function conv2dBackpropFilterWasm(
   free(backend, ...temps);
   return { dataId: dw.dataId, shape: [g.kH, g.kW, g.inC, OC], dtype: 'float32' };
 }
+
+export const conv2dBackpropFilterConfig = wasmKernel<Present<Conv2DBackpropFilterInputs>, Conv2DBackpropFilterAttrs>(
+  Conv2DBackpropFilter, 'wasm', ({ inputs: { x, dy }, attrs, backend }) =>
+    conv2dBackpropFilterWasm(backend, x, dy, convGeometry(x.shape, attrs.filterShape, attrs, false)));

@@ -4,9 +4,10 @@
  * (test/engine/pool-gradients.test.ts shows the cases). Here each window's gradient goes to its first maximum in
  * scan order, as on the cpu backend and in TensorFlow.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from './conv-geometry.ts';
+import { MaxPoolGrad, type MaxPoolGradAttrs, type MaxPoolGradInputs, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type ConvGeometry, geometryFromConvInfo, poolInfo } from './conv-geometry.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export function maxPoolGradWasm(backend: WasmBackend, dy: TensorInfo, x: TensorInfo, g: ConvGeometry): TensorInfo {
   const C = g.inC;
@@ -46,3 +47,7 @@ export function maxPoolGradWasm(backend: WasmBackend, dy: TensorInfo, x: TensorI
   }
   return dx;
 }
+
+export const maxPoolGradConfig = wasmKernel<Present<MaxPoolGradInputs>, MaxPoolGradAttrs>(MaxPoolGrad, 'wasm',
+  ({ inputs: { dy, input }, attrs, backend }) =>
+    maxPoolGradWasm(backend, dy, input, geometryFromConvInfo(poolInfo(input.shape, attrs))));

@@ -6,7 +6,7 @@
  * Rule: a Float32Array view of the heap is invalidated whenever wasm memory grows (any allocation may grow it),
  * so take views with `f32()` only after the allocations of a step are done.
  */
-import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 
 interface WasmModule {
   HEAPF32: Float32Array;
@@ -22,7 +22,11 @@ export interface WasmBackend {
   dataIdMap: { get(dataId: object): TensorData };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
+
+/** The wasm backend as medft's kernels see it (TF.js types it as a plain KernelBackend). */
+export const asWasmBackend = (backend: KernelBackend) => backend as unknown as WasmBackend;
 
 export interface ConvCall {
   batch: number;
