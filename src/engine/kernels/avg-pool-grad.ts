@@ -1,7 +1,8 @@
 /**
  * AvgPoolGrad on wasm as a JS loop over the heap with the channels innermost: the cpu backend's arithmetic (each dx
- * sums the dy of the windows that cover it in float64, in window order, then × 1/(filter area)), so its bits. For
- * DenseNet-121's three transition layers at 64 px batch 16, TF.js's wasm kernel took ~8 ms per step; this ~2.7.
+ * sums the dy of the windows that cover it in float64, in window order, then × 1/(filter area)), so its bits, and
+ * faster than TF.js's wasm kernel on DenseNet-121's transition layers (figures:
+ * docs/engine.md#measurements-behind-the-code).
  */
 import { AvgPoolGrad, type AvgPoolGradAttrs, type AvgPoolGradInputs, type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { poolInfo } from './conv-geometry.ts';

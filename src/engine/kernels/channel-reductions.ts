@@ -1,8 +1,8 @@
 /**
  * Per-channel reductions over all leading axes of an NHWC tensor ([P, C] with P = N·H·W), as single passes over the
- * wasm heap with float64 accumulators (channel-ops.ts: native with the accelerator, else wasm SIMD). TF.js's wasm Sum/Mean transpose first for these axes
- * (~150 Melem/s); these run at ~0.4 ns per element, near memory speed. They serve the conv-bias gradient (Sum over
- * N, H, W) and BatchNorm.
+ * wasm heap with float64 accumulators (channel-ops.ts: native with the accelerator, else wasm SIMD), near memory speed;
+ * TF.js's wasm Sum/Mean transpose first for these axes (figures: docs/engine.md#measurements-behind-the-code). They
+ * serve the conv-bias gradient (Sum over N, H, W) and BatchNorm.
  */
 import {
   Mean, type MeanAttrs, Sum, type SumAttrs, type SumInputs, util, type TensorInfo,

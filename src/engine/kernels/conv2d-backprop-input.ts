@@ -32,8 +32,9 @@ export function inputGradPaths(g: ConvGeometry): InputGradPath[] {
 }
 
 /**
- * Estimated ns outside the GEMM (see conv2d-backprop-filter): JS passes ~1–2 per float, XNNPACK packing ~7.5, and
- * TF.js's conv filter preparation (its own HWIO→OHWI transpose, then packing) ~11.
+ * Estimated ns outside the GEMM (see conv2d-backprop-filter), per float: JS passes, XNNPACK packing (PACK_NS), and
+ * TF.js's conv filter preparation (its own HWIO→OHWI transpose, then packing); the constants are measured costs
+ * (docs/engine.md#measurements-behind-the-code).
  */
 export function chooseInputGradPath(g: ConvGeometry): InputGradPath {
   const P = outPixels(g);

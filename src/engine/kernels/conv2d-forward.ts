@@ -1,9 +1,9 @@
 /**
  * Forward convolution on wasm when the filter is new. Stock TF.js hands every filter it has not seen to XNNPACK,
- * which re-orders (HWIO→OHWI) and packs it — ~11 ns per weight, paid on every training step because the optimizer
- * gives each weight a new tensor. For late ResNet stages at small inputs that costs 3–4× the convolution itself.
- * Two GEMM formulations avoid most of it:
- *   'gemm'  : y = cols · W            — XNNPACK packs W through its GEMM (~6.5 ns per weight, no re-order)
+ * which re-orders (HWIO→OHWI) and packs it, paid on every training step because the optimizer gives each weight a
+ * new tensor; for late ResNet stages at small inputs that costs more than the convolution itself (figures:
+ * docs/engine.md#measurements-behind-the-code). Two GEMM formulations avoid most of it:
+ *   'gemm'  : y = cols · W            — XNNPACK packs W through its GEMM (PACK_NS per weight, no re-order)
  *   'gemmT' : yᵀ = Wᵀ · colsᵀ, then transpose — W is streamed, only the columns are packed (P·K floats):
  *             wins whenever the weights outnumber the output pixels.
  * A filter seen before (inference over many batches) goes to stock XNNPACK, whose packed copy is then reused.

@@ -1,8 +1,8 @@
 /**
- * MaxPoolGrad on wasm. TF.js 4.22's own wasm kernel routes gradients to wrong positions whenever a window is
- * padded ('same') or windows do not overlap (2×2 stride 2): relative errors of 0.3–0.96 against the cpu backend
- * (test/engine/pool-gradients.test.ts shows the cases). Here each window's gradient goes to its first maximum in
- * scan order, as on the cpu backend and in TensorFlow.
+ * MaxPoolGrad on wasm. TF.js 4.22's own wasm kernel routes gradients to wrong positions whenever a window is padded
+ * ('same') or windows do not overlap (2×2 stride 2), far from the cpu backend (test/engine/pool-gradients.test.ts shows
+ * the cases; the errors: docs/engine.md#measurements-behind-the-code). Here each window's gradient goes to its first
+ * maximum in scan order, as on the cpu backend and in TensorFlow.
  */
 import { MaxPoolGrad, type MaxPoolGradAttrs, type MaxPoolGradInputs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvGeometry, geometryFromConvInfo, poolInfo } from './conv-geometry.ts';

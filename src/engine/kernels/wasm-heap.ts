@@ -90,8 +90,8 @@ export function free(backend: WasmBackend, ...tensors: TensorInfo[]): void {
 const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
 
 /**
- * What gemm() pays per float of `b` to pack it, in ns (measured here through TF.js: ~6.5, whatever the shape); the
- * gradient and forward kernels weigh their formulations with it.
+ * What gemm() pays per float of `b` to pack it, in ns, whatever the shape (measured:
+ * docs/engine.md#measurements-behind-the-code); the gradient and forward kernels weigh their formulations with it.
  */
 export const PACK_NS = 7.5;
 
