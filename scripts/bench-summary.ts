@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelBenchResult } from '../src/bench/model-bench.ts';
-import type { KernelBenchRow } from '../src/engine/kernel-bench.ts';
+import type { KernelBenchRow } from '../src/bench/kernel-bench.ts';
 
 const dir = process.argv[2] ?? 'bench-results';
 const f = (x: number | null | undefined, d = 1) => (x == null ? '–' : x.toFixed(d));

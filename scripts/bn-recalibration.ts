@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { makeSplits, openDataset } from '../src/data/index.ts';
-import { initEngine } from '../src/engine/backend.ts';
+import { initEngine } from '../src/engine/index.ts';
 import { evaluateClassification } from '../src/eval/index.ts';
 import { recalibrateBatchNorm, recalibrationSample } from '../src/train/batch-norm-stats.ts';
 import { predictDataset } from '../src/train/predict.ts';

@@ -8,7 +8,7 @@
  */
 
 // engine (banner, backend choice) — every command's first line
-export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/backend.ts';
+export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/index.ts';
 export { MedftError, UsageError, InputError, ResourceError, TrainingError } from './errors.ts';
 
 // `medft datasets`
@@ -41,7 +41,7 @@ export { chooseBest, exportBestModels, type BestChoice, type ExportedModel } fro
 // `medft bench`
 export { benchModel, type ModelBenchOptions, type ModelBenchResult } from './bench/model-bench.ts';
 export { findMaxBatch } from './bench/max-batch.ts';
-export { benchKernels, type KernelBenchRow } from './engine/kernel-bench.ts';
+export { benchKernels, type KernelBenchRow } from './bench/kernel-bench.ts';
 
 // `medft run --queue / worker / status`
 export { runQueued, type QueueRunOptions } from './queue/coordinator.ts';

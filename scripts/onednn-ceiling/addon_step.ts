@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine } from '../../src/engine/backend.ts';
+import { initEngine, type WasmBackend } from '../../src/engine/index.ts';
 import { byteOffset, heap } from '../../src/engine/kernels/native-conv.ts';
-import type { WasmBackend } from '../../src/engine/kernels/wasm-heap.ts';
 import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 
 const [path, batchArg] = process.argv.slice(2);

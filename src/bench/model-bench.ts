@@ -11,11 +11,10 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { engineInfo } from '../engine/backend.ts';
-import { median } from '../engine/compare.ts';
-import { installKernelProfiler, takeKernelTimes } from '../engine/kernel-profiler.ts';
-import { assertTrainingFits, wasmHeapBytes } from '../engine/memory.ts';
-import { forwardFlopsPerImage, trainFlopsPerImage } from '../engine/model-flops.ts';
+import { assertTrainingFits, engineInfo, wasmHeapBytes } from '../engine/index.ts';
+import { median } from './compare.ts';
+import { installKernelProfiler, takeKernelTimes } from './kernel-profiler.ts';
+import { forwardFlopsPerImage, trainFlopsPerImage } from './model-flops.ts';
 import { buildModel } from '../models/index.ts';
 import { crossEntropy } from '../train/loss.ts';
 import { Optimizer } from '../train/optimizer.ts';

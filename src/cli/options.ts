@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+// the light door: engine/index.ts loads TF.js, and these options are built for `medft --help`
 import { BACKENDS } from '../engine/backend-names.ts';
 import { UsageError } from '../errors.ts';
 

@@ -3,7 +3,7 @@
  * a batch at a time with a few batches prefetched, so memory is bounded by (prefetch + 1) × batch, never by the
  * dataset. Order and augmentation are pure functions of (seed, epoch, sample index), whatever the concurrency.
  */
-import { createRng, shuffledIndices } from '../engine/seed.ts';
+import { createRng, shuffledIndices } from '../random.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { ResizedCache } from './cache.ts';
 import { mapLimit } from './file-source.ts';

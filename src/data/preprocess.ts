@@ -9,7 +9,7 @@
  *     order and normalisation (x·scale − mean) / std from its PreprocessSpec, written into a caller's NHWC buffer.
  * Every random choice comes from the Rng passed in, so a (seed, epoch, sample) triple always gives the same pixels.
  */
-import type { Rng } from '../engine/seed.ts';
+import type { Rng } from '../random.ts';
 import type { PreprocessSpec } from './preprocess-spec.ts';
 import type { DecodedImage } from './types.ts';
 

@@ -5,7 +5,7 @@
  * keeping each split's class mix close to the whole. `splitRecord` is what a run saves to say which split it used.
  */
 import { createHash } from 'node:crypto';
-import { createRng, shuffledIndices, type Rng } from '../engine/seed.ts';
+import { createRng, shuffledIndices, type Rng } from '../random.ts';
 import { UsageError } from '../errors.ts';
 import { SPLIT_NAMES, type Dataset, type SplitName } from './types.ts';
 

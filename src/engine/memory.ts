@@ -18,9 +18,9 @@ export function wasmHeapBytes(): number {
 /**
  * Estimated peak wasm heap of a train step. Every layer's output is kept for the backward pass and each has a
  * gradient of the same size alive at some point; temporaries (im2col columns, transposes) add about as much again
- * at peak; weights exist as value, gradient and the next value. The factor is calibrated on ResNet-50 at 224 px,
- * whose measured high-water marks grow by 0.33 GiB per image (1.61 GiB at batch 4, 2.94 GiB at batch 8; batch 11
- * is the largest that fits, batch 12 runs out): the estimate allows 11 and refuses 12.
+ * at peak; weights exist as value, gradient and the next value. The factor is calibrated on ResNet-50's measured
+ * high-water marks at 224 px, so that the estimate allows the largest batch that fits and refuses the next
+ * (docs/engine.md#measurements-behind-the-code).
  */
 export function estimateTrainingHeapBytes(model: tfl.LayersModel, batch: number): number {
   let activations = 0;

@@ -1,11 +1,10 @@
 /**
- * The element-wise optimizer updates of src/train/optimizer.ts: one pass per variable over flat Float32Arrays
- * (weights, gradient and result are zero-copy views of the backend's memory; the moments are plain arrays).
- * With the oneDNN addon loaded they run natively on all cores (native/src/optimizer_update.cc); on wasm Adam runs in
- * WebAssembly SIMD on the heap (kernels/simd/heap-simd.wat; its float64 divide and square root bound it, so it gains
- * only ~10–25% over the JS loop); otherwise as the JS loops below. All compute in doubles in the same order, so they
- * give the same bits.
- * Constants are hoisted out of the loop: V8 then runs Adam at ~4.5 ns/parameter instead of ~6.8.
+ * The element-wise optimizer updates of src/train/optimizer.ts: one pass per variable over flat Float32Arrays (weights,
+ * gradient and result are zero-copy views of the backend's memory; the moments are plain arrays). With the oneDNN addon
+ * loaded they run natively on all cores (native/src/optimizer_update.cc); on wasm Adam runs in WebAssembly SIMD on the
+ * heap (kernels/simd/heap-simd.wat; its float64 divide and square root bound it, so it gains little over the JS loop);
+ * otherwise as the JS loops below. All compute in doubles in the same order, so they give the same bits. Constants are
+ * hoisted out of the loop, which V8 runs markedly faster (figures: docs/engine.md#measurements-behind-the-code).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { simdAdam, type AdamArgs } from './kernels/simd/heap-simd.ts';

@@ -3,7 +3,7 @@
  * (seeded, so the interval is reproducible), recompute the metric, and take the (1−level)/2 and (1+level)/2
  * quantiles of the B values (linear interpolation between order statistics, R's type 7).
  */
-import { createRng } from '../engine/seed.ts';
+import { createRng } from '../random.ts';
 import { InputError } from '../errors.ts';
 import { macroAuc } from './auc.ts';
 import { expectedCalibrationError } from './calibration.ts';

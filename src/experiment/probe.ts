@@ -5,7 +5,7 @@
  */
 import { makeSplits, openDataset } from '../data/index.ts';
 import { benchModel } from '../bench/model-bench.ts';
-import { engineInfo, initEngine } from '../engine/backend.ts';
+import { engineInfo, initEngine } from '../engine/index.ts';
 import { dataKey, type Cell } from './cells.ts';
 import { experimentDataPath, prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';

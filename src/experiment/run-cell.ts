@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { engineInfo } from '../engine/backend.ts';
+import { engineInfo } from '../engine/index.ts';
 import { buildPlan } from '../strategies/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';

@@ -2,7 +2,7 @@
  * A pool worker process: one engine, then one cell at a time as the parent sends them. It never writes the store
  * (the parent is its only writer); it exits when the parent goes away, so a killed `medft run` leaves no orphans.
  */
-import { engineBanner, initEngine } from '../engine/backend.ts';
+import { engineBanner, initEngine } from '../engine/index.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import { runCell } from './run-cell.ts';
 

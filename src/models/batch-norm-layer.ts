@@ -11,8 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormFrozen } from '../engine/ops/batch-norm-frozen.ts';
-import { batchNormTraining } from '../engine/ops/batch-norm-training.ts';
+import { batchNormFrozen, batchNormTraining } from '../engine/index.ts';
 
 interface LayerVariableLike {
   read(): tf.Tensor;

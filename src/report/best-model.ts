@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { initEngine, parseBackendName } from '../engine/backend.ts';
+import { initEngine, parseBackendName } from '../engine/index.ts';
 import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { prepareDataset, withLocalPaths } from '../experiment/data.ts';

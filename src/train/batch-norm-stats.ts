@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { batches, type Dataset, type PreprocessSpec } from '../data/index.ts';
-import { createRng, shuffledIndices } from '../engine/seed.ts';
+import { createRng, shuffledIndices } from '../random.ts';
 import { BatchNormalization, movingStatistics, setMomentum, type BatchStatsCollector } from '../models/batch-norm-layer.ts';
 import type { ModelSpec } from '../models/index.ts';
 import type { Phase } from './plan.ts';

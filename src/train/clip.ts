@@ -1,6 +1,6 @@
 /** Gradient clipping by global norm (PyTorch's clip_grad_norm_): every gradient scaled by clip/‖g‖ when ‖g‖ > clip. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import { floatsOf, tensorFromFill } from '../engine/index.ts';
 
 /** Replaces the gradients in place (old tensors disposed) and returns the norm before clipping. */
 export function clipGlobalNorm(grads: Record<string, tf.Tensor>, clip: number): number {

@@ -6,8 +6,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSplits, openDataset, splitRecord, type Dataset, type OpenDatasetOptions } from '../data/index.ts';
-import { engineInfo } from '../engine/backend.ts';
-import { assertTrainingFits } from '../engine/memory.ts';
+import { assertTrainingFits, engineInfo } from '../engine/index.ts';
 import { UsageError } from '../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../eval/index.ts';
 import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } from '../models/index.ts';

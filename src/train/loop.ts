@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, classWeights, DEFAULT_AUGMENT, epochOrder, type Dataset } from '../data/index.ts';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import { floatsOf, tensorFromFill } from '../engine/index.ts';
 import { TrainingError, UsageError } from '../errors.ts';
 import { evaluateClassification } from '../eval/index.ts';
 import type { ModelSpec } from '../models/index.ts';

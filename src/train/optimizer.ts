@@ -8,8 +8,7 @@
  * in-place update would leave stale packed copies behind.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamUpdate, sgdUpdate } from '../engine/optimizer-update.ts';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import { adamUpdate, floatsOf, sgdUpdate, tensorFromFill } from '../engine/index.ts';
 
 export interface OptimizerConfig {
   kind: 'adam' | 'adamw' | 'sgd';

@@ -6,7 +6,7 @@
  * w⁰ is the backbone at the start of the penalised phase (the pretrained weights), kept outside the wasm heap.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import { floatsOf, tensorFromFill } from '../engine/index.ts';
 import type { PenaltySpec } from './plan.ts';
 import type { TrainVar } from './variables.ts';
 

@@ -4,9 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { setCrossReplicaSums } from '../engine/ops/batch-norm-training.ts';
-import type { SharedChannel } from '../engine/replicas/shared-channel.ts';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import { floatsOf, setCrossReplicaSums, tensorFromFill, type SharedChannel } from '../engine/index.ts';
 import { crossEntropy } from './loss.ts';
 
 /** One rank's rows of a batch, and what its loss is divided by (the whole batch's row count or class weight). */

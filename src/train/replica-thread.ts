@@ -5,9 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
-import { initEngine } from '../engine/backend.ts';
-import { SharedChannel, type SharedChannelBuffers } from '../engine/replicas/shared-channel.ts';
-import { floatsOf } from '../engine/tensor-io.ts';
+import { floatsOf, initEngine, SharedChannel, type SharedChannelBuffers } from '../engine/index.ts';
 import { buildModel, type CreateModelOptions } from '../models/index.ts';
 import { adoptWeights, modelVariables, shardGradients, type Shard } from './replica-step.ts';
 

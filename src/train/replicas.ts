@@ -17,12 +17,10 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ResourceError, UsageError } from '../errors.ts';
-import { engineInfo, type EngineInfo } from '../engine/backend.ts';
-import { setAcceleratorThreads } from '../engine/native/onednn.ts';
-import { createChannelBuffers, SharedChannel } from '../engine/replicas/shared-channel.ts';
-import { simdAddInto } from '../engine/kernels/simd/heap-simd.ts';
-import type { WasmBackend } from '../engine/kernels/wasm-heap.ts';
-import { floatsOf, tensorFromFill } from '../engine/tensor-io.ts';
+import {
+  createChannelBuffers, engineInfo, floatsOf, setAcceleratorThreads, SharedChannel, simdAddInto, tensorFromFill,
+  type EngineInfo, type WasmBackend,
+} from '../engine/index.ts';
 import type { ModelSpec } from '../models/index.ts';
 import type { FromReplica, ReplicaInit, ReplicaStepMessage } from './replica-thread.ts';
 import { modelVariables, publishWeights, shardGradients, type Shard } from './replica-step.ts';

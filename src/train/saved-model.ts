@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BadFile, PreprocessSpec, SplitRecord, Task } from '../data/index.ts';
-import type { EngineInfo } from '../engine/backend.ts';
+import type { EngineInfo } from '../engine/index.ts';
 import { InputError } from '../errors.ts';
 import { createModel, type CreatedModel } from '../models/index.ts';
 import type { TrainConfig } from './config.ts';

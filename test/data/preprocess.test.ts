@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { applyAugment, drawAugment, preprocess, resizeBilinear, DEFAULT_AUGMENT } from '../../src/data/preprocess.ts';
 import { CAFFE_SPEC, TF_SPEC, TORCH_SPEC, type PreprocessSpec } from '../../src/data/preprocess-spec.ts';
 import type { DecodedImage } from '../../src/data/types.ts';

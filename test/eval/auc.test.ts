@@ -1,7 +1,7 @@
 /** AUC (Mann–Whitney with ties counted ½) against pair counting by hand, the trapezoidal ROC area, and macro OvR rules. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { binaryAuc, evaluateClassification, macroAuc, perClassAuc } from '../../src/eval/index.ts';
 
 /** Trapezoidal area under the empirical ROC curve, thresholds from high to low (ties move diagonally). */

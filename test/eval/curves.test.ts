@@ -1,7 +1,7 @@
 /** ROC and precision–recall points against hand counts, and the area under the ROC points against binaryAuc. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { binaryAuc, rocPrCurves } from '../../src/eval/index.ts';
 
 describe('ROC and precision–recall curves', () => {

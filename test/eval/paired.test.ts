@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import {
   accuracy,
   binaryAuc,

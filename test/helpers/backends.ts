@@ -18,7 +18,7 @@ export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T
   }
 }
 
-export { maxRelErr } from '../../src/engine/compare.ts';
+export { maxRelErr } from '../../src/bench/compare.ts';
 
 /** Deterministic values in [-1, 1) (a small LCG), so failures reproduce. */
 export function randomValues(n: number, seed: number): Float32Array {

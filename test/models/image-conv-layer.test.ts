@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { installKernelProfiler, takeKernelTimes } from '../../src/engine/kernel-profiler.ts';
+import { installKernelProfiler, takeKernelTimes } from '../../src/bench/kernel-profiler.ts';
 import { buildModel } from '../../src/models/index.ts';
 import { ImageConv2D } from '../../src/models/image-conv-layer.ts';
 import { maxRelErr, randomValues, useWasm } from '../helpers/backends.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { bootstrapCI, delongTest, evaluateClassification, holm, majorityBaseline, mcnemarExact, predictClasses } from '../../src/eval/index.ts';
 import { expandCells, type Cell } from '../../src/experiment/cells.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';

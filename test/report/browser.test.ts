@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { chromiumAvailable, CHROMIUM, measureChartText, screenshot } from '../../scripts/chromium.ts';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { evaluateClassification } from '../../src/eval/index.ts';
 import { expandCells } from '../../src/experiment/cells.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { binaryAuc } from '../../src/eval/index.ts';
 import { learningValues, rocPrSpec } from '../../src/report/curve-charts.ts';
 import { writeRunCharts } from '../../src/report/run-charts.ts';

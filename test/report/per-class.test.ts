@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { evaluateClassification, predictClasses, wilsonInterval } from '../../src/eval/index.ts';
 import { expandCells, type Cell } from '../../src/experiment/cells.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';

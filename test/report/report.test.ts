@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { createRng } from '../../src/engine/seed.ts';
+import { createRng } from '../../src/random.ts';
 import { evaluateClassification } from '../../src/eval/index.ts';
 import { expandCells, type Cell } from '../../src/experiment/cells.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import type { KernelBenchRow } from '../../engine/kernel-bench.ts';
+import type { KernelBenchRow } from '../../bench/kernel-bench.ts';
 import type { ModelBenchResult } from '../../bench/model-bench.ts';
 import { backendOption, positiveInt } from '../options.ts';
 import { summary } from './table.ts';
@@ -51,8 +51,8 @@ async function runKernels(opts: BenchOptions): Promise<void> {
   const sizes = opts.sizes.split(',').map((s) => positiveInt(s.trim(), '--sizes'));
   const batch = positiveInt(opts.batch, '--batch');
   const reps = positiveInt(opts.reps, '--reps');
-  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
-  const { benchKernels } = await import('../../engine/kernel-bench.ts');
+  const { engineBanner, initEngine } = await import('../../engine/index.ts');
+  const { benchKernels } = await import('../../bench/kernel-bench.ts');
   const info = await initEngine(opts.backend);
   if (info.backend !== 'wasm') throw new UsageError(`--kernels measures the wasm backend's kernels, not '${info.backend}'`);
   process.stderr.write(`${engineBanner(info)}\n`);
@@ -68,10 +68,9 @@ async function runKernels(opts: BenchOptions): Promise<void> {
 
 async function runModel(opts: BenchOptions): Promise<void> {
   const model = opts.model!;
-  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+  const { engineBanner, initEngine, maxBatchEstimate } = await import('../../engine/index.ts');
   const { findMaxBatch } = await import('../../bench/max-batch.ts');
   const { benchModel, defaultTorchThreads } = await import('../../bench/model-bench.ts');
-  const { maxBatchEstimate } = await import('../../engine/memory.ts');
   const { buildModel, modelNames } = await import('../../models/index.ts');
   const { resolveReplicas } = await import('../../train/replicas.ts');
   if (!modelNames().includes(model)) throw new UsageError(`unknown model '${model}': choose one of ${modelNames().join(', ')}`);

@@ -54,7 +54,7 @@ Examples:
   medft evaluate --model runs/bm-r50-lpft --data breastmnist --predictions bm-test.csv`)
     .action(async (opts: EvaluateOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
-      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { engineBanner, initEngine } = await import('../../engine/index.ts');
       const { makeSplits, openDataset } = await import('../../data/index.ts');
       const { evaluateClassification } = await import('../../eval/index.ts');
       const { predictDataset, splitPredictions } = await import('../../train/predict.ts');

@@ -162,7 +162,7 @@ interface Resolved {
 
 /** Everything after the checks: the engine, the run, what it prints. */
 async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
-  const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+  const { engineBanner, initEngine } = await import('../../engine/index.ts');
   const { finetune } = await import('../../train/finetune.ts');
   const { resolveReplicas } = await import('../../train/replicas.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');

@@ -40,7 +40,7 @@ Examples:
   medft models
   medft models --json | jq '.[] | {name, configs}'`)
     .action(async (opts: { json?: boolean }) => {
-      const { initEngine } = await import('../../engine/backend.ts');
+      const { initEngine } = await import('../../engine/index.ts');
       const { describeModel, modelNames } = await import('../../models/index.ts');
       // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
       await initEngine('cpu');

@@ -39,7 +39,7 @@ header — file, predicted, then p_<class name> per class at full precision — 
 Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
     .action(async (images: string[], opts: PredictOptions) => {
       const batch = positiveInt(opts.batch, '--batch');
-      const { engineBanner, initEngine } = await import('../../engine/backend.ts');
+      const { engineBanner, initEngine } = await import('../../engine/index.ts');
       const { preprocess } = await import('../../data/index.ts');
       const { probabilitiesOf } = await import('../../train/predict.ts');
       const { loadFinetuned } = await import('../../train/saved-model.ts');

@@ -1,10 +1,13 @@
 /**
  * AvgPoolGrad on wasm as a JS loop over the heap with the channels innermost: the cpu backend's arithmetic (each dx
- * sums the dy of the windows that cover it in float64, in window order, then × 1/(filter area)), so its bits. For
- * DenseNet-121's three transition layers at 64 px batch 16, TF.js's wasm kernel took ~8 ms per step; this ~2.7.
+ * sums the dy of the windows that cover it in float64, in window order, then × 1/(filter area)), so its bits, and
+ * faster than TF.js's wasm kernel on DenseNet-121's transition layers (figures:
+ * docs/engine.md#measurements-behind-the-code).
  */
-import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import { AvgPoolGrad, type AvgPoolGradAttrs, type AvgPoolGradInputs, type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { poolInfo } from './conv-geometry.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export function avgPoolGradWasm(backend: WasmBackend, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth } = info;
@@ -49,3 +52,9 @@ export function avgPoolGradWasm(backend: WasmBackend, dy: TensorInfo, info: back
   }
   return dx;
 }
+
+export const avgPoolGradConfig = wasmKernel<Present<AvgPoolGradInputs>, AvgPoolGradAttrs>(AvgPoolGrad, 'wasm',
+  ({ inputs: { dy, input }, attrs, backend }) => {
+    if (input.dtype !== 'float32') throw new Error(`AvgPoolGrad needs float32, got ${input.dtype}`);
+    return avgPoolGradWasm(backend, dy, poolInfo(input.shape, attrs));
+  });

@@ -4,8 +4,9 @@
  * the threads), otherwise in wasm SIMD (simd/heap-simd.wat). Both do the same float operations in the same order, so
  * both give the same bits.
  *  - sums: Σ_r a[r, c] and Σ_r a[r, c]·b[r, c] over [rows, C] (float offsets), each channel's rows added in order in
- *    float64; natively 2–4.5× the wasm loop on ResNet/DenseNet shapes.
- *  - passes: y = x·A + B, dx = (dy·A + x·B) + K, dy·step(x), new tensors; natively 1.5–3.5× the wasm loops.
+ *    float64.
+ *  - passes: y = x·A + B, dx = (dy·A + x·B) + K, dy·step(x), new tensors.
+ * The native versions are faster than the wasm loops (figures: docs/engine.md#measurements-behind-the-code).
  */
 import { util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../native/onednn.ts';

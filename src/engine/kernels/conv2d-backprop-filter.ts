@@ -1,18 +1,21 @@
 /**
  * Filter gradient of an NHWC convolution on wasm, as one XNNPACK GEMM over im2col columns:
  *   dW[(kh,kw,c), oc] = Σ_p cols[p, (kh,kw,c)] · dy[p, oc]        (p = output pixel over the batch)
- * XNNPACK's GEMM reduces over the inner axis of its first operand and packs its second (measured here at only
- * ~130 Melem/s through TF.js, against ~1 Gelem/s for a JS transpose), so one side is transposed in JS and the
- * orientation that packs the smaller operand wins:
+ * XNNPACK's GEMM reduces over the inner axis of its first operand and packs its second (through TF.js far slower than a
+ * JS transpose: docs/engine.md#measurements-behind-the-code), so one side is transposed in JS and the orientation that
+ * packs the smaller operand wins:
  *   'colsT': dW   = colsᵀ · dy      — transposed im2col (P·K floats) in JS, XNNPACK packs dy (P·OC)
  *   'dyT'  : dWᵀ  = dyᵀ · cols      — transpose dy (P·OC), XNNPACK packs the columns (P·K), then transpose dWᵀ (K·OC)
  * Packing P·min(K, OC) floats is the floor of any XNNPACK formulation (the packed operand must hold the reduction
- * axis P); it is what limits 1×1 convs with 64 in and out channels to ~40% of the forward's speed.
+ * axis P); it is what keeps 1×1 convs with 64 in and out channels well below the forward's speed.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import {
+  Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type Conv2DBackpropFilterInputs, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type ConvGeometry, convGeometry, isPointwise, outPixels } from './conv-geometry.ts';
 import { im2col, im2colTransposed, im2colTransposedViaPlanes, transpose2d } from './layout.ts';
 import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export type FilterGradPath = 'colsT' | 'dyT';
 /** A 1×1 stride-1 convolution without padding: its columns are x itself, so colsT is a plain transpose of x. */
@@ -21,8 +24,8 @@ const isDirect = (g: ConvGeometry) => isPointwise(g) && g.strideH === 1 && g.str
 /**
  * Otherwise the transposed im2col walks channel planes (im2colTransposedViaPlanes) for inputs with few channels (the
  * RGB stem), and for stride-1 "same" convolutions on planes of at least 4×4 pixels, where each row of colsT is one
- * shifted copy of a plane (~0.8 ns per float against ~2.8 for gathering channel runs pixel by pixel; on smaller
- * planes the per-row zeroing dominates).
+ * shifted copy of a plane (faster than gathering channel runs pixel by pixel; on smaller planes the
+ * per-row zeroing dominates).
  */
 function walksPlanes(g: ConvGeometry): boolean {
   const samePlane = g.strideH === 1 && g.strideW === 1 && g.outH === g.inH && g.outW === g.inW;
@@ -30,8 +33,9 @@ function walksPlanes(g: ConvGeometry): boolean {
 }
 
 /**
- * Estimated ns outside the GEMM: per float, ~0.5 for a SIMD transpose, ~0.8 for the plane walk, ~1.2 for the
- * gathering transposed im2col, ~1 for the dyT path's transposes, ~0.7 for an im2col copy, ~7.5 for packing.
+ * Estimated ns outside the GEMM, per float of each pass: a SIMD transpose, the plane walk, the gathering transposed
+ * im2col, the dyT path's transposes, an im2col copy, and packing (PACK_NS); the constants are measured costs
+ * (docs/engine.md#measurements-behind-the-code).
  */
 export function chooseFilterGradPath(g: ConvGeometry): FilterGradPath {
   const P = outPixels(g);
@@ -83,3 +87,7 @@ export function conv2dBackpropFilterWasm(
   free(backend, ...temps);
   return { dataId: dw.dataId, shape: [g.kH, g.kW, g.inC, OC], dtype: 'float32' };
 }
+
+export const conv2dBackpropFilterConfig = wasmKernel<Present<Conv2DBackpropFilterInputs>, Conv2DBackpropFilterAttrs>(
+  Conv2DBackpropFilter, 'wasm', ({ inputs: { x, dy }, attrs, backend }) =>
+    conv2dBackpropFilterWasm(backend, x, dy, convGeometry(x.shape, attrs.filterShape, attrs, false)));

@@ -7,10 +7,13 @@
  *             operand and are never copied or packed, which wins when the weights outnumber the pixels
  *             (late stages at small input sizes); any stride.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import {
+  Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type Conv2DBackpropInputInputs, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type ConvGeometry, convGeometry, isPointwise, outPixels } from './conv-geometry.ts';
 import { col2im, col2imTransposed, flipAndSwapFilter, transpose2d } from './layout.ts';
 import { alloc, conv2d, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export type InputGradPath = 'conv' | 'gemmWT' | 'gemmW';
 
@@ -29,8 +32,9 @@ export function inputGradPaths(g: ConvGeometry): InputGradPath[] {
 }
 
 /**
- * Estimated ns outside the GEMM (see conv2d-backprop-filter): JS passes ~1–2 per float, XNNPACK packing ~7.5, and
- * TF.js's conv filter preparation (its own HWIO→OHWI transpose, then packing) ~11.
+ * Estimated ns outside the GEMM (see conv2d-backprop-filter), per float: JS passes, XNNPACK packing (PACK_NS), and
+ * TF.js's conv filter preparation (its own HWIO→OHWI transpose, then packing); the constants are measured costs
+ * (docs/engine.md#measurements-behind-the-code).
  */
 export function chooseInputGradPath(g: ConvGeometry): InputGradPath {
   const P = outPixels(g);
@@ -89,3 +93,7 @@ export function conv2dBackpropInputWasm(
   free(backend, ...temps);
   return { dataId: dx.dataId, shape: xShape, dtype: 'float32' };
 }
+
+export const conv2dBackpropInputConfig = wasmKernel<Present<Conv2DBackpropInputInputs>, Conv2DBackpropInputAttrs>(
+  Conv2DBackpropInput, 'wasm', ({ inputs: { dy, filter }, attrs, backend }) =>
+    conv2dBackpropInputWasm(backend, dy, filter, convGeometry(attrs.inputShape, filter.shape, attrs, false)));

@@ -1,21 +1,39 @@
 /**
  * Forward convolution on wasm when the filter is new. Stock TF.js hands every filter it has not seen to XNNPACK,
- * which re-orders (HWIO→OHWI) and packs it — ~11 ns per weight, paid on every training step because the optimizer
- * gives each weight a new tensor. For late ResNet stages at small inputs that costs 3–4× the convolution itself.
- * Two GEMM formulations avoid most of it:
- *   'gemm'  : y = cols · W            — XNNPACK packs W through its GEMM (~6.5 ns per weight, no re-order)
+ * which re-orders (HWIO→OHWI) and packs it, paid on every training step because the optimizer gives each weight a
+ * new tensor; for late ResNet stages at small inputs that costs more than the convolution itself (figures:
+ * docs/engine.md#measurements-behind-the-code). Two GEMM formulations avoid most of it:
+ *   'gemm'  : y = cols · W            — XNNPACK packs W through its GEMM (PACK_NS per weight, no re-order)
  *   'gemmT' : yᵀ = Wᵀ · colsᵀ, then transpose — W is streamed, only the columns are packed (P·K floats):
  *             wins whenever the weights outnumber the output pixels.
  * A filter seen before (inference over many batches) goes to stock XNNPACK, whose packed copy is then reused.
  * Bias and linear/relu/relu6 activations are applied in one JS pass on the GEMM paths.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type ConvGeometry, isPointwise, outPixels } from './conv-geometry.ts';
+import {
+  Conv2D, type Conv2DAttrs, FusedConv2D, type FusedConv2DAttrs, type FusedConv2DInputs, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type ConvGeometry, convGeometry, isPointwise, outPixels } from './conv-geometry.ts';
 import { im2col, im2colTransposed, transpose2d } from './layout.ts';
 import { alloc, f32, free, gemm, offsetOf, PACK_NS, type WasmBackend } from './wasm-heap.ts';
+import { wasmKernel } from './wasm-kernel.ts';
 
 export type ForwardPath = 'xnnpack' | 'gemm' | 'gemmT';
 export type Epilogue = 'linear' | 'relu' | 'relu6';
+
+/** Conv2D's and FusedConv2D's attributes (Conv2D has no activation). */
+export type ForwardConvAttrs = Conv2DAttrs & Partial<Pick<FusedConv2DAttrs, 'activation'>>;
+
+/**
+ * The epilogue of a forward conv when one pass after the GEMM can apply it: NHWC, no PReLU, a linear/relu/relu6
+ * activation and a rank-1 bias or none; else null (the call keeps the kernel below). The oneDNN kernels add their
+ * own conditions (native-kernels.ts).
+ */
+export function fusableEpilogue(inputs: FusedConv2DInputs, attrs: ForwardConvAttrs): Epilogue | null {
+  const act = attrs.activation ?? 'linear';
+  const fusable = (act === 'linear' || act === 'relu' || act === 'relu6') && !inputs.preluActivationWeights &&
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' && (!inputs.bias || inputs.bias.shape.length === 1);
+  return fusable ? act : null;
+}
 
 /** Estimated ns of work outside the multiply-adds, per path, for a filter XNNPACK has not packed yet. */
 export function chooseForwardPath(g: ConvGeometry): ForwardPath {
@@ -78,3 +96,25 @@ export function conv2dForwardGemm(
   free(backend, ...temps);
   return { dataId: y.dataId, shape: [g.batch, g.outH, g.outW, OC], dtype: 'float32' };
 }
+
+/** Filters XNNPACK has already packed (the stock kernel has seen them): reusing its packed copy beats any GEMM. */
+const seenFilters = new WeakSet<object>();
+
+/** Conv2D and FusedConv2D: a filter not seen before takes a GEMM formulation when that is cheaper than packing. */
+function forwardConvConfig(kernelName: typeof Conv2D | typeof FusedConv2D) {
+  return wasmKernel<FusedConv2DInputs, ForwardConvAttrs>(kernelName, 'wasm', ({ inputs, attrs, backend }, fallback) => {
+    const { x, filter } = inputs;
+    const act = fusableEpilogue(inputs, attrs);
+    const isNew = !seenFilters.has(filter.dataId);
+    seenFilters.add(filter.dataId);
+    if (act && isNew) {
+      const g = convGeometry(x.shape, filter.shape, attrs, false);
+      const path = chooseForwardPath(g);
+      if (path !== 'xnnpack') return conv2dForwardGemm(backend, x, filter, inputs.bias ?? null, act, g, path);
+    }
+    return fallback();
+  });
+}
+
+export const conv2dConfig = forwardConvConfig(Conv2D);
+export const fusedConv2dConfig = forwardConvConfig(FusedConv2D);

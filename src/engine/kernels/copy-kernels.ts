@@ -5,46 +5,34 @@
  * as the stock kernels, which keep the other dtypes.
  */
 import {
-  backend_util, Concat, Slice, slice_util, SplitV, util, type KernelFunc, type NamedAttrMap, type TensorInfo,
+  backend_util, Concat, type ConcatAttrs, type ConcatInputs, Slice, type SliceAttrs, type SliceInputs, slice_util, SplitV,
+  type SplitVAttrs, type SplitVInputs, util, type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { replaceWasmKernel } from './replace-kernel.ts';
 import { simdConcat, simdSlice, simdSplit } from './simd/heap-simd.ts';
-import type { WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
-type Args<I> = { inputs: I; attrs: NamedAttrMap; backend: WasmBackend };
 const fourBytes = (t: TensorInfo) => t.dtype === 'float32' || t.dtype === 'int32';
 
-function fastConcat(): void {
-  replaceWasmKernel(Concat, (stock) => ((args: Args<TensorInfo[]>): TensorInfo => {
-    const inputs = args.inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
-    if (inputs.length < 2 || !inputs.every((t) => t.dtype === inputs[0].dtype && fourBytes(t))) return stock(args as never) as TensorInfo;
-    const axis = util.parseAxisParam(args.attrs.axis as number | number[], inputs[0].shape)[0];
-    backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-    return simdConcat(args.backend, inputs, axis);
-  }) as unknown as KernelFunc);
-}
+export const concatConfig = wasmKernel<ConcatInputs, ConcatAttrs>(Concat, 'wasm', (args, fallback) => {
+  const inputs = args.inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
+  if (inputs.length < 2 || !inputs.every((t) => t.dtype === inputs[0].dtype && fourBytes(t))) return fallback();
+  const axis = util.parseAxisParam(args.attrs.axis, inputs[0].shape)[0];
+  backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
+  return simdConcat(args.backend, inputs, axis);
+});
 
-function fastSlice(): void {
-  replaceWasmKernel(Slice, (stock) => ((args: Args<{ x: TensorInfo }>): TensorInfo => {
-    const { x } = args.inputs;
-    const [begin, size] = slice_util.parseSliceParams(x, args.attrs.begin as number[], args.attrs.size as number[]);
-    if (!fourBytes(x) || util.sizeFromShape(size) === 0 || slice_util.isSliceContinous(x.shape, begin, size)) return stock(args as never) as TensorInfo;
-    return simdSlice(args.backend, x, begin, size);
-  }) as unknown as KernelFunc);
-}
+export const sliceConfig = wasmKernel<Present<SliceInputs>, SliceAttrs>(Slice, 'wasm', (args, fallback) => {
+  const { inputs: { x }, attrs, backend } = args;
+  const [begin, size] = slice_util.parseSliceParams(x, attrs.begin, attrs.size);
+  if (!fourBytes(x) || util.sizeFromShape(size) === 0 || slice_util.isSliceContinous(x.shape, begin, size)) {
+    return fallback();
+  }
+  return simdSlice(backend, x, begin, size);
+});
 
-function fastSplit(): void {
-  replaceWasmKernel(SplitV, (stock) => ((args: Args<{ x: TensorInfo }>): TensorInfo[] => {
-    const { x } = args.inputs;
-    if (!fourBytes(x)) return stock(args as never) as TensorInfo[];
-    const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
-    const axis = util.parseAxisParam(a.axis, x.shape)[0];
-    return simdSplit(args.backend, x, backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis), axis);
-  }) as unknown as KernelFunc);
-}
-
-export function registerCopyKernels(): void {
-  fastConcat();
-  fastSlice();
-  fastSplit();
-}
+export const splitVConfig = wasmKernel<Present<SplitVInputs>, SplitVAttrs>(SplitV, 'wasm', (args, fallback) => {
+  const { inputs: { x }, attrs, backend } = args;
+  if (!fourBytes(x)) return fallback();
+  const axis = util.parseAxisParam(attrs.axis, x.shape)[0];
+  return simdSplit(backend, x, backend_util.prepareSplitSize(x, attrs.numOrSizeSplits, axis), axis);
+});

@@ -3,9 +3,14 @@
  * Depthwise work is memory-bound (one multiply–add per loaded value), so direct loops over the heap with the
  * channel run innermost do as well as a GEMM would; accumulation is in float64 for the filter gradient.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from './conv-geometry.ts';
+import {
+  DepthwiseConv2dNativeBackpropFilter, type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropFilterInputs, DepthwiseConv2dNativeBackpropInput,
+  type DepthwiseConv2dNativeBackpropInputAttrs, type DepthwiseConv2dNativeBackpropInputInputs, type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type ConvGeometry, convGeometry } from './conv-geometry.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 /** dW[kh, kw, c, m] = Σ_{n,oh,ow} x[n, ih, iw, c] · dy[n, oh, ow, c·M + m]. */
 export function depthwiseBackpropFilterWasm(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
@@ -83,3 +88,13 @@ export function depthwiseBackpropInputWasm(backend: WasmBackend, dy: TensorInfo,
   }
   return dx;
 }
+
+export const depthwiseBackpropFilterConfig = wasmKernel<Present<DepthwiseConv2dNativeBackpropFilterInputs>,
+  DepthwiseConv2dNativeBackpropFilterAttrs>(DepthwiseConv2dNativeBackpropFilter, 'wasm',
+  ({ inputs: { x, dy }, attrs, backend }) =>
+    depthwiseBackpropFilterWasm(backend, x, dy, convGeometry(x.shape, attrs.filterShape, attrs, true)));
+
+export const depthwiseBackpropInputConfig = wasmKernel<Present<DepthwiseConv2dNativeBackpropInputInputs>,
+  DepthwiseConv2dNativeBackpropInputAttrs>(DepthwiseConv2dNativeBackpropInput, 'wasm',
+  ({ inputs: { dy, filter }, attrs, backend }) =>
+    depthwiseBackpropInputWasm(backend, dy, filter, convGeometry(attrs.inputShape, filter.shape, attrs, true)));

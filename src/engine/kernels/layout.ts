@@ -1,7 +1,8 @@
 /**
  * Data movement for the gradient kernels over the wasm heap (offsets are in floats): transposes and shifted plane
- * copies in WebAssembly SIMD (simd/heap-simd.wat), the rest as JS loops that move contiguous channel runs.
- * TF.js's own wasm transpose / strided-slice / reverse kernels run at 7–300 Melem/s.
+ * copies in WebAssembly SIMD (simd/heap-simd.wat), the rest as JS loops that move contiguous channel runs. TF.js's own
+ * wasm transpose / strided-slice / reverse kernels are far slower (figures:
+ * docs/engine.md#measurements-behind-the-code).
  */
 import type { ConvGeometry } from './conv-geometry.ts';
 import { simdShiftedPlanes, simdTranspose } from './simd/heap-simd.ts';
@@ -9,7 +10,7 @@ import { f32, type WasmBackend } from './wasm-heap.ts';
 
 const TILE = 32;
 
-/** dst[c·rows + r] = src[r·cols + c], in WebAssembly SIMD (4×4 register transposes, ~0.5–0.7 ns per float). */
+/** dst[c·rows + r] = src[r·cols + c], in WebAssembly SIMD (4×4 register transposes). */
 export function transpose2d(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
   simdTranspose(backend, src, dst, rows, cols);
 }
@@ -49,8 +50,8 @@ export function im2col(h: Float32Array, x: number, cols: number, g: ConvGeometry
 /**
  * Transposed im2col through channel planes: x is first transposed into planes[c, (n, ih, iw)] (one pass over x), then
  * each row (kh, kw, c) of colsT is a walk along one plane — sequential writes and, at stride 1, sequential reads, no
- * per-pixel index arithmetic. ~3× faster than gathering channel runs pixel by pixel (im2colTransposed) for a 3×3
- * convolution with 128 channels.
+ * per-pixel index arithmetic: faster than gathering channel runs pixel by pixel (im2colTransposed) on
+ * wide 3×3 convolutions (figures: docs/engine.md#measurements-behind-the-code).
  */
 export function im2colTransposedViaPlanes(backend: WasmBackend, x: number, colsT: number, planes: number, g: ConvGeometry): void {
   const { inH, inW, inC: C, kH, kW, outH, outW, strideH, strideW } = g;

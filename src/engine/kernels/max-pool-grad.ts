@@ -1,12 +1,13 @@
 /**
- * MaxPoolGrad on wasm. TF.js 4.22's own wasm kernel routes gradients to wrong positions whenever a window is
- * padded ('same') or windows do not overlap (2×2 stride 2): relative errors of 0.3–0.96 against the cpu backend
- * (test/engine/pool-gradients.test.ts shows the cases). Here each window's gradient goes to its first maximum in
- * scan order, as on the cpu backend and in TensorFlow.
+ * MaxPoolGrad on wasm. TF.js 4.22's own wasm kernel routes gradients to wrong positions whenever a window is padded
+ * ('same') or windows do not overlap (2×2 stride 2), far from the cpu backend (test/engine/pool-gradients.test.ts shows
+ * the cases; the errors: docs/engine.md#measurements-behind-the-code). Here each window's gradient goes to its first
+ * maximum in scan order, as on the cpu backend and in TensorFlow.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from './conv-geometry.ts';
+import { MaxPoolGrad, type MaxPoolGradAttrs, type MaxPoolGradInputs, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type ConvGeometry, geometryFromConvInfo, poolInfo } from './conv-geometry.ts';
 import { alloc, f32, offsetOf, type WasmBackend } from './wasm-heap.ts';
+import { type Present, wasmKernel } from './wasm-kernel.ts';
 
 export function maxPoolGradWasm(backend: WasmBackend, dy: TensorInfo, x: TensorInfo, g: ConvGeometry): TensorInfo {
   const C = g.inC;
@@ -46,3 +47,7 @@ export function maxPoolGradWasm(backend: WasmBackend, dy: TensorInfo, x: TensorI
   }
   return dx;
 }
+
+export const maxPoolGradConfig = wasmKernel<Present<MaxPoolGradInputs>, MaxPoolGradAttrs>(MaxPoolGrad, 'wasm',
+  ({ inputs: { dy, input }, attrs, backend }) =>
+    maxPoolGradWasm(backend, dy, input, geometryFromConvInfo(poolInfo(input.shape, attrs))));

@@ -6,7 +6,7 @@
  * Rule: a Float32Array view of the heap is invalidated whenever wasm memory grows (any allocation may grow it),
  * so take views with `f32()` only after the allocations of a step are done.
  */
-import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 
 interface WasmModule {
   HEAPF32: Float32Array;
@@ -22,7 +22,11 @@ export interface WasmBackend {
   dataIdMap: { get(dataId: object): TensorData };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
+
+/** The wasm backend as medft's kernels see it (TF.js types it as a plain KernelBackend). */
+export const asWasmBackend = (backend: KernelBackend) => backend as unknown as WasmBackend;
 
 export interface ConvCall {
   batch: number;
@@ -86,8 +90,8 @@ export function free(backend: WasmBackend, ...tensors: TensorInfo[]): void {
 const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
 
 /**
- * What gemm() pays per float of `b` to pack it, in ns (measured here through TF.js: ~6.5, whatever the shape); the
- * gradient and forward kernels weigh their formulations with it.
+ * What gemm() pays per float of `b` to pack it, in ns, whatever the shape (measured:
+ * docs/engine.md#measurements-behind-the-code); the gradient and forward kernels weigh their formulations with it.
  */
 export const PACK_NS = 7.5;
 

@@ -77,14 +77,14 @@ export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
 
 /**
  * How oneDNN's OpenMP threads wait between parallel regions; libgomp reads this once, when the addon loads. A step
- * opens ~500 regions (each convolution, large reorder and large optimizer update), separated by JS work of
- * 0.1–2 ms. Threads that sleep at once (`passive`) must be woken for every region, ~100 µs each here; threads that
- * spin ~0.8 ms first (GOMP_SPINCOUNT=30000) made a ResNet-50 64 px step ~10% faster on the idle 2-core machine. On a
- * machine busy with other work a spinning thread burns the time slice its descheduled partner needs: at load 8 on 2
- * cores that spin cost 25% against `passive` (libgomp's default, ~8 ms, cost 2.7×). medft's own parallelism never
- * oversubscribes (replicas and `medft run`'s workers share the cores out), so it spins; OMP_WAIT_POLICY=passive is for
- * machines shared with other busy processes, and any OMP_WAIT_POLICY or GOMP_SPINCOUNT of the user's wins. Results
- * do not depend on this (same threads, same primitives), only speed.
+ * opens hundreds of regions (each convolution, large reorder and large optimizer update), separated by short JS work.
+ * Threads that sleep at once (`passive`) must be woken for every region; threads that spin briefly first
+ * (GOMP_SPINCOUNT=30000) made a step faster on an idle machine. On a machine busy with other work a spinning thread
+ * burns the time slice its descheduled partner needs, and libgomp's default, longer spin cost most (figures:
+ * docs/engine.md#measurements-behind-the-code). medft's own parallelism never oversubscribes (replicas and
+ * `medft run`'s workers share the cores out), so it spins; OMP_WAIT_POLICY=passive is for machines shared with other
+ * busy processes, and any OMP_WAIT_POLICY or GOMP_SPINCOUNT of the user's wins. Results do not depend on this (same
+ * threads, same primitives), only speed.
  */
 export function openMpWaitSetting(env: NodeJS.ProcessEnv): [string, string] | null {
   if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return null;
@@ -94,8 +94,8 @@ export function openMpWaitSetting(env: NodeJS.ProcessEnv): [string, string] | nu
 /**
  * Runs `load` with medft's setting in the environment, then takes it out again: libgomp has read it by then, and
  * programs medft starts (the PyTorch reference of `medft bench`) must run with their own defaults. They used to
- * inherit medft's then `OMP_WAIT_POLICY=passive`, which slowed PyTorch's ResNet-50 step from ~47 to ~33 img/s and its
- * DenseNet-121 step from ~58 to ~30 img/s here (medians of 4 runs each), inflating medft/PyTorch ratios.
+ * inherit medft's then `OMP_WAIT_POLICY=passive`, which slowed PyTorch's steps markedly and inflated medft/PyTorch
+ * ratios (figures: docs/engine.md#measurements-behind-the-code).
  */
 function withOpenMpWaitPolicy<T>(load: () => T): T {
   const setting = openMpWaitSetting(process.env);

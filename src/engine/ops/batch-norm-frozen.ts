@@ -1,9 +1,10 @@
 /**
- * BatchNorm of a frozen layer while the model trains (LP-FT's FT phase with `ftBn: eval`, Auto-RGN, frozen blocks
- * above trainable ones): inference mode, γ and β fixed, so only the input's gradient is wanted: dx = dy·γ/√(σ²+ε).
- * TF.js's own FusedBatchNorm gradient tiles every per-channel vector to the activation's shape first (`Tile` runs at
- * ~19 Melem/s on wasm) and made a ResNet-50 FT step with frozen BN ~2.5× slower than one with batch statistics.
- * The forward is TF.js's batchNorm itself, so outputs are unchanged to the bit.
+ * BatchNorm of a frozen layer while the model trains (LP-FT's FT phase with `ftBn: eval`, Auto-RGN, frozen blocks above
+ * trainable ones): inference mode, γ and β fixed, so only the input's gradient is wanted: dx = dy·γ/√(σ²+ε). TF.js's
+ * own FusedBatchNorm gradient tiles every per-channel vector to the activation's shape first (slow on wasm), which made
+ * FT steps with frozen BN far slower than ones with batch statistics (figures:
+ * docs/engine.md#measurements-behind-the-code). The forward is TF.js's batchNorm itself, so outputs are unchanged to
+ * the bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

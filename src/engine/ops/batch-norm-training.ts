@@ -2,9 +2,9 @@
  * BatchNorm in training mode (batch statistics) as one op with a closed-form gradient.
  *
  * TF.js's path (tf.moments + tf.batchNorm) differentiates through a chain of elementwise ops and a `Tile` of every
- * per-channel vector to the activation's shape; on wasm `Tile` runs at ~19 Melem/s, which made BatchNorm ~20% of a
- * ResNet-50 train step in a prototype. Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a, and the
- * backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
+ * per-channel vector to the activation's shape, and wasm's `Tile` is slow (figures:
+ * docs/engine.md#measurements-behind-the-code). Here the forward is y = x·a + b with per-channel a = γ/σ, b = β − μ·a,
+ * and the backward is dx = dy·A + x·B + C with per-channel A, B, C from two channel sums (Σdy, Σdy·x):
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
  * On wasm the channel sums, y and dx are single SIMD passes over the heap (y in place of two broadcast ops, dx of
  * four); on other backends they are tf ops.

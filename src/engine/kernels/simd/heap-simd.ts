@@ -39,7 +39,7 @@ const byteOffset = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.ge
 
 /**
  * Σ_p a[p, c] and Σ_p a[p, c]·b[p, c] for each channel of [rows, C] blocks at float offsets a and b, accumulated in
- * float64 (~0.3 ns per element against ~1.3–3.5 for the JS loop it replaced).
+ * float64 (faster than the JS loop it replaced: docs/engine.md#measurements-behind-the-code).
  */
 export function simdSumsAndDots(backend: WasmBackend, a: number, b: number, rows: number, C: number): [Float64Array, Float64Array] {
   const acc = alloc(backend, [4 * C]); // 2·C float64
@@ -52,7 +52,7 @@ export function simdSumsAndDots(backend: WasmBackend, a: number, b: number, rows
   return [sum, dot];
 }
 
-/** dst[c·rows + r] = src[r·cols + c] at float offsets (~0.5–0.7 ns per float; the JS tiled loop it replaced ran at ~1–2). */
+/** dst[c·rows + r] = src[r·cols + c] at float offsets (faster than the JS tiled loop it replaced). */
 export function simdTranspose(backend: WasmBackend, src: number, dst: number, rows: number, cols: number): void {
   heapSimd(backend).transpose(4 * src, 4 * dst, rows, cols);
 }
@@ -155,8 +155,8 @@ export function simdAddInto(backend: WasmBackend, dst: Float32Array, src: Float3
 
 /**
  * Concat of 4-byte tensors along any axis: each input is rows of a fixed length, copied into the output's rows at a
- * fixed stride with 16-byte SIMD moves (TF.js's wasm Concat copies row by row from JS: DenseNet's 58 channel
- * concatenations took ~14 ms per 64 px step).
+ * fixed stride with 16-byte SIMD moves (TF.js's wasm Concat copies row by row from JS, a large cost for DenseNet's
+ * 58 channel concatenations: docs/engine.md#measurements-behind-the-code).
  */
 export function simdConcat(backend: WasmBackend, inputs: TensorInfo[], axis: number): TensorInfo {
   const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
@@ -174,8 +174,8 @@ export function simdConcat(backend: WasmBackend, inputs: TensorInfo[], axis: num
 
 /**
  * Slice of a 4-byte tensor: runs along the last axis, copied with 16-byte SIMD moves, one call per index of the axes
- * before the last two (TF.js's wasm Slice copies element by element in JS: the gradient of ResNet's and DenseNet's
- * input padding took ~40 ms per 224 px step).
+ * before the last two (TF.js's wasm Slice copies element by element in JS, a large cost for the gradient of ResNet's
+ * and DenseNet's input padding: docs/engine.md#measurements-behind-the-code).
  */
 export function simdSlice(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);

@@ -1,4 +1,5 @@
-;; Loops over the TF.js wasm heap in WebAssembly SIMD, for the work JS loops did at 1–4 ns per float.
+;; Loops over the TF.js wasm heap in WebAssembly SIMD, for work JS loops did more slowly
+;; (figures: docs/engine.md#measurements-behind-the-code).
 ;; The module imports the backend's own memory, so every argument is a byte offset into the heap.
 ;; Regenerate heap-simd-bytes.ts after editing: node scripts/gen-heap-simd.mjs
 (module

@@ -11,14 +11,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { maxRelErr, median } from './compare.ts';
-import { type ConvGeometry, convFlops, geometryFromConvInfo } from './kernels/conv-geometry.ts';
-import { chooseForwardPath } from './kernels/conv2d-forward.ts';
-import { chooseFilterGradPath, conv2dBackpropFilterWasm } from './kernels/conv2d-backprop-filter.ts';
-import { chooseInputGradPath, conv2dBackpropInputWasm } from './kernels/conv2d-backprop-input.ts';
-import type { WasmBackend } from './kernels/wasm-heap.ts';
-import { conv2dBackpropFilterNative, conv2dBackpropInputNative } from './kernels/native-conv.ts';
-import { engineInfo } from './backend.ts';
-import { tryLoadOneDnn } from './native/onednn.ts';
+import {
+  type ConvGeometry, convFlops, convKernelsInUse, engineInfo, geometryFromConvInfo, type WasmBackend,
+} from '../engine/index.ts';
 import { type ConvShape, resnet50ConvShapes } from './resnet50-conv-shapes.ts';
 
 export interface KernelBenchRow {
@@ -89,26 +84,6 @@ async function cpuReference(kernel: 'Conv2DBackpropFilter' | 'Conv2DBackpropInpu
   }
 }
 
-/** The gradient kernels the engine uses now: native when the oneDNN accelerator is active, else pure wasm. */
-function gradKernels(backend: WasmBackend) {
-  const addon = engineInfo().accelerator === 'onednn' ? tryLoadOneDnn().addon : null;
-  if (addon) {
-    return {
-      filter: (x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropFilterNative(addon, backend, x, dy, g),
-      input: (dy: tf.TensorInfo, w: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropInputNative(addon, backend, dy, w, g),
-      filterPath: (_g: ConvGeometry): string => 'onednn', inputPath: (_g: ConvGeometry): string => 'onednn',
-      forwardPath: (_g: ConvGeometry): string => 'onednn',
-    };
-  }
-  return {
-    filter: (x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropFilterWasm(backend, x, dy, g),
-    input: (dy: tf.TensorInfo, w: tf.TensorInfo, g: ConvGeometry) => conv2dBackpropInputWasm(backend, dy, w, g),
-    filterPath: (g: ConvGeometry): string => chooseFilterGradPath(g),
-    inputPath: (g: ConvGeometry): string => chooseInputGradPath(g),
-    forwardPath: (g: ConvGeometry): string => chooseForwardPath(g),
-  };
-}
-
 /** Gradients of one shape at a small batch on wasm and cpu; returns [filter error, input error]. */
 async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number]> {
   const g = geometryOf(s, batch);
@@ -126,7 +101,7 @@ async function shapeErrors(s: ConvShape, batch: number): Promise<[number, number
     const xT = tf.tensor4d(x, [g.batch, g.inH, g.inW, g.inC]);
     const wT = tf.tensor4d(w, [s.k, s.k, s.inC, s.outC]);
     const dyT = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
-    const k = gradKernels(backend);
+    const k = convKernelsInUse(backend);
     return [read(k.filter(xT, dyT, g)), read(k.input(dyT, wT, g))];
   });
   return [
@@ -140,7 +115,7 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelBenc
   await import('@tensorflow/tfjs-backend-cpu');
   const backend = tf.backend() as unknown as WasmBackend;
   const rows: KernelBenchRow[] = [];
-  const k = gradKernels(backend);
+  const k = convKernelsInUse(backend);
   const accelerator = engineInfo().accelerator;
   for (const size of opts.sizes) {
     for (const s of resnet50ConvShapes(size)) {

@@ -1,7 +1,7 @@
 /** The seeded random source: reproducible per seed, different across seeds, shuffles that are permutations. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRng, shuffledIndices } from '../../src/engine/seed.ts';
+import { createRng, shuffledIndices } from '../../src/random.ts';
 
 describe('createRng / shuffledIndices', () => {
   it('the same seed gives the same stream, another seed another', () => {

@@ -1,0 +1,19 @@
+/**
+ * The engine's front door: what the rest of medft may use of it. Importing it loads TF.js and the kernels, so code
+ * that must start light (the CLI's option parsing, which runs for `medft --help`) takes the backend names from
+ * ./backend-names.ts, the one other door.
+ */
+export {
+  BACKENDS, engineBanner, engineInfo, initEngine, parseBackendName, type BackendName, type EngineInfo,
+} from './backend.ts';
+export { setAcceleratorThreads } from './native/onednn.ts';
+export { assertTrainingFits, maxBatchEstimate, wasmHeapBytes } from './memory.ts';
+export { floatsOf, tensorFromFill } from './tensor-io.ts';
+export { adamUpdate, sgdUpdate } from './optimizer-update.ts';
+export { batchNormTraining, setCrossReplicaSums } from './ops/batch-norm-training.ts';
+export { batchNormFrozen } from './ops/batch-norm-frozen.ts';
+export { createChannelBuffers, SharedChannel, type SharedChannelBuffers } from './replicas/shared-channel.ts';
+export { simdAddInto } from './kernels/simd/heap-simd.ts';
+export type { WasmBackend } from './kernels/wasm-heap.ts';
+export { convFlops, geometryFromConvInfo, type ConvGeometry } from './kernels/conv-geometry.ts';
+export { convKernelsInUse, type ConvKernels } from './conv-kernels-in-use.ts';
