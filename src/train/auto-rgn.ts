@@ -3,6 +3,10 @@
  * multiplier_i = RGN_i / max_j RGN_j. A tensor whose norm is 0 (a freshly zero-initialised bias) has no relative
  * gradient norm: it keeps multiplier 1 and is left out of the max.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import { floatsOf } from '../engine/index.ts';
+import type { TrainVar } from './variables.ts';
+
 export function l2norm(a: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];
@@ -24,4 +28,36 @@ export function rgnMultipliers(rgnPerBatch: Map<string, (number | null)[]>): Map
   const out = new Map<string, number>();
   for (const [k, v] of mean) out.set(k, v == null || max === 0 ? 1 : v / max);
   return out;
+}
+
+export interface RgnProbe<B> {
+  /** Each tensor's RGN per probe batch (0 for a tensor the loss does not reach). */
+  rgn: Map<string, (number | null)[]>;
+  multipliers: Map<string, number>;
+  /** The batches probed, in order: the epoch trains on them as usual. */
+  probed: B[];
+}
+
+/**
+ * Auto-RGN's probe: the data-loss gradients of the first `count` batches of `batches` (fewer when the epoch is
+ * shorter), each tensor's RGN on each, and the multipliers from them. No optimizer step: the variables keep their
+ * values.
+ */
+export async function probeRgn<B>(
+  batches: AsyncIterator<B>,
+  count: number,
+  vars: readonly Pick<TrainVar, 'key' | 'variable'>[],
+  gradientsOf: (batch: B, probe: number) => Record<string, tf.Tensor>,
+): Promise<RgnProbe<B>> {
+  const rgn = new Map<string, (number | null)[]>(vars.map((v) => [v.key, []]));
+  const probed: B[] = [];
+  for (let p = 0; p < count; p++) {
+    const r = await batches.next();
+    if (r.done) break;
+    probed.push(r.value);
+    const grads = gradientsOf(r.value, p);
+    for (const v of vars) rgn.get(v.key)!.push(grads[v.key] ? relativeGradNorm(floatsOf(grads[v.key]), floatsOf(v.variable)) : 0);
+    tf.dispose(Object.values(grads));
+  }
+  return { rgn, multipliers: rgnMultipliers(rgn), probed };
 }
