@@ -83,6 +83,10 @@ export class CellProcess {
     this.child.send({ type: 'init', backend: o.backend } satisfies ToWorker);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Still connected: it can take a task (once ready) or be let go. */
   get alive(): boolean {
     return this.child.connected;
