@@ -6,6 +6,7 @@
  */
 import { getFamily } from '../models/index.ts';
 import { dataKey, type Cell } from './cells.ts';
+import { cellsToRun } from './cells-to-run.ts';
 import { groupRungs, lrGroups, scheduleEpochs } from './halving.ts';
 import type { LrSearch } from './spec.ts';
 
@@ -41,16 +42,16 @@ export interface Progress { status: string; epochs: number }
 export function plannedWork(cells: Cell[], search: LrSearch, progress: Map<string, Progress>, retryFailed: boolean): Map<string, Work> {
   const out = new Map<string, Work>();
   const status = (c: Cell) => progress.get(c.id)?.status ?? 'new';
-  const open = (c: Cell) => status(c) !== 'done' && (status(c) !== 'failed' || retryFailed);
-  const halving = search.method === 'halving';
-  for (const c of cells) if (open(c) && !(halving && c.config.lrCandidate)) out.set(c.id, { epochs: c.config.epochs, finals: 1 });
-  const groups = halving ? lrGroups(cells) : new Map<string, Cell[]>();
+  const { plain, candidates } = cellsToRun(cells, (id) => progress.get(id)?.status, { search, retryFailed });
+  for (const c of plain) out.set(c.id, { epochs: c.config.epochs, finals: 1 });
+  const open = new Set(candidates.map((c) => c.id));
+  const groups = search.method === 'halving' ? lrGroups(cells) : new Map<string, Cell[]>();
   for (const group of groups.values()) {
     const rungs = groupRungs(search, group.length, group[0].config.epochs);
     const trained = group.reduce((a, c) => a + (status(c) === 'done' ? c.config.epochs : progress.get(c.id)?.epochs ?? 0), 0);
     const epochs = Math.max(0, scheduleEpochs(rungs) - trained);
     const finals = Math.max(0, rungs.at(-1)!.candidates - group.filter((c) => status(c) === 'done').length);
-    const sharing = group.filter(open);
+    const sharing = group.filter((c) => open.has(c.id));
     if (epochs + finals > 0) for (const c of sharing) out.set(c.id, { epochs: epochs / sharing.length, finals: finals / sharing.length });
   }
   return out;

@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cell } from './cells.ts';
+import { isOpen } from './cells-to-run.ts';
 import { decideGroup, groupRungs, lrGroups, lrGroupKey, type Candidate, type Rung } from './halving.ts';
 import type { LrSearch } from './spec.ts';
 import type { ResultsStore } from './store.ts';
@@ -51,12 +52,9 @@ export class HalvingRun {
     return this.step(lrGroupKey(cell.config));
   }
 
-  /** Candidates neither finished, failed (and not retried) nor stopped for good. */
+  /** Candidates the run may still start (cells-to-run.ts) and the search has not stopped for good. */
   unsettled(): Cell[] {
-    return [...this.groups.values()].flat().filter((c) => {
-      const s = this.store.cell(c.id)?.status;
-      return s !== 'done' && !this.stoppedIds.has(c.id) && !(s === 'failed' && !this.retryFailed);
-    });
+    return [...this.groups.values()].flat().filter((c) => isOpen(this.store.cell(c.id)?.status, this.retryFailed) && !this.stoppedIds.has(c.id));
   }
 
   private candidate(cell: Cell): Candidate {
@@ -65,7 +63,7 @@ export class HalvingRun {
       cell,
       records: this.store.epochs(cell.id),
       done: status === 'done',
-      failed: status === 'failed' && (!this.retryFailed || this.failedNow.has(cell.id)),
+      failed: status === 'failed' && (!isOpen(status, this.retryFailed) || this.failedNow.has(cell.id)),
     };
   }
 

@@ -9,7 +9,7 @@ import { engineInfo, initEngine } from '../engine/index.ts';
 import { dataKey, type Cell } from './cells.ts';
 import { experimentDataPath, prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
-import { workerEnv } from './pool.ts';
+import { workerEnv } from './cell-process.ts';
 import { cellReplicas } from './run-cell.ts';
 
 /** `baseDir`: the experiment file's folder, which its relative paths are relative to. */

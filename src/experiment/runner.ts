@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
+import { cellsToRun, type CellsToRun } from './cells-to-run.ts';
 import { prepareDataset, withLocalPaths } from './data.ts';
 import { prepareWeights } from './weights.ts';
 import type { Progress } from './estimate.ts';
@@ -15,6 +16,7 @@ import { HalvingRun } from './halving-run.ts';
 import type { RunTask } from './messages.ts';
 import { longestFirst } from './order.ts';
 import { runPool, type PoolEvents } from './pool.ts';
+import { CellRecorder } from './recorder.ts';
 import { loadExperiment, type ExperimentSpec } from './spec.ts';
 import { ResultsStore } from './store.ts';
 
@@ -91,8 +93,8 @@ export interface OpenRun {
   dbPath: string;
   done: Cell[];
   failedBefore: Cell[];
-  /** Pending, interrupted (running), stopped (a halving candidate) and, with retryFailed, failed cells, in the file's order. */
-  todo: Cell[];
+  /** What the rule (cells-to-run.ts) leaves to run, in the file's order. */
+  toRun: CellsToRun;
 }
 
 /** Opens `<out>/results.db` (local pool and queue coordinator alike) and registers the experiment's cells. */
@@ -102,27 +104,24 @@ export function openRun(plan: Plan, out: string, retryFailed: boolean): OpenRun 
   const store = new ResultsStore(dbPath);
   store.registerExperiment(plan.experimentId, plan.spec.name, resolve(plan.file), plan.spec, plan.cells);
   const status = new Map(store.cells(plan.experimentId).map((r) => [r.id, r.status]));
-  const todo = plan.cells.filter((c) => {
-    const s = status.get(c.id) ?? 'pending';
-    return s === 'pending' || s === 'running' || s === 'stopped' || (s === 'failed' && retryFailed);
-  });
   return {
-    store, dbPath, todo,
+    store, dbPath,
+    toRun: cellsToRun(plan.cells, (id) => status.get(id), { search: plan.spec.lrSearch, retryFailed }),
     done: plan.cells.filter((c) => status.get(c.id) === 'done'),
     failedBefore: plan.cells.filter((c) => status.get(c.id) === 'failed'),
   };
 }
 
-export function summarize(plan: Plan, run: OpenRun, ran: number, failed: { cell: Cell; error: string }[], retryFailed: boolean): RunSummary {
+export function summarize(plan: Plan, run: OpenRun, recorder: CellRecorder, retryFailed: boolean): RunSummary {
   const final = run.store.cells(plan.experimentId);
   return {
     experimentId: plan.experimentId,
     total: plan.cells.length,
     skipped: run.done.length,
-    ran,
+    ran: recorder.ran,
     done: final.filter((r) => r.status === 'done').length,
     stopped: final.filter((r) => r.status === 'stopped').length,
-    failed,
+    failed: recorder.failed,
     previouslyFailed: retryFailed ? 0 : run.failedBefore.length,
     dbPath: run.dbPath,
   };
@@ -147,7 +146,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const halving = search.method === 'halving' ? new HalvingRun(plan.cells, search, plan.spec.metric, store, out, !!o.retryFailed) : null;
     const first = halving?.start() ?? { run: [], stopped: [] };
     // The search decides which of its candidates run, and how far; every other cell runs as it is.
-    const plain = run.todo.filter((c) => !halving?.has(c));
+    const { plain } = run.toRun;
     const todo = [...plain, ...(halving?.unsettled() ?? [])];
     o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: first.stopped.length, todo });
 
@@ -162,37 +161,25 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const stopAt = new Map(first.run.map((r) => [r.cell.id, r.stopAfterEpoch]));
     const tasks = longestFirst([...plain, ...first.run.map((r) => r.cell)]).map((c) => task(c, stopAt.get(c.id)));
     const byId = new Map(plan.cells.map((c) => [c.id, c]));
-    const failed: { cell: Cell; error: string }[] = [];
-    let ran = 0;
-    const settled = (cell: Cell, status: 'done' | 'failed' | 'stopped', error?: string) => { ran++; o.events?.onCellEnd?.(cell, status, error); };
+    const recorder = new CellRecorder(store, plan.cells, o.events?.onCellEnd);
     await runPool(tasks, {
       workers: o.workers ?? defaultWorkers(),
       backend: o.backend,
       logDir: join(out, 'logs'),
       events: {
         onReady: o.events?.onReady,
-        onStart: (w, t) => { store.markRunning(t.cell.id); o.events?.onStart?.(w, t); },
-        onMessage: (w, m) => {
-          if (m.type === 'epoch') store.recordEpoch(m.cellId, m.record);
-          else if (m.type === 'stopped') store.recordStopped(m.cellId, m.history);
-          else if (m.type === 'done') { store.recordDone(m.cellId, m.result); settled(byId.get(m.cellId)!, 'done'); }
-          else if (m.type === 'failed') {
-            store.recordFailed(m.cellId, m.error);
-            failed.push({ cell: byId.get(m.cellId)!, error: m.error });
-            settled(byId.get(m.cellId)!, 'failed', m.error);
-          }
-          o.events?.onMessage?.(w, m);
-        },
+        onStart: (w, t) => { recorder.started(t.cell.id); o.events?.onStart?.(w, t); },
+        onMessage: (w, m) => { recorder.record(m); o.events?.onMessage?.(w, m); },
       },
       followUps: (t, end) => {
         const cell = byId.get(t.cell.id)!;
         if (!halving?.has(cell)) return [];
         const next = halving.ended(cell, end.type);
-        for (const c of next.stopped) settled(c, 'stopped');
+        for (const c of next.stopped) recorder.stoppedForGood(c);
         return next.run.map((r) => task(r.cell, r.stopAfterEpoch));
       },
     });
-    return summarize(plan, run, ran, failed, !!o.retryFailed);
+    return summarize(plan, run, recorder, !!o.retryFailed);
   } finally {
     store.close();
   }

@@ -6,14 +6,15 @@
  * first result of a cell, so nothing is recorded twice.
  */
 import { resolve } from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
-import { UsageError } from '../errors.ts';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { MedftError, ResourceError, UsageError } from '../errors.ts';
+import type { TaskEnd } from '../experiment/cell-process.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { longestFirst } from '../experiment/order.ts';
+import { CellRecorder } from '../experiment/recorder.ts';
 import { openRun, summarize, type Plan, type RunOptions, type RunSummary } from '../experiment/runner.ts';
 import { prepareWeights } from '../experiment/weights.ts';
-import { ResourceError } from '../errors.ts';
-import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
+import { assertReachable, parseRedisUrl, QUEUE_NAME, redactUrl } from './connection.ts';
 import { checkQueueable } from './job-paths.ts';
 import { isEpochProgress, makeCellJob, type CellJobResult } from './payload.ts';
 
@@ -53,62 +54,81 @@ export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSumm
   await assertReachable(o.url);
   await prefetchWeights(plan, o);
   const run = openRun(plan, resolve(o.out), !!o.retryFailed);
-  const { store, todo } = run;
+  // Halving's candidates were refused above, so every cell left runs as it is.
+  const { store, toRun: { plain: todo } } = run;
   const queue = new Queue<unknown, CellJobResult>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
-  queue.on('error', () => {});
-  events.on('error', () => {});
+  // Connections retry for ever (a Redis restart pauses the run); say so once per new error, as `medft worker` does.
+  let lastError = '';
+  const onError = (e: Error) => { if (e.message !== lastError) o.events?.onNote?.(`queue: ${e.message} (retrying)`); lastError = e.message; };
+  queue.on('error', onError);
+  events.on('error', onError);
+  const recorder = new CellRecorder(store, plan.cells, o.events?.onCellEnd);
   try {
     o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: 0, todo });
     const outstanding = new Map(todo.map((c) => [c.id, c]));
     const backend = o.backend ?? process.env.MEDFT_BACKEND ?? null;
-    await queue.addBulk(longestFirst(todo).map((cell) => ({
-      name: 'cell',
-      data: makeCellJob(cell, plan.spec.keepModels, backend),
-      opts: { jobId: cell.id, attempts: 1, removeOnComplete: false, removeOnFail: false },
-    })));
+    const redis = <T>(fn: () => Promise<T>) => queueCommand(o.url, fn);
+    const add = (cell: Cell) => ({ name: 'cell', data: makeCellJob(cell, plan.spec.keepModels, backend), opts: { jobId: cell.id, attempts: 1, removeOnComplete: false, removeOnFail: false } });
+    await redis(() => queue.addBulk(longestFirst(todo).map(add)));
     if (o.retryFailed) {
       for (const c of todo) {
-        const job = await queue.getJob(c.id);
-        if (job && (await job.getState()) === 'failed') await job.retry('failed');
+        await redis(async () => {
+          const job = await queue.getJob(c.id);
+          if (job && (await job.getState()) === 'failed') await job.retry('failed');
+        });
       }
     }
 
     const wake: { now?: () => void } = {};
-    events.on('active', ({ jobId }) => { if (outstanding.has(jobId)) store.markRunning(jobId); });
-    events.on('progress', ({ jobId, data }) => { if (outstanding.has(jobId) && isEpochProgress(data)) store.recordEpoch(jobId, data.epoch); });
+    events.on('active', ({ jobId }) => { if (outstanding.has(jobId)) recorder.started(jobId); });
+    events.on('progress', ({ jobId, data }) => { if (outstanding.has(jobId) && isEpochProgress(data)) recorder.record({ type: 'epoch', cellId: jobId, record: data.epoch }); });
     events.on('completed', () => wake.now?.());
     events.on('failed', () => wake.now?.());
 
-    let ran = 0;
-    const failed: { cell: Cell; error: string }[] = [];
-    const collect = async (cell: Cell) => {
+    /** The cell's job once it has finished, with the state it finished in; null while it waits or runs. */
+    const finished = (cell: Cell) => redis(async () => {
       const job = await queue.getJob(cell.id);
       // A job removed behind our back (queue obliterated, Redis emptied) is added again.
-      if (!job) { await queue.add('cell', makeCellJob(cell, plan.spec.keepModels, backend), { jobId: cell.id, attempts: 1, removeOnComplete: false, removeOnFail: false }); return; }
+      if (!job) { const { name, data, opts } = add(cell); await queue.add(name, data, opts); return null; }
       const state = await job.getState();
-      if (state === 'completed' && job.returnvalue?.result) {
-        const { result, artefacts } = job.returnvalue;
-        if (!outstanding.delete(cell.id)) return;
-        store.recordDone(cell.id, { ...result, environment: { ...result.environment, artefacts } });
-        ran++;
-        o.events?.onCellEnd?.(cell, 'done');
-      } else if (state === 'failed') {
-        if (!outstanding.delete(cell.id)) return;
-        const error = job.failedReason || 'failed (no reason given)';
-        store.recordFailed(cell.id, error);
-        ran++;
-        failed.push({ cell, error });
-        o.events?.onCellEnd?.(cell, 'failed', error);
-      }
+      if (state !== 'completed' && state !== 'failed') return null;
+      // Read again: a job that finished after the first read has its return value or failure reason only now.
+      return { job: (await queue.getJob(cell.id)) ?? job, state };
+    });
+    const collect = async (cell: Cell) => {
+      const f = await finished(cell);
+      if (f && outstanding.delete(cell.id)) recorder.record(jobEnd(cell.id, f.job, f.state));
     };
     while (outstanding.size > 0) {
       await Promise.all([...outstanding.values()].map(collect));
       if (outstanding.size > 0) await sleep(o.pollMs ?? 1000, wake);
     }
-    return summarize(plan, run, ran, failed, !!o.retryFailed);
+    return summarize(plan, run, recorder, !!o.retryFailed);
   } finally {
     await Promise.allSettled([events.close(), queue.close()]);
     store.close();
+  }
+}
+
+/**
+ * How a finished job ended, from what its worker left in Redis: done with the cell's result (and where its files
+ * are), or failed with the worker's reason. A job completed without a result (its return value lost or not medft's)
+ * fails its cell, saying what was there, rather than being waited on for ever.
+ */
+function jobEnd(cellId: string, job: Job<unknown, CellJobResult>, state: 'completed' | 'failed'): TaskEnd {
+  if (state === 'failed') return { type: 'failed', cellId, error: job.failedReason || 'failed (no reason given)' };
+  const r = job.returnvalue as Partial<CellJobResult> | null | undefined;
+  if (!r?.result) return { type: 'failed', cellId, error: `the worker's job completed without a cell result (return value: ${JSON.stringify(r ?? null).slice(0, 200)})` };
+  return { type: 'done', cellId, result: { ...r.result, environment: { ...r.result.environment, artefacts: r.artefacts } } };
+}
+
+/** A Redis command that fails outright (not a connection that retries) stops the run with one line naming the queue. */
+async function queueCommand<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MedftError) throw e;
+    throw new ResourceError(`the queue at ${redactUrl(url)} refused a command: ${(e as Error).message.split('\n')[0]}`);
   }
 }

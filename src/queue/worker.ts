@@ -5,14 +5,13 @@
  * loop free to renew the jobs' locks; a worker killed outright stops renewing them (and its children exit with it),
  * and BullMQ's stalled-job check hands its cells to other workers.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { prepareDataset } from '../experiment/data.ts';
-import type { FromWorker, RunTask, ToWorker } from '../experiment/messages.ts';
-import { forkCellProcess } from '../experiment/pool.ts';
+import { CellProcess, type TaskEnd } from '../experiment/cell-process.ts';
+import type { RunTask } from '../experiment/messages.ts';
 import type { CellResult } from '../experiment/store.ts';
 import { assertReachable, parseRedisUrl, QUEUE_NAME } from './connection.ts';
 import { jobDataPath, jobWeights } from './job-paths.ts';
@@ -41,59 +40,50 @@ export interface QueueWorkerOptions {
   };
 }
 
-/** A cell process (the local pool's ../experiment/worker.ts) kept between cells, with the engine it started. */
-interface CellProcess {
-  child: ChildProcess;
-  /** The --backend it was started with ('' for the default). */
+/** A cell process kept between cells, with the --backend it was started with ('' for the default). */
+interface KeptProcess {
+  proc: CellProcess;
   key: string;
   /** The backend its engine runs, once ready. */
   backend: Promise<string>;
-  log: string;
-  /** The job it runs now receives its messages and its death. */
-  onMessage?: (m: FromWorker) => void;
-  onExit?: (why: string) => void;
 }
 
 /** Up to `concurrency` cell processes; one that dies is dropped, the next cell gets a fresh one. */
 class CellProcesses {
-  private idle: CellProcess[] = [];
+  private idle: KeptProcess[] = [];
   private started = 0;
 
   constructor(private readonly o: QueueWorkerOptions) {}
 
-  acquire(key: string): CellProcess {
+  acquire(key: string): KeptProcess {
     const i = this.idle.findIndex((p) => p.key === key);
     if (i >= 0) return this.idle.splice(i, 1)[0];
     // An idle process started for another backend makes room for this one.
-    if (this.idle.length > 0) this.idle.shift()!.child.disconnect();
+    if (this.idle.length > 0) this.idle.shift()!.proc.close();
     const log = join(this.o.workDir, 'logs', `worker-${process.pid}-${++this.started}.log`);
-    const child = forkCellProcess(log, this.o.concurrency);
+    const died = (how: string) => `cell process died (${how}); see ${log} on ${hostname()}`;
     let ready!: (b: string) => void;
     let failed!: (e: Error) => void;
-    const p: CellProcess = { child, key, log, backend: new Promise((res, rej) => { ready = res; failed = rej; }) };
-    p.backend.catch(() => {});
-    child.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') ready(m.backend);
-      else if (m.type === 'init-failed') failed(new Error(m.error));
-      else p.onMessage?.(m);
-    });
-    child.on('exit', (code, signal) => {
-      this.idle = this.idle.filter((x) => x !== p);
-      const why = `cell process died (${signal ?? `exit code ${code}`}); see ${log} on ${hostname()}`;
-      failed(new Error(why));
-      p.onExit?.(why);
-    });
-    child.send({ type: 'init', backend: key || undefined } satisfies ToWorker);
+    const backend = new Promise<string>((res, rej) => { ready = res; failed = rej; });
+    backend.catch(() => {});
+    const p: KeptProcess = {
+      key, backend,
+      proc: new CellProcess({
+        logFile: log, siblings: this.o.concurrency, backend: key || undefined, deathError: died,
+        onReady: (engine) => ready(engine.backend),
+        onInitFailed: (error) => failed(new Error(error)),
+        onExit: (how) => { this.idle = this.idle.filter((x) => x !== p); failed(new Error(died(how))); },
+      }),
+    };
     return p;
   }
 
-  release(p: CellProcess): void {
-    p.onMessage = p.onExit = undefined;
-    if (p.child.connected) this.idle.push(p);
+  release(p: KeptProcess): void {
+    if (p.proc.alive) this.idle.push(p);
   }
 
   closeAll(): void {
-    for (const p of this.idle.splice(0)) p.child.disconnect();
+    for (const p of this.idle.splice(0)) p.proc.close();
   }
 }
 
@@ -110,15 +100,14 @@ async function runInProcess(task: RunTask, job: CellJob, bull: Job, procs: CellP
     procs.release(p);
     throw new UnrecoverableError(`backend mismatch: the job asks for ${job.backend}, this worker runs ${backend} (start it with --backend ${job.backend})`);
   }
-  return new Promise((resolveCell, reject) => {
-    p.onExit = (why) => reject(new UnrecoverableError(why));
-    p.onMessage = (m) => {
-      if (m.type === 'epoch') void bull.updateProgress({ epoch: m.record }).catch(() => {});
-      else if (m.type === 'done') { procs.release(p); resolveCell(m.result); }
-      else if (m.type === 'failed') { procs.release(p); reject(new UnrecoverableError(m.error)); }
-    };
-    p.child.send({ type: 'run', ...task } satisfies ToWorker);
-  });
+  const end = await new Promise<TaskEnd>((onEnd) => p.proc.run(task, {
+    onProgress: (m) => { if (m.type === 'epoch') void bull.updateProgress({ epoch: m.record }).catch(() => {}); },
+    onEnd,
+  }));
+  procs.release(p);
+  if (end.type === 'done') return end.result;
+  // A queued task has no stopAfterEpoch, so only a failure ends it otherwise.
+  throw new UnrecoverableError(end.type === 'failed' ? end.error : `the cell process stopped ${end.cellId} before its last epoch`);
 }
 
 async function processJob(bull: Job, procs: CellProcesses, o: QueueWorkerOptions): Promise<CellJobResult> {

@@ -31,8 +31,11 @@ const env = { ...process.env, MEDFT_DATA_DIR: dataDir, MEDFT_CACHE_DIR: join(dir
 const medft = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd: dataDir, timeout: 150_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Cell ids in a grid file are hashes of their configs (not of the file's name), so equal cells match across files. */
-const grid = (name: string, strategies: string, seeds: string) => writeTinyGrid(dir, name, { strategies, seeds, weights: 'init' });
+/**
+ * Cell ids in a grid file are hashes of their configs (not of the file's name), so equal cells match across files.
+ * The files sit in the data dir: a local run finds `init` beside the file, a worker finds it in its data dir.
+ */
+const grid = (name: string, strategies: string, seeds: string) => writeTinyGrid(dataDir, name, { strategies, seeds, weights: 'init' });
 
 const METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'macroAuc', 'ece', 'nll'];
 interface Row { id: string; status: string; attempts: number; epochs: number; metrics: string; env: string | null; predictions: string | null }
