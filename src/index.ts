@@ -4,11 +4,17 @@
  *   import { initEngine, finetune, buildPlan, planExperiment, runExperiment, writeReport } from 'medft';
  *
  * Call `initEngine()` once before anything that touches tensors (finetune, benchModel, createModel, …); the
- * experiment runner and the queue worker start their own engines in their worker processes.
+ * experiment runner and the queue worker start their own engines in their worker processes. medft reads no
+ * environment variables below this door: `initEngine(engineFromEnv())`, `runExperiment(plan, { engine:
+ * engineFromEnv(), … })` and the like take the MEDFT_* settings as the CLI does (src/settings.ts).
  */
 
 // engine (banner, backend choice) — every command's first line
-export { BACKENDS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo } from './engine/index.ts';
+export {
+  BACKENDS, DEFAULT_ENGINE_SETTINGS, engineBanner, engineInfo, initEngine, type BackendName, type EngineInfo, type EngineSettings,
+} from './engine/index.ts';
+export { engineChoicesFromEnv, engineFromEnv, pathsFromEnv, settingsFromEnv, type Settings } from './settings.ts';
+export type { Paths } from './paths.ts';
 export { MedftError, UsageError, InputError, ResourceError, TrainingError } from './errors.ts';
 
 // `medft datasets`

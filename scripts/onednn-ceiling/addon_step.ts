@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine, type WasmBackend } from '../../src/engine/index.ts';
+import { engineFromEnv } from '../../src/settings.ts';
 import { byteOffset, heap } from '../../src/engine/kernels/native-conv.ts';
 import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
 
 const [path, batchArg] = process.argv.slice(2);
 if (!path) { console.error('usage: addon_step.ts SHAPES [BATCH]'); process.exit(2); }
 const n = Number(batchArg ?? 16);
-await initEngine('wasm');
+await initEngine({ ...engineFromEnv(), backend: 'wasm' });
 const { addon, reason } = tryLoadOneDnn();
 if (!addon) { console.error(`addon_step: ${reason}`); process.exit(1); }
 const backend = tf.backend() as unknown as WasmBackend;

@@ -18,8 +18,8 @@ export interface BatchTrial {
 
 function tryBatch(model: string, size: number, replicas: number, batch: number): BatchTrial {
   const r = spawnSync(process.execPath, [bin, 'bench', '--model', model, '--size', String(size), '--batch', String(batch),
-    '--steps', '1', '--no-torch', '--json', '--backend', 'wasm', '--replicas', String(replicas)],
-  { encoding: 'utf8', env: { ...process.env, MEDFT_SKIP_MEMORY_CHECK: '1' }, maxBuffer: 1 << 26 });
+    '--steps', '1', '--no-torch', '--json', '--backend', 'wasm', '--replicas', String(replicas),
+    '--skip-memory-check'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) {
     // A single image always fits a heap that can hold the model: a failure there is something else, said as it is.
     if (batch === 1) throw new ResourceError(`${model} at ${size} px: a train step at batch 1 failed: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);

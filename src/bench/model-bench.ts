@@ -32,6 +32,10 @@ export interface ModelBenchOptions {
   budgetSeconds?: number;
   /** Data-parallel engines in this process (wasm only; default 1). */
   replicas?: number;
+  /** Train without the wasm heap estimate (`--max-batch`'s trials probe the real limit). */
+  skipMemoryCheck?: boolean;
+  /** MEDFT_TORCH_PYTHON: the Python to try first for the PyTorch reference. */
+  torchPython?: string;
 }
 
 export interface ModelBenchResult {
@@ -65,7 +69,7 @@ export interface ModelBenchResult {
 export async function benchModel(o: ModelBenchOptions, log: (line: string) => void = () => {}): Promise<ModelBenchResult> {
   const info = engineInfo();
   const { model, spec } = buildModel(o.model, { numClasses: 2, inputSize: o.size });
-  assertTrainingFits(model, o.batch, `${o.model} at ${o.size}×${o.size}`, o.replicas ?? 1);
+  if (!o.skipMemoryCheck) assertTrainingFits(model, o.batch, `${o.model} at ${o.size}×${o.size}`, o.replicas ?? 1);
   const variables: Record<string, tf.Variable> = {};
   for (const w of model.trainableWeights) {
     const v = w.read() as tf.Variable;
@@ -156,7 +160,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     torch: null,
   };
   if (!o.torch) return result;
-  const python = TORCH_MODELS.includes(o.model) ? findTorchPython() : null;
+  const python = TORCH_MODELS.includes(o.model) ? findTorchPython(o.torchPython) : null;
   if (!python) {
     result.torchNote = TORCH_MODELS.includes(o.model)
       ? 'PyTorch not found: apt-get install python3-torch python3-torchvision (or set MEDFT_TORCH_PYTHON)'

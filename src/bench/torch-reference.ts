@@ -18,8 +18,9 @@ export interface TorchTiming {
 const script = fileURLToPath(new URL('../../scripts/torch_train_step.py', import.meta.url));
 export const TORCH_MODELS = ['resnet50', 'densenet121', 'vgg19', 'mobilenet_v2'];
 
-export function findTorchPython(): string | null {
-  const candidates = [process.env.MEDFT_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+/** `preferred`: MEDFT_TORCH_PYTHON, tried first when set. */
+export function findTorchPython(preferred?: string): string | null {
+  const candidates = [preferred, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
   for (const python of candidates) {
     const r = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) return python;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { MedftError } from '../errors.ts';
+import { debugFromEnv } from '../settings.ts';
 import { registerCommands } from './commands/index.ts';
 import { helpCommandOf } from './help.ts';
 import { MEDFT_VERSION } from '../version.ts';
@@ -21,6 +22,7 @@ await registerCommands(program, process.argv.slice(2));
 
 /** Every failure ends as one line on stderr and a non-zero exit; stacks only with MEDFT_DEBUG=1. */
 function fail(err: unknown): never {
+  const debug = debugFromEnv();
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
       process.exit(0);
@@ -31,12 +33,12 @@ function fail(err: unknown): never {
   }
   if (err instanceof MedftError) {
     process.stderr.write(`medft: ${err.message}\n`);
-    if (process.env.MEDFT_DEBUG) process.stderr.write(`${err.stack}\n`);
+    if (debug) process.stderr.write(`${err.stack}\n`);
     process.exit(err.exitCode);
   }
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`medft: internal error: ${e.message}\n`);
-  if (process.env.MEDFT_DEBUG) process.stderr.write(`${e.stack}\n`);
+  if (debug) process.stderr.write(`${e.stack}\n`);
   else process.stderr.write('medft: this is a bug; rerun with MEDFT_DEBUG=1 for the stack trace and report it\n');
   process.exit(70);
 }

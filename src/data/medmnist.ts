@@ -149,10 +149,9 @@ export function medmnistCachePath(name: string, size: MedmnistSize): string {
 }
 
 /** Where a MedMNIST file is looked for, in order: MEDFT_DATA_DIR, the download cache, the copies shipped with medft. */
-export function medmnistCandidates(name: string, size: MedmnistSize): string[] {
+export function medmnistCandidates(name: string, size: MedmnistSize, dd = dataDir()): string[] {
   const file = medmnistFileName(name, size);
   const out: string[] = [];
-  const dd = dataDir();
   if (dd) out.push(join(dd, name, file), join(dd, file));
   out.push(medmnistCachePath(name, size), join(shippedDataDir(), name, file));
   return out;
@@ -183,6 +182,8 @@ export interface ResolveOptions {
   size?: MedmnistSize;
   /** Download from Zenodo when the file is not found locally. */
   download?: boolean;
+  /** The folder searched first (default: MEDFT_DATA_DIR); null searches none. */
+  dataDir?: string | null;
   /** Injected for tests: the function that fetches a URL (default: global fetch). */
   fetchImpl?: typeof fetch;
   onProgress?: (received: number, total: number) => void;
@@ -194,7 +195,7 @@ export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): 
   if (!parsed) throw new UsageError(`'${spec}' is not a MedMNIST 2D dataset; known: ${MEDMNIST.map((m) => m.name).join(', ')}`);
   const { info } = parsed;
   const size = opts.size ?? parsed.size;
-  const candidates = medmnistCandidates(info.name, size);
+  const candidates = medmnistCandidates(info.name, size, opts.dataDir);
   const found = candidates.find((p) => existsSync(p));
   if (found) return { path: found, info, size };
   const target = medmnistCachePath(info.name, size);

@@ -1,18 +1,15 @@
 /** Where datasets are looked up by name and where downloads and caches go (DESIGN.md: MEDFT_DATA_DIR, MEDFT_CACHE_DIR). */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pathsFromEnv } from '../paths.ts';
 
 /** MEDFT_CACHE_DIR, else $XDG_CACHE_HOME/medft, else ~/.cache/medft. */
 export function cacheDir(): string {
-  if (process.env.MEDFT_CACHE_DIR) return resolve(process.env.MEDFT_CACHE_DIR);
-  if (process.env.XDG_CACHE_HOME) return join(resolve(process.env.XDG_CACHE_HOME), 'medft');
-  return join(homedir(), '.cache', 'medft');
+  return pathsFromEnv().cacheDir;
 }
 
 /** MEDFT_DATA_DIR when set (folder searched for datasets by name). */
 export function dataDir(): string | null {
-  return process.env.MEDFT_DATA_DIR ? resolve(process.env.MEDFT_DATA_DIR) : null;
+  return pathsFromEnv().dataDir;
 }
 
 /**

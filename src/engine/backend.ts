@@ -6,9 +6,10 @@ import os from 'node:os';
 import { ResourceError, UsageError } from '../errors.ts';
 import { setNativeChannelOps } from './kernels/channel-ops.ts';
 import { registerWasmTrainingKernels } from './kernels/register.ts';
-import { type AcceleratorName, resolveAccelerator, winogradWanted } from './native/onednn.ts';
+import { type AcceleratorName, resolveAccelerator } from './native/onednn.ts';
 import { setNativeOptimizerUpdates } from './optimizer-update.ts';
 import { MEDFT_VERSION } from '../version.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './settings.ts';
 
 import { BACKENDS, parseBackendName, type BackendName } from './backend-names.ts';
 
@@ -46,29 +47,24 @@ async function loadTensorflowBackend(): Promise<boolean> {
   }
 }
 
-async function loadWasmBackend(): Promise<Accel> {
+async function loadWasmBackend(settings: EngineSettings): Promise<Accel> {
   // The Node build of the wasm backend is single-threaded (see docs/engine.md for why threads are not used).
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new ResourceError('the wasm backend failed to initialise');
-  // the oneDNN addon, when built and not switched off by MEDFT_ACCELERATOR=none, runs the convolutions natively
-  const addon = resolveAccelerator();
+  // the oneDNN addon, when built and not switched off (accelerator none), runs the convolutions natively
+  const addon = resolveAccelerator(settings);
   registerWasmTrainingKernels(addon);
   setNativeOptimizerUpdates(addon);
   setNativeChannelOps(addon);
-  return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads(), acceleratorWinograd: winogradWanted() } : NO_ACCELERATOR;
+  return addon ? { accelerator: 'onednn', acceleratorThreads: addon.threads(), acceleratorWinograd: settings.winograd } : NO_ACCELERATOR;
 }
 
 /**
- * Chooses and initialises the TF.js backend once per process: the requested one, else MEDFT_BACKEND, else the
- * fastest that loads (tensorflow when @tensorflow/tfjs-node is installed, otherwise wasm). cpu only when asked.
+ * Chooses and initialises the TF.js backend once per process: the settings' backend, else the fastest that loads
+ * (tensorflow when @tensorflow/tfjs-node is installed, otherwise wasm). cpu only when asked.
  */
-export async function initEngine(requested?: string): Promise<EngineInfo> {
-  const fromEnv = process.env.MEDFT_BACKEND;
-  const wanted: BackendName | 'auto' = requested
-    ? parseBackendName(requested, '--backend')
-    : fromEnv
-      ? parseBackendName(fromEnv, 'MEDFT_BACKEND')
-      : 'auto';
+export async function initEngine(settings: EngineSettings = DEFAULT_ENGINE_SETTINGS): Promise<EngineInfo> {
+  const wanted: BackendName | 'auto' = settings.backend ?? 'auto';
   if (current && (wanted === 'auto' || wanted === current.backend)) return current;
 
   // PROD silences TF.js's console tips (e.g. "install tfjs-node"); medft prints its own banner instead.
@@ -84,11 +80,11 @@ export async function initEngine(requested?: string): Promise<EngineInfo> {
         "backend 'tensorflow' needs @tensorflow/tfjs-node, which is not installed here; use --backend wasm",
       );
     } else {
-      accel = await loadWasmBackend();
+      accel = await loadWasmBackend(settings);
       backend = 'wasm';
     }
   } else if (wanted === 'wasm') {
-    accel = await loadWasmBackend();
+    accel = await loadWasmBackend(settings);
     backend = 'wasm';
   } else {
     await import('@tensorflow/tfjs-backend-cpu');

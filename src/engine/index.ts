@@ -1,12 +1,13 @@
 /**
  * The engine's front door: what the rest of medft may use of it. Importing it loads TF.js and the kernels, so code
- * that must start light (the CLI's option parsing, which runs for `medft --help`) takes the backend names from
- * ./backend-names.ts, the one other door.
+ * that must start light (the CLI's option parsing, which runs for `medft --help`, and the parents of cell processes)
+ * takes the backend names from ./backend-names.ts and the engine settings from ./settings.ts, the two other doors.
  */
 export {
   BACKENDS, engineBanner, engineInfo, initEngine, parseBackendName, type BackendName, type EngineInfo,
 } from './backend.ts';
 export { setAcceleratorThreads } from './native/onednn.ts';
+export { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './settings.ts';
 export { assertTrainingFits, maxBatchEstimate, wasmHeapBytes } from './memory.ts';
 export { floatsOf, tensorFromFill } from './tensor-io.ts';
 export { adamUpdate, sgdUpdate } from './optimizer-update.ts';

@@ -45,8 +45,7 @@ export function maxBatchEstimate(model: tfl.LayersModel): number {
  * data-parallel replicas, each engine's heap holds its share of the batch.
  */
 export function assertTrainingFits(model: tfl.LayersModel, batch: number, what: string, engines = 1): void {
-  // MEDFT_SKIP_MEMORY_CHECK is for `bench --max-batch`, which probes the real limit in child processes.
-  if (tf.getBackend() !== 'wasm' || process.env.MEDFT_SKIP_MEMORY_CHECK) return;
+  if (tf.getBackend() !== 'wasm') return;
   const share = Math.ceil(batch / engines);
   const need = estimateTrainingHeapBytes(model, share);
   if (need <= WASM_HEAP_MAX_BYTES) return;

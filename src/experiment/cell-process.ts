@@ -1,11 +1,12 @@
 /**
  * One cell process (./worker.ts) seen from its parent, the local pool or a queue worker: it is forked with its log
- * file and its share of the cores, starts its engine once, then runs one RunTask at a time; the parent hears the
+ * file, starts its engine once with the engine settings it is sent (its share of the cores included), then runs one RunTask at a time; the parent hears the
  * task's progress and its end, and a process that dies mid-task ends that task as failed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
+import type { EngineSettings } from '../engine/settings.ts';
 import type { FromWorker, RunTask, ToWorker } from './messages.ts';
 
 /** How a task ended, as the process said (or as its parent says for a process that died). */
@@ -23,22 +24,20 @@ const workerFile = new URL(compiled ? './worker.js' : './worker.ts', import.meta
 const loaderArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
 
 /**
- * Each cell process gets its share of the cores (MEDFT_CORE_SHARE): the oneDNN accelerator (when built) runs its
- * convolutions on that many threads (MEDFT_ACCELERATOR_THREADS, unless the user chose), and on pure wasm a cell
- * splits its batches over that many data-parallel replicas. Several workers would otherwise oversubscribe the cores.
+ * Each of `workers` cell processes gets its share of the cores (coreShare): the oneDNN accelerator (when built) runs
+ * its convolutions on that many threads (unless the user chose a thread count), and on pure wasm a cell splits its
+ * batches over that many data-parallel replicas. Several workers would otherwise oversubscribe the cores.
  */
-export function workerEnv(workers: number): NodeJS.ProcessEnv {
+export function cellEngineSettings(engine: EngineSettings, workers: number): EngineSettings {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const share = String(Math.max(1, Math.floor(cores / Math.max(1, workers))));
-  return { ...process.env, MEDFT_CORE_SHARE: share, MEDFT_ACCELERATOR_THREADS: process.env.MEDFT_ACCELERATOR_THREADS ?? share };
+  const share = Math.max(1, Math.floor(cores / Math.max(1, workers)));
+  return { ...engine, coreShare: share, acceleratorThreads: engine.acceleratorThreads ?? share };
 }
 
-function forkCellProcess(logFile: string, siblings: number): ChildProcess {
+function forkCellProcess(logFile: string): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    return fork(workerFile, [], {
-      execArgv: loaderArgs, stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced', env: workerEnv(siblings),
-    });
+    return fork(workerFile, [], { execArgv: loaderArgs, stdio: ['ignore', fd, fd, 'ipc'], serialization: 'advanced' });
   } finally {
     closeSync(fd);
   }
@@ -49,7 +48,10 @@ export interface CellProcessOptions {
   logFile: string;
   /** Cell processes sharing this machine's cores, this one included. */
   siblings: number;
-  backend?: string;
+  /** The engine to start (its core share follows from `siblings`). */
+  engine: EngineSettings;
+  /** Print the stacks of failed cells to the log (MEDFT_DEBUG). */
+  debug?: boolean;
   /** The error of the task a death cuts short, from how the process ended ('SIGKILL', 'exit code 1'). */
   deathError(how: string): string;
   onReady?(engine: EngineInfo): void;
@@ -68,7 +70,7 @@ export class CellProcess {
   private task: { cellId: string; listener: TaskListener } | null = null;
 
   constructor(private readonly o: CellProcessOptions) {
-    this.child = forkCellProcess(o.logFile, o.siblings);
+    this.child = forkCellProcess(o.logFile);
     this.child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') o.onReady?.({ banner: m.banner, backend: m.backend });
       else if (m.type === 'init-failed') o.onInitFailed?.(m.error);
@@ -80,7 +82,7 @@ export class CellProcess {
       o.onExit?.(how);
       if (this.task) this.end({ type: 'failed', cellId: this.task.cellId, error: o.deathError(how) });
     });
-    this.child.send({ type: 'init', backend: o.backend } satisfies ToWorker);
+    this.child.send({ type: 'init', engine: cellEngineSettings(o.engine, o.siblings), debug: !!o.debug } satisfies ToWorker);
   }
 
   get pid(): number | undefined {

@@ -52,7 +52,8 @@ export function withLocalPaths(cell: Cell, baseDir: string): Cell {
 function medmnistMissing(name: string): InputError {
   const p = medmnistName(name);
   const file = p ? medmnistFileName(p.info.name, p.size) : `${name}.npz`;
-  const where = process.env.MEDFT_DATA_DIR ? `not in MEDFT_DATA_DIR=${process.env.MEDFT_DATA_DIR}` : 'MEDFT_DATA_DIR is not set';
+  const dd = dataDir();
+  const where = dd ? `not in MEDFT_DATA_DIR=${dd}` : 'MEDFT_DATA_DIR is not set';
   return new InputError(`dataset '${name}' not found (${where}, nor in the download cache): set MEDFT_DATA_DIR to the folder that holds it ` +
     `(e.g. <dir>/${p?.info.name ?? name}/${file}), or add --download (with npm start: npm start -- --download)`);
 }

@@ -1,4 +1,5 @@
 /** What the pool's parent and its worker processes say to each other over the IPC channel. */
+import type { EngineSettings } from '../engine/settings.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';
@@ -14,7 +15,8 @@ export interface RunTask {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend?: string }
+  /** `engine`: how to start the process's engine, its share of the cores included; `debug`: log failed cells' stacks. */
+  | { type: 'init'; engine: EngineSettings; debug: boolean }
   | ({ type: 'run' } & RunTask);
 
 export type FromWorker =

@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineSettings } from '../engine/settings.ts';
 import { ResourceError } from '../errors.ts';
 import { CellProcess, type CellMessage, type TaskEnd } from './cell-process.ts';
 import type { RunTask } from './messages.ts';
@@ -19,7 +20,9 @@ export interface PoolEvents {
 
 export interface PoolOptions {
   workers: number;
-  backend?: string;
+  /** How to start each worker's engine (before its share of the cores). */
+  engine: EngineSettings;
+  debug?: boolean;
   /** Folder for each worker's stderr (worker-<n>.log). */
   logDir: string;
   events?: PoolEvents;
@@ -74,7 +77,7 @@ export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
       const w: Slot = {
         n, ready: false, current: null,
         proc: new CellProcess({
-          logFile: log, siblings: o.workers, backend: o.backend,
+          logFile: log, siblings: o.workers, engine: o.engine, debug: o.debug,
           deathError: (how) => `worker process died (${how}); see ${log}`,
           onReady: (engine) => { w.ready = true; o.events?.onReady?.(n, engine.banner); dispatch(); },
           onInitFailed: (error) => { initError = error; },

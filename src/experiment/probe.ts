@@ -9,7 +9,8 @@ import { engineInfo, initEngine } from '../engine/index.ts';
 import { dataKey, type Cell } from './cells.ts';
 import { experimentDataPath, prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
-import { workerEnv } from './cell-process.ts';
+import type { EngineSettings } from '../engine/settings.ts';
+import { cellEngineSettings } from './cell-process.ts';
 import { cellReplicas } from './run-cell.ts';
 
 /** `baseDir`: the experiment file's folder, which its relative paths are relative to. */
@@ -35,12 +36,10 @@ export async function measureSplitSizes(cells: Cell[], download: boolean, baseDi
 export interface Probe extends StepTimes { key: string; seconds: number }
 
 /** Times warm-up + 2 train steps per shape (fewer when a step is slow: each probe stops after ~10 s). */
-export async function probeStepTimes(cells: Cell[], workers: number, backend: string | undefined, log: (s: string) => void): Promise<Map<string, Probe>> {
+export async function probeStepTimes(cells: Cell[], workers: number, settings: EngineSettings, log: (s: string) => void): Promise<Map<string, Probe>> {
   // Each worker gets its share of the cores (accelerator threads or replicas); the probe runs with the same share.
-  const env = workerEnv(workers);
-  process.env.MEDFT_ACCELERATOR_THREADS = env.MEDFT_ACCELERATOR_THREADS;
-  process.env.MEDFT_CORE_SHARE = env.MEDFT_CORE_SHARE;
-  await initEngine(backend);
+  const engine = cellEngineSettings(settings, workers);
+  await initEngine(engine);
   const out = new Map<string, Probe>();
   for (const c of cells) {
     const shape = probeShape(c);
@@ -48,7 +47,7 @@ export async function probeStepTimes(cells: Cell[], workers: number, backend: st
     if (out.has(key)) continue;
     log(`probing ${key} on backend ${engineInfo().backend} (accelerator ${engineInfo().accelerator}): warm-up + 2 train steps`);
     const t0 = performance.now();
-    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10, replicas: cellReplicas() });
+    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10, replicas: cellReplicas(engine), skipMemoryCheck: engine.skipMemoryCheck });
     out.set(key, {
       key,
       stepSeconds: shape.batchSize / r.trainImagesPerSec,

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/index.ts';
+import type { EngineSettings } from '../engine/settings.ts';
 import { buildPlan } from '../strategies/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';
@@ -22,23 +23,25 @@ export interface CellEvents {
 }
 
 /**
- * MEDFT_REPLICAS when the user set it, else on pure wasm the process's share of the cores (MEDFT_CORE_SHARE, set by
- * the pool) as data-parallel replicas; one engine otherwise. Replica counts change the last bits of a cell's numbers.
+ * The settings' replicas (MEDFT_REPLICAS) when the user set them, else on pure wasm the process's share of the cores
+ * (coreShare, set by the pool) as data-parallel replicas; one engine otherwise. Replica counts change the last bits
+ * of a cell's numbers.
  */
-export function cellReplicas(): number {
-  return resolveReplicas(process.env.MEDFT_REPLICAS ?? 'auto', engineInfo(), Number(process.env.MEDFT_CORE_SHARE ?? 1), 'MEDFT_REPLICAS');
+export function cellReplicas(engine: EngineSettings): number {
+  return resolveReplicas(engine.replicas, engineInfo(), engine.coreShare, 'MEDFT_REPLICAS');
 }
 
 /** A run cut short at stopAfterEpoch: its checkpoint stays in the cell folder to continue from. */
 export interface StoppedCell { stopped: true; history: EpochRecord[] }
 
-export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
-export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
-export async function runCell(cell: Cell, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
+/** `engine`: the settings this process's engine was started with (its replicas, core share and memory check). */
+export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
+export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
+export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
   const c = cell.config;
   const t0 = performance.now();
   let tTrain = 0;
-  const replicas = cellReplicas();
+  const replicas = cellReplicas(engine);
   const res = await finetune({
     data: dataPath,
     skipBad: c.dataset.skipBad,
@@ -56,6 +59,7 @@ export async function runCell(cell: Cell, dataPath: string, cellDir: string, kee
     force: true,
     stopAfterEpoch,
     replicas,
+    skipMemoryCheck: engine.skipMemoryCheck,
     events: {
       onEpochStart: (i) => { if (tTrain === 0) tTrain = performance.now(); events.onEpochStart?.(i.epoch, i.batches); },
       onBatch: (b) => events.onBatch?.(b.epoch, b.batch, b.batches),

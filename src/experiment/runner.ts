@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/settings.ts';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
 import { cellsToRun, type CellsToRun } from './cells-to-run.ts';
 import { prepareDataset, withLocalPaths } from './data.ts';
@@ -41,7 +42,10 @@ export interface RunOptions {
   workers?: number;
   retryFailed?: boolean;
   download?: boolean;
-  backend?: string;
+  /** How to start the workers' engines (default: the defaults of an empty environment; see src/settings.ts). */
+  engine?: EngineSettings;
+  /** Log the stacks of failed cells (MEDFT_DEBUG). */
+  debug?: boolean;
   events?: PoolEvents & {
     /** `stopped`: LR candidates successive halving had stopped for good in earlier runs. */
     onPlan?(info: { total: number; done: number; failed: number; stopped: number; todo: Cell[] }): void;
@@ -164,7 +168,8 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     const recorder = new CellRecorder(store, plan.cells, o.events?.onCellEnd);
     await runPool(tasks, {
       workers: o.workers ?? defaultWorkers(),
-      backend: o.backend,
+      engine: o.engine ?? DEFAULT_ENGINE_SETTINGS,
+      debug: o.debug,
       logDir: join(out, 'logs'),
       events: {
         onReady: o.events?.onReady,

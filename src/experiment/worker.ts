@@ -3,17 +3,22 @@
  * (the parent is its only writer); it exits when the parent goes away, so a killed `medft run` leaves no orphans.
  */
 import { engineBanner, initEngine } from '../engine/index.ts';
+import type { EngineSettings } from '../engine/settings.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import { runCell } from './run-cell.ts';
 
 const send = (m: FromWorker) => new Promise<void>((resolve) => { if (process.connected) process.send!(m, () => resolve()); else resolve(); });
 const errorLine = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)).split('\n')[0];
 
+/** The settings of the init message: the parent read them from its environment, this process reads none. */
+let settings: { engine: EngineSettings; debug: boolean } | undefined;
+
 process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg: ToWorker) => {
   if (msg.type === 'init') {
     try {
-      const info = await initEngine(msg.backend);
+      settings = { engine: msg.engine, debug: msg.debug };
+      const info = await initEngine(msg.engine);
       await send({ type: 'ready', banner: engineBanner(info), backend: info.backend });
     } catch (e) {
       await send({ type: 'init-failed', error: errorLine(e) });
@@ -23,14 +28,14 @@ process.on('message', async (msg: ToWorker) => {
   }
   const id = msg.cell.id;
   try {
-    const result = await runCell(msg.cell, msg.dataPath, msg.cellDir, msg.keepModel, {
+    const result = await runCell(msg.cell, settings!.engine, msg.dataPath, msg.cellDir, msg.keepModel, {
       onEpochStart: (epoch, batches) => void send({ type: 'epoch-start', cellId: id, epoch, batches }),
       onBatch: (epoch, batch, batches) => void send({ type: 'batch', cellId: id, epoch, batch, batches }),
       onEpochEnd: (record) => void send({ type: 'epoch', cellId: id, record }),
     }, msg.stopAfterEpoch);
     await send('stopped' in result ? { type: 'stopped', cellId: id, history: result.history } : { type: 'done', cellId: id, result });
   } catch (e) {
-    if (process.env.MEDFT_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    if (settings?.debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     await send({ type: 'failed', cellId: id, error: errorLine(e) });
   }
 });

@@ -67,7 +67,7 @@ export async function runQueued(plan: Plan, o: QueueRunOptions): Promise<RunSumm
   try {
     o.events?.onPlan?.({ total: plan.cells.length, done: run.done.length, failed: o.retryFailed ? 0 : run.failedBefore.length, stopped: 0, todo });
     const outstanding = new Map(todo.map((c) => [c.id, c]));
-    const backend = o.backend ?? process.env.MEDFT_BACKEND ?? null;
+    const backend = o.engine?.backend ?? null;
     const redis = <T>(fn: () => Promise<T>) => queueCommand(o.url, fn);
     const add = (cell: Cell) => ({ name: 'cell', data: makeCellJob(cell, plan.spec.keepModels, backend), opts: { jobId: cell.id, attempts: 1, removeOnComplete: false, removeOnFail: false } });
     await redis(() => queue.addBulk(longestFirst(todo).map(add)));

@@ -46,7 +46,7 @@ export async function jobDataPath(data: string, dataDir: string): Promise<string
   if (existsSync(p)) return p;
   if (/^[a-z0-9_]+$/i.test(data)) {
     try {
-      return (await resolveMedmnist(data, { download: false })).path;
+      return (await resolveMedmnist(data, { download: false, dataDir })).path;
     } catch { /* not a MedMNIST name, or not there either: the message below says where it was looked for */ }
   }
   throw new InputError(`dataset '${data}' not found in this worker's data dir ${dataDir} (nor, as a MedMNIST name, in its cache)`);

@@ -9,6 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { parseBackendName } from '../engine/backend-names.ts';
+import type { EngineSettings } from '../engine/settings.ts';
 import { prepareDataset } from '../experiment/data.ts';
 import { CellProcess, type TaskEnd } from '../experiment/cell-process.ts';
 import type { RunTask } from '../experiment/messages.ts';
@@ -25,7 +27,12 @@ export interface QueueWorkerOptions {
   dataDir: string;
   /** Subsets, cell folders and logs. */
   workDir: string;
+  /** --backend: every cell runs on it (else on the backend its job asks for, else on `engine`'s). */
   backend?: string;
+  /** How to start the cell processes' engines (from the environment, at the edge). */
+  engine: EngineSettings;
+  /** Log the stacks of failed cells (MEDFT_DEBUG). */
+  debug?: boolean;
   /** How long a job's lock lasts without renewal (the worker renews it every half of that). */
   lockMs: number;
   /** How often the stalled-job check runs. */
@@ -69,7 +76,8 @@ class CellProcesses {
     const p: KeptProcess = {
       key, backend,
       proc: new CellProcess({
-        logFile: log, siblings: this.o.concurrency, backend: key || undefined, deathError: died,
+        logFile: log, siblings: this.o.concurrency, deathError: died, debug: this.o.debug,
+        engine: key ? { ...this.o.engine, backend: parseBackendName(key, '--backend') } : this.o.engine,
         onReady: (engine) => ready(engine.backend),
         onInitFailed: (error) => failed(new Error(error)),
         onExit: (how) => { this.idle = this.idle.filter((x) => x !== p); failed(new Error(died(how))); },
@@ -89,7 +97,13 @@ class CellProcesses {
 
 /** Runs one cell in a cell process and resolves with its result; epoch records go to the job's progress. */
 async function runInProcess(task: RunTask, job: CellJob, bull: Job, procs: CellProcesses, o: QueueWorkerOptions): Promise<CellResult> {
-  const p = procs.acquire(o.backend ?? job.backend ?? '');
+  const key = o.backend ?? job.backend ?? '';
+  try {
+    if (key) parseBackendName(key, '--backend');
+  } catch (e) {
+    throw new UnrecoverableError(`the worker could not start its engine: ${(e as Error).name}: ${(e as Error).message}`);
+  }
+  const p = procs.acquire(key);
   let backend: string;
   try {
     backend = await p.backend;
@@ -140,8 +154,6 @@ export async function startWorker(o: QueueWorkerOptions): Promise<{ close(): Pro
   await assertReachable(o.url);
   const dataDir = resolve(o.dataDir);
   const workDir = resolve(o.workDir);
-  // Dataset look-ups by MedMNIST name search this folder and nothing the job names.
-  process.env.MEDFT_DATA_DIR = dataDir;
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   const opts = { ...o, dataDir, workDir };
   const procs = new CellProcesses(opts);

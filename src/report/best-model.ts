@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { initEngine, parseBackendName } from '../engine/index.ts';
+import { DEFAULT_ENGINE_SETTINGS, initEngine, parseBackendName, type EngineSettings } from '../engine/index.ts';
 import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { prepareDataset, withLocalPaths } from '../experiment/data.ts';
@@ -29,6 +29,33 @@ export interface ExportOptions {
   download?: boolean;
   log?: (line: string) => void;
   events?: CellEvents;
+  /**
+   * The user's own engine choices (src/settings.ts, engineChoicesFromEnv): they win over a cell's recorded thread
+   * count and Winograd choice; the rest comes from the record.
+   */
+  engine?: Partial<EngineSettings>;
+}
+
+/**
+ * The engine a cell ran on, as far as it changes its numbers: the backend, the accelerator's thread count and
+ * algorithm choice (both change the last bits of native convolutions; runs recorded before Winograd existed ran
+ * without it) and the data-parallel replicas (likewise, and the replicas' dropout masks). The user's own thread count
+ * and Winograd choice win; the replicas are always the record's.
+ */
+export function reproducingEngine(recorded: RecordedEngine, user: Partial<EngineSettings>, source: string): EngineSettings {
+  return {
+    ...DEFAULT_ENGINE_SETTINGS,
+    ...(recorded.acceleratorThreads ? { acceleratorThreads: recorded.acceleratorThreads } : {}),
+    ...(recorded.accelerator === 'onednn' ? { winograd: !!recorded.acceleratorWinograd } : {}),
+    ...user,
+    ...(recorded.backend ? { backend: parseBackendName(recorded.backend, source) } : {}),
+    replicas: String(recorded.replicas ?? 1),
+  };
+}
+
+/** A cell's stored environment.engine (older runs lack some fields). */
+export interface RecordedEngine {
+  backend?: string; accelerator?: string; acceleratorThreads?: number; acceleratorWinograd?: boolean; replicas?: number;
 }
 
 export interface ExportedModel extends BestChoice {
@@ -68,24 +95,15 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
       exported.push({ ...choice, dir, source: 'kept', metric, storedTest, reproducedTest: null });
       continue;
     }
-    // Reproduce the cell on the engine it ran on: the backend, the accelerator's thread count and algorithm choice
-    // (both change the last bits of native convolutions; runs recorded before Winograd existed ran without it) and
-    // the data-parallel replicas (likewise, and the replicas' dropout masks).
-    const engine = (cell.environment?.engine ?? {}) as {
-      backend?: string; accelerator?: string; acceleratorThreads?: number; acceleratorWinograd?: boolean; replicas?: number;
-    };
-    if (engine.acceleratorThreads && !process.env.MEDFT_ACCELERATOR_THREADS) process.env.MEDFT_ACCELERATOR_THREADS = String(engine.acceleratorThreads);
-    if (engine.accelerator === 'onednn' && !process.env.MEDFT_ACCELERATOR_WINOGRAD) {
-      process.env.MEDFT_ACCELERATOR_WINOGRAD = engine.acceleratorWinograd ? 'on' : 'off';
-    }
-    process.env.MEDFT_REPLICAS = String(engine.replicas ?? 1);
-    await initEngine(engine.backend ? parseBackendName(engine.backend, `${runDir} (the cell's recorded backend)`) : undefined);
+    // Reproduce the cell on the engine it ran on.
+    const engine = reproducingEngine((cell.environment?.engine ?? {}) as RecordedEngine, o.engine ?? {}, `${runDir} (the cell's recorded backend)`);
+    await initEngine(engine);
     log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);
     // Paths as the experiment file wrote them, relative to its folder (the store keeps the file's absolute path).
     const local = withLocalPaths({ id: cell.id, caseName: cell.caseName, config: cell.config } satisfies Cell, dirname(data.experiment.file));
     const c = local.config;
     const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download);
-    const result = await runCell(local, dataPath, dir, true, o.events);
+    const result = await runCell(local, engine, dataPath, dir, true, o.events);
     exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricValue({ ...cell, test: result.test }, 'test', metric) });
   }
   return exported;

@@ -48,6 +48,8 @@ export interface FinetuneOptions {
   featureCache?: TrainArgs['featureCache'];
   /** Split each batch over this many wasm engines in worker threads (default 1; see replicas.ts). */
   replicas?: number;
+  /** Train without the wasm heap estimate (the engine settings' skipMemoryCheck). */
+  skipMemoryCheck?: boolean;
   events?: TrainEvents & { onMessage?(line: string): void; onEvalBatch?(split: string, done: number, total: number): void };
 }
 
@@ -79,7 +81,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       const plan = o.makePlan(spec.blocks.map((b) => b.name));
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
       // Fail now, not with an abort deep in wasm after minutes of data loading and epochs.
-      assertTrainingFits(model, o.config.batchSize, `${spec.name} at ${spec.inputSize}×${spec.inputSize}`, o.replicas ?? 1);
+      if (!o.skipMemoryCheck) assertTrainingFits(model, o.config.batchSize, `${spec.name} at ${spec.inputSize}×${spec.inputSize}`, o.replicas ?? 1);
       if (o.force && !o.resume) clearFinetuneOut(o.out);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
-import { floatsOf, initEngine, SharedChannel, type SharedChannelBuffers } from '../engine/index.ts';
+import { floatsOf, initEngine, SharedChannel, type EngineSettings, type SharedChannelBuffers } from '../engine/index.ts';
 import { buildModel, type CreateModelOptions } from '../models/index.ts';
 import { adoptWeights, modelVariables, shardGradients, type Shard } from './replica-step.ts';
 
@@ -16,6 +16,8 @@ export interface ReplicaInit {
   options: CreateModelOptions;
   /** Rank 0's weights in model order, to check that the replica built the same model. */
   weights: Array<{ name: string; shape: number[] }>;
+  /** How to start this thread's engine (wasm; rank 0's accelerator choice on this replica's share of the threads). */
+  engine: EngineSettings;
 }
 
 export interface ReplicaStepMessage {
@@ -36,7 +38,7 @@ const channel = new SharedChannel(init.buffers, init.rank);
 process.on('exit', () => channel.abort());
 
 try {
-  await initEngine('wasm');
+  await initEngine(init.engine);
   const { model } = buildModel(init.model, init.options);
   const all = modelVariables(model);
   const names = model.weights.map((w) => `${w.originalName} ${JSON.stringify(w.shape)}`);

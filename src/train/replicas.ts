@@ -18,8 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ResourceError, UsageError } from '../errors.ts';
 import {
-  createChannelBuffers, engineInfo, floatsOf, setAcceleratorThreads, SharedChannel, simdAddInto, tensorFromFill,
-  type EngineInfo, type WasmBackend,
+  createChannelBuffers, DEFAULT_ENGINE_SETTINGS, engineInfo, floatsOf, setAcceleratorThreads, SharedChannel, simdAddInto,
+  tensorFromFill, type EngineInfo, type EngineSettings, type WasmBackend,
 } from '../engine/index.ts';
 import type { ModelSpec } from '../models/index.ts';
 import type { FromReplica, ReplicaInit, ReplicaStepMessage } from './replica-thread.ts';
@@ -117,9 +117,11 @@ export class ReplicaGroup {
     // With the accelerator each engine (rank 0 too) runs oneDNN on its share of the threads; closing gives them back.
     const accelerated = engine.accelerator === 'onednn';
     const threadsEach = Math.max(1, Math.floor(engine.acceleratorThreads / ranks));
-    const env = accelerated
-      ? { ...process.env, MEDFT_ACCELERATOR: 'onednn', MEDFT_ACCELERATOR_THREADS: String(threadsEach) }
-      : { ...process.env, MEDFT_ACCELERATOR: 'none' };
+    // Each replica's engine: wasm, with rank 0's accelerator and Winograd choice on its share of the threads.
+    const settings: EngineSettings = {
+      ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm',
+      ...(accelerated ? { accelerator: 'onednn', acceleratorThreads: threadsEach, winograd: engine.acceleratorWinograd } : { accelerator: 'none' }),
+    };
     const variables = modelVariables(model);
     const floats = variables.reduce((a, v) => a + v.size, 0);
     const buffers = createChannelBuffers(ranks, floats, floats, SMALL_REDUCE_CAPACITY);
@@ -135,8 +137,8 @@ export class ReplicaGroup {
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let rank = 1; rank < ranks; rank++) {
-      const init: ReplicaInit = { rank, buffers, model: spec.name, options: { ...options, seed: seed + 1000 * rank }, weights };
-      const w = new Worker(boot, { eval: true, workerData: init, env });
+      const init: ReplicaInit = { rank, buffers, model: spec.name, options: { ...options, seed: seed + 1000 * rank }, weights, engine: settings };
+      const w = new Worker(boot, { eval: true, workerData: init });
       w.unref();
       workers.push(w);
       ready.push(new Promise((resolve, reject) => {

@@ -33,7 +33,7 @@ describe('library API (src/index.ts)', () => {
   });
 
   it('works end to end on small inputs', async () => {
-    const info = await medft.initEngine('wasm');
+    const info = await medft.initEngine({ ...medft.engineFromEnv(), backend: 'wasm' });
     assert.equal(info.backend, 'wasm');
     const { model } = await medft.createModel('tiny_cnn', { numClasses: 3, inputSize: 16 });
     assert.deepEqual(model.outputs[0].shape, [null, 3]);

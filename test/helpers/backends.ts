@@ -1,11 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
+import { engineFromEnv } from '../../src/settings.ts';
 import '@tensorflow/tfjs-backend-cpu';
 
-/** Initialises wasm (with medft's kernels) and leaves the cpu backend registered for reference computations. */
+/**
+ * Initialises wasm (with medft's kernels; the accelerator as MEDFT_ACCELERATOR says, read here as the CLI would) and
+ * leaves the cpu backend registered for reference computations.
+ */
 export async function useWasm(): Promise<void> {
-  await initEngine('wasm');
+  await initEngine(wasmSettings());
 }
+
+/** The wasm engine with the environment's accelerator settings: tests are an edge, like the CLI. */
+export const wasmSettings = () => ({ ...engineFromEnv(), backend: 'wasm' as const });
 
 /** Runs fn on the given backend and returns its result as plain numbers, then switches back. */
 export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {

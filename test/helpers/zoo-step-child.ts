@@ -8,13 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/backend.ts';
+import { engineFromEnv } from '../../src/settings.ts';
 import { buildModel } from '../../src/models/index.ts';
 import { crossEntropy } from '../../src/train/loss.ts';
 import { randomValues } from './backends.ts';
 
 const [name, sizeArg, batchArg, out] = process.argv.slice(2);
 const [size, batch] = [Number(sizeArg), Number(batchArg)];
-const info = await initEngine('wasm');
+const info = await initEngine({ ...engineFromEnv(), backend: 'wasm' });
 const { model } = buildModel(name, { numClasses: 3, inputSize: size, seed: 7 });
 const x = tf.tensor4d(randomValues(batch * size * size * 3, 21), [batch, size, size, 3]);
 const y = Int32Array.from({ length: batch }, (_, i) => i % 3);

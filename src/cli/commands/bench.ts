@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { KernelBenchRow } from '../../bench/kernel-bench.ts';
 import type { ModelBenchResult } from '../../bench/model-bench.ts';
 import { backendOption, positiveInt } from '../options.ts';
+import { settingsFromEnv, withBackendFlag } from '../../settings.ts';
 import { summary } from './table.ts';
 
 interface BenchOptions {
@@ -17,7 +18,8 @@ interface BenchOptions {
   torch: boolean;
   torchThreads?: string;
   maxBatch?: boolean;
-  replicas: string;
+  replicas?: string;
+  skipMemoryCheck?: boolean;
   json?: boolean;
   backend?: string;
 }
@@ -53,7 +55,7 @@ async function runKernels(opts: BenchOptions): Promise<void> {
   const reps = positiveInt(opts.reps, '--reps');
   const { engineBanner, initEngine } = await import('../../engine/index.ts');
   const { benchKernels } = await import('../../bench/kernel-bench.ts');
-  const info = await initEngine(opts.backend);
+  const info = await initEngine(withBackendFlag(settingsFromEnv().engine, opts.backend));
   if (info.backend !== 'wasm') throw new UsageError(`--kernels measures the wasm backend's kernels, not '${info.backend}'`);
   process.stderr.write(`${engineBanner(info)}\n`);
   if (!opts.json) {
@@ -78,9 +80,10 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const batch = positiveInt(opts.batch, '--batch');
   const steps = positiveInt(opts.steps, '--steps');
   const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
-  const info = await initEngine(opts.backend);
+  const settings = settingsFromEnv();
+  const info = await initEngine(withBackendFlag(settings.engine, opts.backend));
   process.stderr.write(`${engineBanner(info)}\n`);
-  const replicas = resolveReplicas(opts.replicas, info);
+  const replicas = resolveReplicas(opts.replicas ?? settings.engine.replicas, info);
   if (opts.maxBatch) {
     if (info.backend !== 'wasm') throw new UsageError('--max-batch probes the wasm heap; use it with the wasm backend');
     const { maxBatch: measured, trials } = findMaxBatch(model, size, replicas, (t) =>
@@ -97,7 +100,8 @@ async function runModel(opts: BenchOptions): Promise<void> {
     }
     return;
   }
-  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+  const skipMemoryCheck = !!opts.skipMemoryCheck || settings.engine.skipMemoryCheck;
+  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas, skipMemoryCheck, torchPython: settings.torchPython }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printModelResult(result);
 }
@@ -117,7 +121,9 @@ export function registerBench(program: Command): void {
     .option('--no-torch', 'with --model: skip the PyTorch comparison')
     .option('--torch-threads <n>', 'with --model: PyTorch threads (default: all cores)')
     .option('--max-batch', 'with --model: find the largest batch whose train step fits the wasm heap')
-    .option('--replicas <n>', "with --model: split each batch over n wasm engines in worker threads of this process, as finetune does (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
+    .option('--replicas <n>', "with --model: split each batch over n wasm engines in worker threads of this process, as finetune does (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; default: auto, or env MEDFT_REPLICAS)")
+    // For --max-batch's trials in child processes, which probe the real limit of the wasm heap.
+    .addOption(new Option('--skip-memory-check').hideHelp())
     .option('--json', 'print JSON instead of a table')
     .addOption(backendOption())
     .addHelpText('after', `

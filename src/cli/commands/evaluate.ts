@@ -61,7 +61,8 @@ Examples:
       const { predictionsCsv } = await import('../../report/predictions-csv.ts');
       const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
       const { skippedLine } = await import('../../train/finetune.ts');
-      const info = await initEngine(opts.backend);
+      const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+      const info = await initEngine(withBackendFlag(settingsFromEnv().engine, opts.backend));
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
       const ds = await openDataset(opts.data, opts.skipBad ? { skipBad: true, verify: true } : {});

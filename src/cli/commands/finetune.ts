@@ -44,7 +44,7 @@ interface FinetuneCliOptions {
   keepCheckpoint?: boolean;
   stopAfter?: string;
   progress: boolean;
-  replicas: string;
+  replicas?: string;
   json?: boolean;
   backend?: string;
 }
@@ -105,7 +105,7 @@ export function registerFinetune(program: Command): void {
     .option('--force', 'overwrite a model or an unfinished run already in <out> (without it, such an <out> is refused)')
     .option('--keep-checkpoint', 'keep <out>/checkpoint after the run')
     .option('--stop-after <epochs>', 'stop after this many epochs, leaving a checkpoint to --resume from')
-    .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; env MEDFT_REPLICAS)", process.env.MEDFT_REPLICAS ?? 'auto')
+    .option('--replicas <n>', "split each batch over n wasm engines in worker threads of this process, BatchNorm synchronised (auto: every core on pure wasm, 1 with the accelerator, where more engines hold batches too large for one 4 GiB heap; default: auto, or env MEDFT_REPLICAS)")
     .option('--no-progress', 'no progress bar within epochs')
     .option('--positive-class <name|index>', "two classes: the class of roc-pr.svg (default: the dataset's clinically positive class where medft knows it, else the class with fewer test images)")
     .option('--json', 'print the final metrics as JSON on stdout')
@@ -166,15 +166,17 @@ async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dr
   const { finetune } = await import('../../train/finetune.ts');
   const { resolveReplicas } = await import('../../train/replicas.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');
-  const info = await initEngine(opts.backend);
+  const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+  const settings = settingsFromEnv();
+  const info = await initEngine(withBackendFlag(settings.engine, opts.backend));
   process.stderr.write(`${engineBanner(info)}\n`);
-  const replicas = resolveReplicas(opts.replicas, info);
+  const replicas = resolveReplicas(opts.replicas ?? settings.engine.replicas, info);
   const bar = await batchBar(opts.progress);
   let total = epochs;
   const result = await finetune({
     data: opts.data, dataOptions: { download: opts.download }, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
     resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
-    stopAfterEpoch,
+    skipMemoryCheck: settings.engine.skipMemoryCheck, stopAfterEpoch,
     makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
     events: {
       onMessage: (line) => process.stderr.write(`${line}\n`),

@@ -40,10 +40,10 @@ Examples:
   medft models
   medft models --json | jq '.[] | {name, configs}'`)
     .action(async (opts: { json?: boolean }) => {
-      const { initEngine } = await import('../../engine/index.ts');
+      const { DEFAULT_ENGINE_SETTINGS, initEngine } = await import('../../engine/index.ts');
       const { describeModel, modelNames } = await import('../../models/index.ts');
       // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
-      await initEngine('cpu');
+      await initEngine({ ...DEFAULT_ENGINE_SETTINGS, backend: 'cpu' });
       // Each model is printed as soon as it is built (building them all takes seconds); with --json, the same text
       // JSON.stringify(models, null, 2) would give, element by element.
       const names = modelNames();

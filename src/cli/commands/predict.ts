@@ -44,7 +44,8 @@ Example: medft predict --model runs/bm-r50-lpft scans/*.png`)
       const { probabilitiesOf } = await import('../../train/predict.ts');
       const { loadFinetuned } = await import('../../train/saved-model.ts');
       const { csvField } = await import('../../report/csv.ts');
-      const info = await initEngine(opts.backend);
+      const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+      const info = await initEngine(withBackendFlag(settingsFromEnv().engine, opts.backend));
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
       const size = meta.preprocess.inputSize;

@@ -54,7 +54,9 @@ async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCl
   const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
   const { work, todo } = await workLeft(plan, progress, !!opts.retryFailed);
   const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)));
-  const probes = await probeStepTimes(todo, workers, opts.backend, (s) => process.stderr.write(`${s}\n`));
+  const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+  const engine = withBackendFlag(settingsFromEnv().engine, opts.backend);
+  const probes = await probeStepTimes(todo, workers, engine, (s) => process.stderr.write(`${s}\n`));
   return { run: estimateRun(todo, sizes, probes, workers, work), probes: [...probes.values()] };
 }
 
@@ -173,6 +175,10 @@ Examples:
         else printDryRun(plan, progress, await searchLine(plan), est);
         return;
       }
+      const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+      const settings = settingsFromEnv();
+      const engine = withBackendFlag(settings.engine, opts.backend);
+      const debug = settings.debug;
       // The queue client and the report renderer load only when used.
       const queue = opts.queue ? { url: opts.queue, ...(await import('../../queue/coordinator.ts')), ...(await import('../../queue/connection.ts')) } : null;
       const view = await progressView(opts.progress, opts.queue ? 0 : workers);
@@ -183,7 +189,7 @@ Examples:
       const search = await searchLine(plan);
       const run = (o: RunOptions) => (queue ? queue.runQueued(plan, { ...o, url: queue.url }) : runExperiment(plan, o));
       const summary = await run({
-        out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, backend: opts.backend,
+        out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, engine, debug,
         events: {
           onPlan: (p) => {
             total = p.todo.length;

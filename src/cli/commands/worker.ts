@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { cacheDir, dataDir } from '../../data/paths.ts';
 import { UsageError } from '../../errors.ts';
 import { backendOption, positiveInt } from '../options.ts';
 import { summary } from './table.ts';
@@ -38,7 +37,9 @@ progress finish first; a second Ctrl-C stops at once. See docs/distributed.md.
 Example:
   MEDFT_DATA_DIR=/data medft worker --queue redis://:secret@queue-host:6379 --concurrency 2`)
     .action(async (opts: WorkerCliOptions) => {
-      const dir = opts.dataDir ?? dataDir();
+      const { settingsFromEnv } = await import('../../settings.ts');
+      const settings = settingsFromEnv();
+      const dir = opts.dataDir ?? settings.paths.dataDir;
       if (!dir) throw new UsageError('medft worker needs a data dir: --data-dir <dir> or MEDFT_DATA_DIR (jobs name datasets relative to it)');
       const { redactUrl } = await import('../../queue/connection.ts');
       const { startWorker } = await import('../../queue/worker.ts');
@@ -47,8 +48,10 @@ Example:
         url: opts.queue,
         concurrency: positiveInt(opts.concurrency, '--concurrency'),
         dataDir: dir,
-        workDir: opts.workDir ?? join(cacheDir(), 'worker'),
+        workDir: opts.workDir ?? join(settings.paths.cacheDir, 'worker'),
         backend: opts.backend,
+        engine: settings.engine,
+        debug: settings.debug,
         lockMs: positiveInt(opts.lockDuration, '--lock-duration'),
         stalledMs: positiveInt(opts.stalledInterval, '--stalled-interval'),
         maxStalled: positiveInt(opts.maxStalled, '--max-stalled'),

@@ -2,15 +2,16 @@
  * The optional native accelerator: medft's oneDNN addon (native/, built by `npm install` when libdnnl-dev is
  * present). It runs convolutions on tensors that stay in the wasm backend's heap (zero-copy, all cores).
  *
- * MEDFT_ACCELERATOR: `auto` (default: use the addon when it loads), `none` (force the pure-wasm kernels), `onednn`
- * (require the addon; fail if it cannot load). MEDFT_ACCELERATOR_THREADS: oneDNN's thread count (default: all cores).
- * MEDFT_ACCELERATOR_WINOGRAD: `on` (default: 3×3 stride-1 convolutions with ≥ 32 channels and ≥ 8×8 output pixels use
- * oneDNN's Winograd algorithm, see native/src/medft_onednn.cc) or `off` (direct convolutions only). The two differ in
- * the last bits of results, so the choice is part of the engine description a run records.
+ * The engine settings (../settings.ts) choose it: accelerator `auto` (default: use the addon when it loads), `none`
+ * (force the pure-wasm kernels), `onednn` (require the addon; fail if it cannot load); oneDNN's thread count (default:
+ * all cores); Winograd on (default: 3×3 stride-1 convolutions with ≥ 32 channels and ≥ 8×8 output pixels use oneDNN's
+ * Winograd algorithm, see native/src/medft_onednn.cc) or off (direct convolutions only). The two differ in the last
+ * bits of results, so the choice is part of the engine description a run records.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { ResourceError, UsageError } from '../../errors.ts';
+import { ResourceError } from '../../errors.ts';
+import type { EngineSettings } from '../settings.ts';
 
 export const ACCELERATORS = ['onednn', 'none'] as const;
 export type AcceleratorName = (typeof ACCELERATORS)[number];
@@ -47,23 +48,23 @@ export const ADDON_PATH = new URL('../../../native/build/Release/medft_onednn.no
 const require = createRequire(import.meta.url);
 let loaded: { addon: OneDnnAddon | null; reason: string } | undefined;
 
-/** Loads the addon once (or explains why not); never throws. */
-export function tryLoadOneDnn(): { addon: OneDnnAddon | null; reason: string } {
+type AddonSettings = Pick<EngineSettings, 'acceleratorThreads' | 'winograd'>;
+
+/**
+ * Loads the addon once (or explains why not) with these threads and algorithm choice; never throws. The first load in
+ * a process decides them (later calls get the loaded addon).
+ */
+export function tryLoadOneDnn(o: AddonSettings = { acceleratorThreads: null, winograd: true }): { addon: OneDnnAddon | null; reason: string } {
   if (loaded) return loaded;
   try {
     const addon = withOpenMpWaitPolicy(() => require(ADDON_PATH.pathname) as OneDnnAddon);
-    const env = process.env.MEDFT_ACCELERATOR_THREADS;
-    const n = env ? Number(env) : (os.availableParallelism?.() ?? os.cpus().length);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UsageError(`MEDFT_ACCELERATOR_THREADS must be a positive integer, got '${env}'`);
-    }
-    const winograd = winogradWanted();
+    const n = o.acceleratorThreads ?? (os.availableParallelism?.() ?? os.cpus().length);
+    const winograd = o.winograd;
     // before any primitive exists: oneDNN primitives keep the thread count they were created with
     addon.setThreads(n);
     addon.setWinograd(winograd);
     loaded = { addon, reason: `oneDNN ${addon.version()}, ${addon.threads()} threads${winograd ? '' : ', Winograd off'}` };
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
     loaded = {
       addon: null,
@@ -92,7 +93,9 @@ export function openMpWaitSetting(env: NodeJS.ProcessEnv): [string, string] | nu
 }
 
 /**
- * Runs `load` with medft's setting in the environment, then takes it out again: libgomp has read it by then, and
+ * Runs `load` with medft's setting in the environment, then takes it out again. The one place below the edge that
+ * touches process.env, because libgomp reads its settings from the environment when the addon loads (lazily, when
+ * an engine starts) and has no other way in. It takes the setting out again because libgomp has read it by then, and
  * programs medft starts (the PyTorch reference of `medft bench`) must run with their own defaults. They used to
  * inherit medft's then `OMP_WAIT_POLICY=passive`, which slowed PyTorch's steps markedly and inflated medft/PyTorch
  * ratios (figures: docs/engine.md#measurements-behind-the-code).
@@ -108,30 +111,16 @@ function withOpenMpWaitPolicy<T>(load: () => T): T {
   }
 }
 
-/** Whether MEDFT_ACCELERATOR_WINOGRAD lets eligible 3×3 convolutions use Winograd (default on). */
-export function winogradWanted(): boolean {
-  const v = process.env.MEDFT_ACCELERATOR_WINOGRAD ?? 'on';
-  if (v !== 'on' && v !== 'off') throw new UsageError(`MEDFT_ACCELERATOR_WINOGRAD must be 'on' or 'off', got '${v}'`);
-  return v === 'on';
-}
-
 /** Sets this thread's oneDNN thread count (data-parallel replicas share the cores out); no-op without the addon. */
 export function setAcceleratorThreads(n: number): void {
   loaded?.addon?.setThreads(n);
 }
 
-/** Which accelerator MEDFT_ACCELERATOR asks for. */
-export function wantedAccelerator(): 'auto' | AcceleratorName {
-  const v = process.env.MEDFT_ACCELERATOR ?? 'auto';
-  if (v === 'auto' || (ACCELERATORS as readonly string[]).includes(v)) return v as 'auto' | AcceleratorName;
-  throw new UsageError(`unknown accelerator '${v}' (from MEDFT_ACCELERATOR): choose one of auto, ${ACCELERATORS.join(', ')}`);
-}
-
 /** The addon to use under the wasm backend, or null for the pure-wasm kernels. */
-export function resolveAccelerator(): OneDnnAddon | null {
-  const wanted = wantedAccelerator();
+export function resolveAccelerator(o: Pick<EngineSettings, 'accelerator'> & AddonSettings): OneDnnAddon | null {
+  const wanted = o.accelerator;
   if (wanted === 'none') return null;
-  const { addon, reason } = tryLoadOneDnn();
+  const { addon, reason } = tryLoadOneDnn(o);
   if (!addon && wanted === 'onednn') throw new ResourceError(`MEDFT_ACCELERATOR=onednn but ${reason}`);
   return addon;
 }

@@ -1,12 +1,9 @@
-import os from 'node:os';
 import path from 'node:path';
+import { pathsFromEnv } from '../../paths.ts';
 
 /** MEDFT_CACHE_DIR, else $XDG_CACHE_HOME/medft, else ~/.cache/medft. */
 export function cacheDir(): string {
-  const env = process.env.MEDFT_CACHE_DIR;
-  if (env) return path.resolve(env);
-  const xdg = process.env.XDG_CACHE_HOME;
-  return path.join(xdg ? path.resolve(xdg) : path.join(os.homedir(), '.cache'), 'medft');
+  return pathsFromEnv().cacheDir;
 }
 
 /** Where downloaded and extracted weights live: <cache>/weights. */
@@ -16,8 +13,7 @@ export function weightsCacheDir(): string {
 
 /** MEDFT_WEIGHTS_DIR: an extra folder searched for weights by file/folder name (undefined when unset). */
 export function userWeightsDir(): string | undefined {
-  const env = process.env.MEDFT_WEIGHTS_DIR;
-  return env ? path.resolve(env) : undefined;
+  return pathsFromEnv().weightsDir ?? undefined;
 }
 
 /** The folders searched for a named weights file, in order: MEDFT_WEIGHTS_DIR, then the cache. */
