@@ -9,6 +9,7 @@
  *   MEDFT_ACCELERATOR=none      node --import tsx scripts/thread-sensitivity.ts <data> <out.json> [strategy] [lr]
  *   node --import tsx scripts/thread-sensitivity.ts --compare a.json b.json …
  */
+import { engineFromEnv } from '../src/settings.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ if (!data || !outFile) {
   console.error('usage: node --import tsx scripts/thread-sensitivity.ts <data> <out.json> [strategy] [lr] [adam|sgd] | --compare a.json b.json …');
   process.exit(2);
 }
-const info = await initEngine();
+const info = await initEngine(engineFromEnv());
 const lr = Number(lrArg);
 const losses: number[] = [];
 const out = mkdtempSync(join(tmpdir(), 'medft-threads-'));
