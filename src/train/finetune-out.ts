@@ -10,7 +10,7 @@ import { assertNotAFile } from '../out-dir.ts';
 import { checkpointExists } from './checkpoint.ts';
 
 /** Everything a finetune run writes into its folder (`checkpoint` while it runs). */
-export const FINETUNE_OUTPUTS = ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', 'split.json', 'checkpoint'];
+export const FINETUNE_OUTPUTS = ['model.json', 'weights.bin', 'medft.json', 'metrics.json', 'curves.csv', 'learning-curves.svg', 'roc-pr.svg', 'split.json', 'checkpoint'];
 
 const MODEL_FILES = ['model.json', 'medft.json'];
 
