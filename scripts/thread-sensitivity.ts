@@ -14,9 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineBanner, initEngine } from '../src/engine/index.ts';
-import { buildPlan } from '../src/strategies/index.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
-import { finetune } from '../src/train/finetune.ts';
+import { resolveRunSpec, runSpec } from '../src/run/index.ts';
 
 interface Trace { engine: string; losses: number[]; valLoss: number | null }
 
@@ -41,12 +39,11 @@ const info = await initEngine(engineFromEnv());
 const lr = Number(lrArg);
 const losses: number[] = [];
 const out = mkdtempSync(join(tmpdir(), 'medft-threads-'));
-const result = await finetune({
-  data, model: 'resnet50', weights: 'imagenet', inputSize: 64, epochs: 4, lr, out, stopAfterEpoch: 1,
-  config: resolveTrainConfig({ batchSize: 16, seed: 0, optimizer: optimizer as 'adam' | 'sgd' }),
-  makePlan: (blocks) => buildPlan(strategy, { blocks, epochs: 4, lr }, {}),
-  events: { onBatch: (b) => losses.push(b.loss) },
-});
+const result = await runSpec(resolveRunSpec({
+  data, model: 'resnet50', weights: 'imagenet', inputSize: 64, strategy, epochs: 4, lr,
+  train: { batchSize: 16, seed: 0, optimizer: optimizer as 'adam' | 'sgd' },
+  engine: { ...engineFromEnv(), replicas: 1 },
+}), { out, stopAfterEpoch: 1, events: { onBatch: (b) => losses.push(b.loss) } });
 rmSync(out, { recursive: true, force: true });
 const trace: Trace = { engine: `${engineBanner(info)} · ${optimizer} ${lr}`, losses, valLoss: result.training.history[0]?.val?.loss ?? null };
 writeFileSync(outFile, JSON.stringify(trace));

@@ -1,9 +1,9 @@
 /**
  * medft's library API: the same jobs as the CLI commands, for use from TypeScript or JavaScript.
  *
- *   import { initEngine, finetune, buildPlan, planExperiment, runExperiment, writeReport } from 'medft';
+ *   import { initEngine, resolveRunSpec, runSpec, buildPlan, planExperiment, runExperiment, writeReport } from 'medft';
  *
- * Call `initEngine()` once before anything that touches tensors (finetune, benchModel, createModel, …); the
+ * Call `initEngine()` once before anything that touches tensors (runSpec, benchModel, createModel, …); the
  * experiment runner and the queue worker start their own engines in their worker processes. medft reads no
  * environment variables below this door: `initEngine(engineFromEnv())`, `runExperiment(plan, { engine:
  * engineFromEnv(), … })` and the like take the MEDFT_* settings as the CLI does (src/settings.ts).
@@ -27,7 +27,7 @@ export * from './models/index.ts';
 export { STRATEGIES, STUDY_STRATEGIES, buildPlan, getStrategy, resolveParams, strategyIds, type Strategy, type StrategyContext } from './strategies/index.ts';
 
 // `medft finetune / evaluate / predict`
-export { finetune, type FinetuneOptions, type FinetuneResult } from './train/finetune.ts';
+export { planOf, resolveRunSpec, runSpec, type RunControl, type RunEngine, type RunRecord, type RunSpec, type RunSpecInput } from './run/index.ts';
 export { checkSameClasses, loadFinetuned, readFinetunedMeta, type FinetunedMeta } from './train/saved-model.ts';
 export { predictDataset, probabilitiesOf } from './train/predict.ts';
 export { Optimizer, type OptimizerConfig } from './train/optimizer.ts';

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { InputError, MedftError } from '../errors.ts';
 import { getFamily } from '../models/index.ts';
-import { buildPlan, getStrategy, resolveParams } from '../strategies/index.ts';
+import { planOf } from '../run/index.ts';
+import { getStrategy, resolveParams } from '../strategies/index.ts';
 import { resolveTrainConfig, type TrainConfig } from '../train/config.ts';
 import type { ExperimentSpec } from './spec.ts';
 
@@ -83,7 +84,8 @@ export function expandCells(spec: ExperimentSpec, source: string): Cell[] {
     const lrs = grid ?? [o.lr ?? spec.lr];
     at(`strategies[${i}] (${o.id})`, () => {
       params = resolveParams(o.id, o.params ?? {});
-      for (const lr of lrs) buildPlan(o.id, { blocks: ['stem', 'head'], epochs: spec.epochs, lr }, o.params ?? {});
+      // The strategy checked as each cell will run it, against each model's blocks.
+      for (const model of models) for (const lr of lrs) planOf({ model, strategy: { id: o.id, params }, epochs: spec.epochs, lr });
     });
     return { id: o.id, params, lrs, lrCandidate: grid ? (true as const) : undefined };
   });

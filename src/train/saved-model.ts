@@ -11,8 +11,8 @@ import type { BadFile, PreprocessSpec, SplitRecord, Task } from '../data/index.t
 import type { EngineInfo } from '../engine/index.ts';
 import { InputError } from '../errors.ts';
 import { createModel, type CreatedModel } from '../models/index.ts';
-import type { TrainConfig } from './config.ts';
 import type { TrainPlan } from './plan.ts';
+import type { RunSpec } from './run-spec.ts';
 import { MEDFT_VERSION } from '../version.ts';
 
 
@@ -26,7 +26,8 @@ export interface FinetunedMeta {
   classNames: string[];
   task: Task;
   strategy: TrainPlan;
-  run: { epochs: number; lr: number; config: TrainConfig };
+  /** The run as it ran (absent in models saved before medft recorded it; those have `run: { epochs, lr, config }`). */
+  spec?: RunSpec;
   /** The engine it trained on; replicas: data-parallel engines (absent: 1). */
   engine: EngineInfo & { replicas?: number };
   /** skipBad/skipped: present when the run was asked to skip bad files (`--skip-bad`), with the files it skipped. */

@@ -18,7 +18,7 @@ describe('library API (src/index.ts)', () => {
       datasets: ['openDataset', 'inspectDataset'],
       models: ['createModel', 'listModels', 'loadWeights'],
       strategies: ['buildPlan', 'strategyIds'],
-      finetune: ['finetune'],
+      finetune: ['resolveRunSpec', 'runSpec'],
       evaluate: ['loadFinetuned', 'evaluateClassification'],
       predict: ['predictDataset'],
       run: ['planExperiment', 'runExperiment'],

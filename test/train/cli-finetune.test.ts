@@ -52,7 +52,12 @@ describe('medft finetune / evaluate / predict', () => {
     assert.deepEqual(meta.classNames, ['malignant', 'normal, benign']);
     assert.equal(meta.strategy.strategy, 'lp-ft');
     assert.deepEqual(meta.strategy.phases.map((p: { name: string; lr: number }) => [p.name, p.lr]), [['lp', 1e-2], ['ft', 1e-3]]);
-    assert.equal(meta.run.config.batchSize, 32);
+    // The RunSpec as it ran: the flags resolved, the strategy's parameters with their defaults, the engine.
+    assert.deepEqual(meta.spec.data, { path: 'breastmnist', skipBad: false });
+    assert.deepEqual(meta.spec.model, { name: 'tiny_cnn', weights: null, inputSize: 16, dropout: 0 });
+    assert.deepEqual(meta.spec.strategy, { id: 'lp-ft', params: meta.strategy.params });
+    assert.deepEqual([meta.spec.epochs, meta.spec.lr, meta.spec.train.batchSize, meta.spec.train.seed], [2, 1e-3, 32, 0]);
+    assert.equal(meta.spec.engine.replicas, replicas);
     assert.equal(meta.engine.backend, 'wasm');
     assert.equal(meta.engine.replicas, replicas);
     assert.equal(meta.data.splits.test.size, 156);

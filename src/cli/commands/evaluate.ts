@@ -60,7 +60,7 @@ Examples:
       const { predictDataset, splitPredictions } = await import('../../train/predict.ts');
       const { predictionsCsv } = await import('../../report/predictions-csv.ts');
       const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
-      const { skippedLine } = await import('../../train/finetune.ts');
+      const { skippedLine } = await import('../../run/index.ts');
       const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
       const info = await initEngine(withBackendFlag(settingsFromEnv().engine, opts.backend));
       process.stderr.write(`${engineBanner(info)}\n`);

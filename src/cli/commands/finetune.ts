@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 // The strategy ids and monitors are listed in --help; the engine, models and loop load when the command runs.
-import { buildPlan, parseParamPairs, strategyIds } from '../../strategies/index.ts';
-import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig, type TrainConfig } from '../../train/config.ts';
+import { parseParamPairs, strategyIds } from '../../strategies/index.ts';
+import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
 import type { EpochRecord } from '../../train/loop.ts';
-import { planEpochs } from '../../train/plan.ts';
+import type { RunSpec } from '../../train/run-spec.ts';
 import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
 import { inOutDir } from '../out-option.ts';
 import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
@@ -64,13 +64,6 @@ async function batchBar(enabled: boolean) {
   };
 }
 
-async function defaultWeights(model: string): Promise<string> {
-  const { getFamily } = await import('../../models/index.ts');
-  const def = getFamily(model);
-  const sources = def.weightSources({ numClasses: 0, inputSize: def.defaultInputSize, includeTop: false, alpha: def.defaultAlpha ?? 1, dropout: 0 });
-  return sources.length > 0 ? 'imagenet' : 'none';
-}
-
 export function registerFinetune(program: Command): void {
   program
     .command('finetune')
@@ -122,7 +115,8 @@ Examples:
       const epochs = positiveInt(opts.epochs, '--epochs');
       const lr = Number(opts.lr);
       if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${opts.lr}'`);
-      const config = resolveTrainConfig({
+      // Each flag checked with its own message; then the spec, the strategy checked against the model's blocks.
+      const train = resolveTrainConfig({
         batchSize: positiveInt(opts.batch, '--batch'),
         seed: Number(nonNegative(opts.seed, '--seed')),
         optimizer: opts.optimizer,
@@ -138,46 +132,34 @@ Examples:
       });
       const inputSize = opts.size ? positiveInt(opts.size, '--size') : undefined;
       const dropout = nonNegative(opts.dropout, '--dropout');
-      const overrides = parseParamPairs(opts.param);
-      const weightsArg = opts.weights ?? (await defaultWeights(opts.model));
-      const weights = weightsArg === 'none' ? null : weightsArg;
       const stopAfterEpoch = opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined;
-      // Check the strategy and its parameters, then the output folder, before anything slow happens.
-      buildPlan(opts.strategy, { blocks: ['stem', 'head'], epochs, lr }, overrides);
+      const params = parseParamPairs(opts.param);
+      const { resolveRunSpec } = await import('../../run/index.ts');
+      // The engine section is filled in once the engine has started (run below).
+      const spec = resolveRunSpec({
+        data: opts.data, skipBad: opts.skipBad, model: opts.model, weights: opts.weights, inputSize, dropout,
+        strategy: opts.strategy, params, epochs, lr, train, featureCache: opts.featureCache,
+      });
       const guard = { keep: finetuneOutUseful, check: (o: FinetuneCliOptions) => checkFinetuneOut(o.out, o) };
-      await inOutDir(opts, guard, () => run(opts, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }));
+      await inOutDir(opts, guard, () => run(opts, spec, stopAfterEpoch));
     });
 }
 
-interface Resolved {
-  epochs: number;
-  lr: number;
-  config: TrainConfig;
-  inputSize?: number;
-  dropout: number;
-  overrides: Record<string, string>;
-  weights: string | null;
-  stopAfterEpoch?: number;
-}
-
 /** Everything after the checks: the engine, the run, what it prints. */
-async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
+async function run(opts: FinetuneCliOptions, flags: RunSpec, stopAfterEpoch: number | undefined): Promise<void> {
   const { engineBanner, initEngine } = await import('../../engine/index.ts');
-  const { finetune } = await import('../../train/finetune.ts');
+  const { runSpec } = await import('../../run/index.ts');
   const { resolveReplicas } = await import('../../train/replicas.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');
   const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
   const settings = settingsFromEnv();
-  const info = await initEngine(withBackendFlag(settings.engine, opts.backend));
+  const engine = withBackendFlag(settings.engine, opts.backend);
+  const info = await initEngine(engine);
   process.stderr.write(`${engineBanner(info)}\n`);
-  const replicas = resolveReplicas(opts.replicas ?? settings.engine.replicas, info);
+  const spec: RunSpec = { ...flags, engine: { ...engine, replicas: resolveReplicas(opts.replicas ?? engine.replicas, info) } };
   const bar = await batchBar(opts.progress);
-  let total = epochs;
-  const result = await finetune({
-    data: opts.data, dataOptions: { download: opts.download }, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
-    resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
-    skipMemoryCheck: settings.engine.skipMemoryCheck, stopAfterEpoch,
-    makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
+  const result = await runSpec(spec, {
+    out: opts.out, resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, stopAfterEpoch, download: opts.download,
     events: {
       onMessage: (line) => process.stderr.write(`${line}\n`),
       onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),
@@ -185,7 +167,7 @@ async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dr
         if (c.action === 'built') process.stderr.write(`feature cache: outputs of ${c.prefix.join(' ')} for epoch ${c.epoch}+: ${(c.bytes / 2 ** 20).toFixed(1)} MiB in ${c.seconds.toFixed(1)} s\n`);
         else if (c.action === 'off') process.stderr.write(`feature cache off: ${c.reason}\n`);
       },
-      onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, total)}\n`); },
+      onEpochEnd: (r: EpochRecord) => { bar.stop(); process.stderr.write(`${formatEpochLine(r, spec.epochs)}\n`); },
     },
   });
   bar.stop();
