@@ -11,7 +11,7 @@ export { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './settings.ts';
 export { assertTrainingFits, maxBatchEstimate, wasmHeapBytes } from './memory.ts';
 export { floatsOf, tensorFromFill } from './tensor-io.ts';
 export { adamUpdate, sgdUpdate } from './optimizer-update.ts';
-export { batchNormTraining, setCrossReplicaSums } from './ops/batch-norm-training.ts';
+export { batchNormTraining, type CrossReplicaSums } from './ops/batch-norm-training.ts';
 export { batchNormFrozen } from './ops/batch-norm-frozen.ts';
 export { createChannelBuffers, SharedChannel, type SharedChannelBuffers } from './replicas/shared-channel.ts';
 export { simdAddInto } from './kernels/simd/heap-simd.ts';
