@@ -13,7 +13,6 @@ export { floatsOf, tensorFromFill } from './tensor-io.ts';
 export { adamUpdate, sgdUpdate } from './optimizer-update.ts';
 export { batchNormTraining, type CrossReplicaSums } from './ops/batch-norm-training.ts';
 export { batchNormFrozen } from './ops/batch-norm-frozen.ts';
-export { createChannelBuffers, SharedChannel, type SharedChannelBuffers } from './replicas/shared-channel.ts';
 export { simdAddInto } from './kernels/simd/heap-simd.ts';
 export type { WasmBackend } from './kernels/wasm-heap.ts';
 export { convFlops, geometryFromConvInfo, type ConvGeometry } from './kernels/conv-geometry.ts';

@@ -10,7 +10,7 @@ import type { EngineSettings } from '../engine/settings.ts';
 import { buildPlan } from '../strategies/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';
-import { resolveReplicas } from '../train/replicas.ts';
+import { resolveReplicas } from '../train/data-parallel/index.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';

@@ -14,7 +14,7 @@ import type { TrainConfig } from './config.ts';
 import { train, type TrainArgs, type TrainEvents, type TrainResult } from './loop.ts';
 import type { TrainPlan } from './plan.ts';
 import { predictDataset, splitPredictions, type SplitPredictions } from './predict.ts';
-import { ReplicaGroup } from './replicas.ts';
+import { startDataParallel } from './data-parallel/index.ts';
 import { curvesCsv } from './progress.ts';
 import { checkFinetuneOut, clearFinetuneOut } from './finetune-out.ts';
 import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
@@ -46,7 +46,7 @@ export interface FinetuneOptions {
   stopAfterEpoch?: number;
   /** Frozen-prefix feature caching (default: on; see loop.ts). */
   featureCache?: TrainArgs['featureCache'];
-  /** Split each batch over this many wasm engines in worker threads (default 1; see replicas.ts). */
+  /** Split each batch over this many wasm engines in worker threads (default 1; see data-parallel/). */
   replicas?: number;
   /** Train without the wasm heap estimate (the engine settings' skipMemoryCheck). */
   skipMemoryCheck?: boolean;
@@ -85,16 +85,16 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
       if (o.force && !o.resume) clearFinetuneOut(o.out);
       mkdirSync(o.out, { recursive: true });
       const checkpointDir = join(o.out, 'checkpoint');
-      const replicas = (o.replicas ?? 1) > 1 ? await ReplicaGroup.start(model, spec, o.replicas!, o.config.seed) : undefined;
-      if (replicas) say(`data-parallel: each batch split over ${replicas.ranks} wasm engines (worker threads), BatchNorm synchronised`);
+      const dataParallel = await startDataParallel(model, spec, o.replicas ?? 1, o.config.seed);
+      if (dataParallel.ranks > 1) say(`data-parallel: each batch split over ${dataParallel.ranks} wasm engines (worker threads), BatchNorm synchronised`);
       let training: TrainResult;
       try {
         training = await train({
           model, spec, plan, config: o.config, dataset: ds, split: splits, checkpointDir, resume: o.resume,
-          stopAfterEpoch: o.stopAfterEpoch, featureCache: o.featureCache, events: o.events, replicas,
+          stopAfterEpoch: o.stopAfterEpoch, featureCache: o.featureCache, events: o.events, dataParallel,
         });
       } finally {
-        await replicas?.close();
+        await dataParallel.close();
       }
       if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${checkpointDir}`);
       if (training.interrupted) return { dataset: ds, spec, plan, training, metrics: null, predictions: null, outDir: o.out };

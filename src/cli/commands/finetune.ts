@@ -164,7 +164,7 @@ interface Resolved {
 async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dropout, overrides, weights, stopAfterEpoch }: Resolved): Promise<void> {
   const { engineBanner, initEngine } = await import('../../engine/index.ts');
   const { finetune } = await import('../../train/finetune.ts');
-  const { resolveReplicas } = await import('../../train/replicas.ts');
+  const { resolveReplicas } = await import('../../train/data-parallel/index.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');
   const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
   const settings = settingsFromEnv();

@@ -8,7 +8,7 @@
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
  * On wasm the channel sums, y and dx are single SIMD passes over the heap (y in place of two broadcast ops, dx of
  * four); on other backends they are tf ops.
- * Under data-parallel replicas (src/train/replicas.ts) the caller passes `sync`, and the channel sums are summed
+ * Under data-parallel replicas (src/train/data-parallel/) the caller passes `sync`, and the channel sums are summed
  * over the ranks first, so every replica normalises with the whole batch's statistics (synchronised BatchNorm) and
  * the step equals one engine's.
  */

@@ -4,9 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { floatsOf, tensorFromFill, type SharedChannel } from '../engine/index.ts';
-import { syncedTraining } from '../models/index.ts';
-import { crossEntropy } from './loss.ts';
+import { floatsOf, tensorFromFill } from '../../engine/index.ts';
+import { syncedTraining } from '../../models/index.ts';
+import { crossEntropy } from '../loss.ts';
+import type { SharedChannel } from './shared-channel.ts';
 
 /** One rank's rows of a batch, and what its loss is divided by (the whole batch's row count or class weight). */
 export interface Shard {
