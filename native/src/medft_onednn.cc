@@ -7,7 +7,7 @@
 // Primitives are cached per (pass, geometry, activation, bias, OpenMP thread count): oneDNN's jit primitives fix
 // their thread count when they are created.
 //
-// Threads: data-parallel replicas (src/train/replicas.ts) load the addon in several worker threads of one process,
+// Threads: data-parallel replicas (src/train/data-parallel/) load the addon in several worker threads of one process,
 // each driving its own engine. All state — caches, scratch, the stream, the Winograd switch — is thread_local, and
 // OpenMP's thread count is per calling thread too, so each JS thread has an independent accelerator.
 //

@@ -4,9 +4,9 @@
  * time goes — and, when Debian's PyTorch is installed, the same architecture's train step in PyTorch, measured in
  * the same run (after medft's, never concurrently) for a ratio.
  *
- * The step is the training loop's own: variableGrads of the softmax cross-entropy of model.apply(x, training)
- * and medft's Optimizer — with `replicas` > 1, the batch split over that many engines in worker threads
- * (src/train/replicas.ts), as `medft finetune --replicas` trains. The forward figure is the forward part of those
+ * The step is the training loop's own: the gradients of the softmax cross-entropy from its data parallelism
+ * (src/train/data-parallel/) and medft's Optimizer — with `replicas` > 1, the batch split over that many engines in
+ * worker threads, as `medft finetune --replicas` trains. The forward figure is the forward part of those
  * same steps, timed inside them (on rank 0, whose forward waits for the others' at every BatchNorm).
  */
 import os from 'node:os';
@@ -16,9 +16,8 @@ import { median } from './compare.ts';
 import { installKernelProfiler, takeKernelTimes } from './kernel-profiler.ts';
 import { forwardFlopsPerImage, trainFlopsPerImage } from './model-flops.ts';
 import { buildModel } from '../models/index.ts';
-import { crossEntropy } from '../train/loss.ts';
 import { Optimizer } from '../train/optimizer.ts';
-import { ReplicaGroup } from '../train/replicas.ts';
+import { startDataParallel } from '../train/data-parallel/index.ts';
 import { findTorchPython, runTorchReference, TORCH_MODELS } from './torch-reference.ts';
 
 export interface ModelBenchOptions {
@@ -81,9 +80,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const xData = Float32Array.from({ length: o.batch * o.size * o.size * 3 }, () => Math.random() * 2 - 1);
   const shape = [o.batch, o.size, o.size, 3];
   const y = Int32Array.from({ length: o.batch }, (_, i) => i % 2);
-  const replicas = o.replicas ?? 1;
-  const group = replicas > 1 ? await ReplicaGroup.start(model, spec, replicas) : null;
-  const x = tf.tensor(xData, shape);
+  const dataParallel = await startDataParallel(model, spec, o.replicas ?? 1);
   installKernelProfiler(info.backend);
 
   const forwardMs: number[] = [];
@@ -96,19 +93,8 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     let tForward = 0;
     const onForward = () => { tForward = performance.now() - t0; };
     // A batch with fewer rows than replicas runs on rank 0 alone, as in training.
-    let grads = group?.gradients(Object.values(variables), { x: xData, shape, y }, 2, undefined, onForward)?.grads;
-    if (grads) {
-      if (i > 0) for (const k of Object.keys(sync) as Array<keyof typeof sync>) sync[k] += group!.lastStep[k];
-    } else {
-      const r = tf.variableGrads(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
-        onForward();
-        return crossEntropy(logits, y, 2);
-      }, Object.values(variables));
-      r.value.dataSync();
-      r.value.dispose();
-      grads = r.grads;
-    }
+    const { grads, split } = dataParallel.gradients({ net: model, variables: Object.values(variables), batch: { x: xData, shape, y }, numClasses: 2, onForward });
+    if (split && i > 0) for (const k of Object.keys(sync) as Array<keyof typeof sync>) sync[k] += split[k];
     optimizer.step(grads, variables);
     const dt = performance.now() - t0;
     tf.dispose(Object.values(grads));
@@ -123,7 +109,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const kernels = takeKernelTimes().map((k) => ({ kernel: k.kernel, ms: k.ms / steps }));
   const step = median(stepMs);
   const fwd = median(forwardMs);
-  const replicaRows = group ? [
+  const replicaRows = dataParallel.ranks > 1 ? [
     { kernel: 'replicas: publish weights', ms: sync.publish / steps },
     { kernel: 'replicas: wait for the others', ms: sync.wait / steps },
     { kernel: 'replicas: wait at BatchNorm syncs', ms: sync.syncWait / steps },
@@ -133,8 +119,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
   const breakdown = [...kernels, ...replicaRows, { kernel: 'other (JS: tape, BatchNorm sums, optimizer)', ms: Math.max(0, step - kernelTotal) }]
     .sort((a, b) => b.ms - a.ms);
   const heap = wasmHeapBytes();
-  await group?.close();
-  x.dispose();
+  await dataParallel.close();
   model.dispose();
 
   const result: ModelBenchResult = {
@@ -142,7 +127,7 @@ export async function benchModel(o: ModelBenchOptions, log: (line: string) => vo
     accelerator: info.accelerator,
     acceleratorThreads: info.acceleratorThreads,
     acceleratorWinograd: info.acceleratorWinograd,
-    replicas,
+    replicas: dataParallel.ranks,
     model: o.model,
     size: o.size,
     batch: o.batch,

@@ -10,7 +10,7 @@ import { engineInfo } from '../engine/index.ts';
 import type { EngineSettings } from '../engine/settings.ts';
 import { runSpec, type RunSpec } from '../run/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
-import { resolveReplicas } from '../train/replicas.ts';
+import { resolveReplicas } from '../train/data-parallel/index.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';

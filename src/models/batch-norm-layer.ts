@@ -1,9 +1,11 @@
 /**
- * The BatchNormalization layer every backbone uses: tfjs-layers' own, with two changes in `call`.
+ * The BatchNormalization layer every backbone uses: tfjs-layers' own, with these changes in `call`.
  *  - Training mode uses the fused op (src/engine/ops/batch-norm-training.ts): same numbers, far faster on wasm.
  *  - A frozen layer (trainable = false) runs in inference mode even when the model trains, so its moving statistics
  *    never move; its gradient is dx = dy·γ/σ only (src/engine/ops/batch-norm-frozen.ts), not TF.js's tiled one. This is Keras 2's rule and what LP and gradual unfreezing need; tfjs-layers itself keeps
  *    normalising with batch statistics and updating the moving averages of frozen layers.
+ *  - In a data-parallel step, model.apply's kwargs carry the cross-replica sums (`syncedTraining`), which the fused
+ *    op adds BatchNorm's channel sums over, so every replica normalises with the whole batch's statistics.
  *  - While a statistics collector is attached (src/train/batch-norm-stats.ts), the layer normalises with the batch's
  *    own statistics in any mode and hands them to the collector instead of moving its averages: that is how
  *    recalibration ("precise BN") measures the population statistics of the current weights.
@@ -11,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormFrozen, batchNormTraining } from '../engine/index.ts';
+import { batchNormFrozen, batchNormTraining, type CrossReplicaSums } from '../engine/index.ts';
 
 interface LayerVariableLike {
   read(): tf.Tensor;
@@ -27,6 +29,14 @@ interface BatchNormInternals {
   movingVariance: LayerVariableLike;
 }
 type Kwargs = Record<string, unknown>;
+
+/**
+ * model.apply's kwargs for one rank's part of a data-parallel step: training mode, with every training BatchNorm's
+ * channel sums added over the ranks. tfjs-layers hands the same kwargs to every layer, nested models included.
+ */
+export function syncedTraining(sums: CrossReplicaSums): Kwargs {
+  return { training: true, crossReplicaSums: sums };
+}
 
 /** Receives one batch's per-channel mean and biased variance over `rows` = images × pixels. */
 export interface BatchStatsCollector {
@@ -63,7 +73,8 @@ export class BatchNormalization extends StockBatchNormalization {
     if (!kwargs.training || !this.trainable || !lastAxis || !self.gamma || !self.beta) {
       return super.call(inputs, { ...kwargs, training: kwargs.training && this.trainable });
     }
-    const { y, mean, variance } = batchNormTraining(x, self.gamma.read() as tf.Tensor1D, self.beta.read() as tf.Tensor1D, self.epsilon);
+    const sync = kwargs.crossReplicaSums as CrossReplicaSums | undefined;
+    const { y, mean, variance } = batchNormTraining(x, self.gamma.read() as tf.Tensor1D, self.beta.read() as tf.Tensor1D, self.epsilon, sync);
     updateMovingAverage(self.movingMean, mean, 1 - self.momentum);
     updateMovingAverage(self.movingVariance, variance, 1 - self.momentum);
     return y;

@@ -8,3 +8,4 @@ export { cacheDir, userWeightsDir, weightsCacheDir } from './weights/paths.ts';
 export { RegistryUnreachableError } from './weights/npm-package.ts';
 export { fetchResnet50Imagenet } from './resnet50.ts';
 export { batchNorm, conv } from './layers.ts';
+export { syncedTraining } from './batch-norm-layer.ts';

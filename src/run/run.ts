@@ -16,7 +16,7 @@ import { train, type TrainArgs, type TrainEvents, type TrainResult } from '../tr
 import type { TrainPlan } from '../train/plan.ts';
 import { predictDataset, splitPredictions, type SplitPredictions } from '../train/predict.ts';
 import { curvesCsv } from '../train/progress.ts';
-import { ReplicaGroup } from '../train/replicas.ts';
+import { startDataParallel } from '../train/data-parallel/index.ts';
 import { saveFinetuned, type FinetunedMeta } from '../train/saved-model.ts';
 import { planOf, type RunSpec } from './spec.ts';
 
@@ -129,13 +129,13 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
 }
 
 /** Trains on this engine, or with each batch split over the spec's replicas (worker threads, closed afterwards). */
-async function trainOnReplicas(spec: RunSpec, args: Omit<TrainArgs, 'replicas'>, say: (s: string) => void): Promise<TrainResult> {
-  const replicas = spec.engine.replicas > 1 ? await ReplicaGroup.start(args.model, args.spec, spec.engine.replicas, spec.train.seed) : undefined;
-  if (replicas) say(`data-parallel: each batch split over ${replicas.ranks} wasm engines (worker threads), BatchNorm synchronised`);
+async function trainOnReplicas(spec: RunSpec, args: Omit<TrainArgs, 'dataParallel'>, say: (s: string) => void): Promise<TrainResult> {
+  const dataParallel = await startDataParallel(args.model, args.spec, spec.engine.replicas, spec.train.seed);
+  if (dataParallel.ranks > 1) say(`data-parallel: each batch split over ${dataParallel.ranks} wasm engines (worker threads), BatchNorm synchronised`);
   try {
-    return await train({ ...args, replicas });
+    return await train({ ...args, dataParallel });
   } finally {
-    await replicas?.close();
+    await dataParallel.close();
   }
 }
 

@@ -11,7 +11,6 @@ import { clipGlobalNorm } from './clip.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import type { ValMetrics } from './loop-types.ts';
-import { crossEntropy } from './loss.ts';
 import { applyPenalty, type StartingPoint } from './penalty.ts';
 import type { Phase } from './plan.ts';
 import { predictDataset } from './predict.ts';
@@ -32,17 +31,7 @@ export function enterPhase(run: Run, phase: Phase, epochInPhase: number): TrainV
 
 /** Data-loss gradients of the trainable variables, keyed by variable key; `net` is the model or the cache's suffix. */
 function dataGradients(run: Run, vars: TrainVar[], b: StepInput, where: string, net: tfl.LayersModel): { loss: number; grads: Record<string, tf.Tensor> } {
-  const { model, k, classWeights: cw } = run;
-  const variables = vars.map((v) => v.variable);
-  let step = net === model ? run.replicas?.gradients(variables, b, k, cw) ?? null : null;
-  if (!step) {
-    const x = tf.tensor(b.x, b.shape);
-    const { value, grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }) as tf.Tensor, b.y, k, cw), variables);
-    x.dispose();
-    step = { loss: value.dataSync()[0], grads };
-    value.dispose();
-  }
-  const { loss, grads: raw } = step;
+  const { loss, grads: raw } = run.dataParallel.gradients({ net, variables: vars.map((v) => v.variable), batch: b, numClasses: run.k, classWeights: run.classWeights });
   if (!Number.isFinite(loss)) {
     tf.dispose(Object.values(raw));
     throw new TrainingError(`the loss became ${loss} at ${where}; lower the learning rate (--lr) or clip gradients (--clip-norm)`);

@@ -6,9 +6,9 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from '../data/index.ts';
 import type { ModelSpec } from '../models/index.ts';
 import type { TrainConfig } from './config.ts';
+import type { DataParallel } from './data-parallel/index.ts';
 import type { FeatureCacheOptions } from './feature-cache.ts';
 import type { Phase, TrainPlan } from './plan.ts';
-import type { ReplicaGroup } from './replicas.ts';
 import type { TrainVar } from './variables.ts';
 
 export interface ValMetrics {
@@ -82,8 +82,8 @@ export interface TrainArgs {
   events?: TrainEvents;
   /** Frozen-prefix feature caching (default: on, 1 GiB). Same weights either way, up to float rounding. */
   featureCache?: Partial<FeatureCacheOptions>;
-  /** Data-parallel replicas of `model` (src/train/replicas.ts): steps over the whole model split each batch over them. */
-  replicas?: ReplicaGroup;
+  /** Data parallelism started for `model` (src/train/data-parallel/): each step's gradients (absent: this engine alone). */
+  dataParallel?: DataParallel;
 }
 
 export interface TrainResult {

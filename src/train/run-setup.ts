@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { batchCount, classWeights } from '../data/index.ts';
 import { UsageError } from '../errors.ts';
 import { recalibrationSample, setBatchNormMomentum } from './batch-norm-stats.ts';
+import { ONE_ENGINE, type DataParallel } from './data-parallel/index.ts';
 import type { TrainArgs } from './loop-types.ts';
 import { Optimizer } from './optimizer.ts';
 import { planEpochs } from './plan.ts';
@@ -28,6 +29,7 @@ export interface Run extends TrainArgs {
   recalibration: number[] | null;
   /** JSON of what must match to resume (plan, config, model, data split). */
   identity: string;
+  dataParallel: DataParallel;
 }
 
 function hashIndices(xs: readonly number[]): string {
@@ -53,5 +55,6 @@ export function setUpRun(args: TrainArgs): Run {
     stepsPerEpoch: batchCount(split.train.length, config.batchSize, dropLast),
     recalibration: config.bnRecalibration === 'off' ? null : recalibrationSample(split.train, config.bnRecalibration, config.seed),
     identity: JSON.stringify({ plan, config, model: spec.name, inputSize: spec.inputSize, classes: k, train: hashIndices(split.train), val: hashIndices(split.val) }),
+    dataParallel: args.dataParallel ?? ONE_ENGINE,
   };
 }

@@ -12,7 +12,6 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { engineInfo } from '../../src/engine/backend.ts';
 import { tryLoadOneDnn } from '../../src/engine/native/onednn.ts';
-import { createChannelBuffers, ReplicaAborted, SharedChannel } from '../../src/engine/replicas/shared-channel.ts';
 import { floatsOf } from '../../src/engine/tensor-io.ts';
 import { UsageError } from '../../src/errors.ts';
 import { buildModel } from '../../src/models/index.ts';
@@ -20,7 +19,9 @@ import { buildPlan } from '../../src/strategies/index.ts';
 import { resolveTrainConfig } from '../../src/train/config.ts';
 import { crossEntropy } from '../../src/train/loss.ts';
 import { train } from '../../src/train/loop.ts';
-import { ReplicaGroup, resolveReplicas, shardRows } from '../../src/train/replicas.ts';
+import { ONE_ENGINE, resolveReplicas, startDataParallel } from '../../src/train/data-parallel/index.ts';
+import { shardRows } from '../../src/train/data-parallel/replica-group.ts';
+import { createChannelBuffers, ReplicaAborted, SharedChannel } from '../../src/train/data-parallel/shared-channel.ts';
 import { randomValues, useWasm } from '../helpers/backends.ts';
 import { snapshot, syntheticDataset, tinyModel } from './fixtures.ts';
 
@@ -75,12 +76,13 @@ describe('data-parallel replicas', () => {
 
     for (const ranks of [2, 3]) {
       stats.forEach((v, i) => floatsOf(v).set(statsBefore[i]));
-      const group = await ReplicaGroup.start(model, spec, ranks);
+      const group = await startDataParallel(model, spec, ranks);
       const accelerator = engineInfo().accelerator === 'onednn' ? tryLoadOneDnn().addon! : null;
       try {
         // with the accelerator, each engine (this one too) runs oneDNN on its share of the threads
         if (accelerator) assert.equal(accelerator.threads(), Math.max(1, Math.floor(engineInfo().acceleratorThreads / ranks)));
-        const r = group.gradients(vars, { x, shape: [rows, 32, 32, 3], y }, 3, classWeights)!;
+        const r = group.gradients({ net: model, variables: vars, batch: { x, shape: [rows, 32, 32, 3], y }, numClasses: 3, classWeights });
+        assert.ok(r.split, 'the step was split over the ranks');
         assert.ok(Math.abs(r.loss - refLoss) <= 1e-5 * refLoss, `${ranks} ranks: loss ${r.loss} vs ${refLoss}`);
         let checked = 0;
         vars.forEach((v, i) => {
@@ -93,8 +95,12 @@ describe('data-parallel replicas', () => {
         assert.ok(checked > 100, `only ${checked} gradients compared`);
         stats.forEach((v, i) => assert.ok(relDiff(floatsOf(v), refStats[i]) < 1e-5, `${ranks} ranks: ${v.name} differs`));
         tf.dispose(Object.values(r.grads));
-        // fewer rows than ranks: the caller runs the batch alone
-        assert.equal(group.gradients(vars, { x: x.subarray(0, 32 * 32 * 3), shape: [1, 32, 32, 3], y: y.subarray(0, 1) }, 3), null);
+        // fewer rows than ranks: rank 0 runs the batch alone, as one engine would
+        const alone = group.gradients({ net: model, variables: vars, batch: { x: x.subarray(0, 32 * 32 * 3), shape: [1, 32, 32, 3], y: y.subarray(0, 1) }, numClasses: 3 });
+        assert.equal(alone.split, null);
+        const here = ONE_ENGINE.gradients({ net: model, variables: vars, batch: { x: x.subarray(0, 32 * 32 * 3), shape: [1, 32, 32, 3], y: y.subarray(0, 1) }, numClasses: 3 });
+        assert.equal(alone.loss, here.loss);
+        tf.dispose([...Object.values(alone.grads), ...Object.values(here.grads)]);
       } finally {
         await group.close();
       }
@@ -108,15 +114,15 @@ describe('data-parallel replicas', () => {
     const finalWeights = async (replicas: number) => {
       const created = await tinyModel();
       const plan = buildPlan('ft', { blocks: created.spec.blocks.map((b) => b.name), epochs: 2, lr: 1e-2 });
-      const group = replicas > 1 ? await ReplicaGroup.start(created.model, created.spec, replicas) : undefined;
+      const dataParallel = await startDataParallel(created.model, created.spec, replicas);
       try {
         const result = await train({
-          ...created, plan, dataset: ds, split: ds.split, replicas: group,
+          ...created, plan, dataset: ds, split: ds.split, dataParallel,
           config: resolveTrainConfig({ batchSize: 8, augment: false, earlyStopping: { patience: 0, restoreBest: false } }),
         });
         return { weights: snapshot(created.model), loss: result.history.map((h) => h.trainLoss) };
       } finally {
-        await group?.close();
+        await dataParallel.close();
         created.model.dispose();
       }
     };
@@ -132,7 +138,7 @@ describe('data-parallel replicas', () => {
   it('a replica that cannot build the same model fails the start, naming why', async () => {
     const { model, spec } = buildModel('tiny_cnn', { numClasses: 2, inputSize: 16 });
     try {
-      await assert.rejects(ReplicaGroup.start(model, { ...spec, numClasses: 5 }, 2), /replica 1 did not start: .*does not have rank 0's weights/);
+      await assert.rejects(startDataParallel(model, { ...spec, numClasses: 5 }, 2), /replica 1 did not start: .*does not have rank 0's weights/);
     } finally {
       model.dispose();
     }
@@ -141,7 +147,7 @@ describe('data-parallel replicas', () => {
   it('a rank that aborts wakes the others out of the barrier with an error, not a hang', async () => {
     const buffers = createChannelBuffers(2, 1, 1, 4);
     const api = import.meta.resolve('tsx/esm/api');
-    const channelModule = new URL('../../src/engine/replicas/shared-channel.ts', import.meta.url).href;
+    const channelModule = new URL('../../src/train/data-parallel/shared-channel.ts', import.meta.url).href;
     const worker = new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(channelModule)}); })
       .then(({ SharedChannel }) => { const c = new SharedChannel(require('node:worker_threads').workerData, 1); setTimeout(() => c.abort(), 300); })`,
     { eval: true, workerData: buffers });
@@ -155,7 +161,7 @@ describe('data-parallel replicas', () => {
   it('the barrier and small all-reduce across two threads: every rank gets the rank-ordered sum', async () => {
     const buffers = createChannelBuffers(2, 1, 1, 4);
     const api = import.meta.resolve('tsx/esm/api');
-    const channelModule = new URL('../../src/engine/replicas/shared-channel.ts', import.meta.url).href;
+    const channelModule = new URL('../../src/train/data-parallel/shared-channel.ts', import.meta.url).href;
     const worker = new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(channelModule)}); })
       .then(({ SharedChannel }) => {
         const { parentPort, workerData } = require('node:worker_threads');

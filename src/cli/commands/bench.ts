@@ -74,7 +74,7 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const { findMaxBatch } = await import('../../bench/max-batch.ts');
   const { benchModel, defaultTorchThreads } = await import('../../bench/model-bench.ts');
   const { buildModel, modelNames } = await import('../../models/index.ts');
-  const { resolveReplicas } = await import('../../train/replicas.ts');
+  const { resolveReplicas } = await import('../../train/data-parallel/index.ts');
   if (!modelNames().includes(model)) throw new UsageError(`unknown model '${model}': choose one of ${modelNames().join(', ')}`);
   const size = positiveInt(opts.size, '--size');
   const batch = positiveInt(opts.batch, '--batch');

@@ -149,7 +149,7 @@ Examples:
 async function run(opts: FinetuneCliOptions, flags: RunSpec, stopAfterEpoch: number | undefined): Promise<void> {
   const { engineBanner, initEngine } = await import('../../engine/index.ts');
   const { runSpec } = await import('../../run/index.ts');
-  const { resolveReplicas } = await import('../../train/replicas.ts');
+  const { resolveReplicas } = await import('../../train/data-parallel/index.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');
   const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
   const settings = settingsFromEnv();

@@ -8,8 +8,9 @@
  *   dβ = Σdy,  dγ = (Σdy·x − μ·Σdy)/σ,  dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n).
  * On wasm the channel sums, y and dx are single SIMD passes over the heap (y in place of two broadcast ops, dx of
  * four); on other backends they are tf ops.
- * Under data-parallel replicas (src/train/replicas.ts) the channel sums are summed over the ranks first, so every
- * replica normalises with the whole batch's statistics (synchronised BatchNorm) and the step equals one engine's.
+ * Under data-parallel replicas (src/train/data-parallel/) the caller passes `sync`, and the channel sums are summed
+ * over the ranks first, so every replica normalises with the whole batch's statistics (synchronised BatchNorm) and
+ * the step equals one engine's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormBackward, channelAffine, channelSumsAndDots } from '../kernels/channel-ops.ts';
@@ -37,30 +38,25 @@ function sumsAndDots(a: tf.Tensor, b: tf.Tensor): [Float64Array, Float64Array] {
 
 const vec = (v: Float64Array) => tf.tensor1d(Float32Array.from(v));
 
-/** Sums per-channel statistics over data-parallel ranks, in place; set only while the replicas compute one batch. */
+/** Sums per-channel statistics over data-parallel ranks, in place (every rank calls it at the same point). */
 export interface CrossReplicaSums {
   ranks: number;
   allReduce(parts: Float64Array[]): void;
 }
-let crossReplica: CrossReplicaSums | null = null;
-
-export function setCrossReplicaSums(sums: CrossReplicaSums | null): void {
-  crossReplica = sums;
-}
 
 /** The channel sums of this rank's rows → those of the whole batch, and the whole batch's row count. */
-function overRanks(parts: Float64Array[], rows: number): number {
-  if (!crossReplica) return rows;
+function overRanks(parts: Float64Array[], rows: number, sync: CrossReplicaSums | undefined): number {
+  if (!sync) return rows;
   const n = Float64Array.of(rows);
-  crossReplica.allReduce([...parts, n]);
+  sync.allReduce([...parts, n]);
   return n[0];
 }
 
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+/** `sync`: this rank's part of a data-parallel step (absent: the batch is all here). */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, sync?: CrossReplicaSums): BatchNormTrainingResult {
   const C = x.shape[x.shape.length - 1];
   const [sum, sumSq] = sumsAndDots(x, x);
-  const sync = crossReplica;
-  const n = overRanks([sum, sumSq], x.size / C);
+  const n = overRanks([sum, sumSq], x.size / C, sync);
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
   const rstd = new Float64Array(C);

@@ -4,8 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { floatsOf, setCrossReplicaSums, tensorFromFill, type SharedChannel } from '../engine/index.ts';
-import { crossEntropy } from './loss.ts';
+import { floatsOf, tensorFromFill } from '../../engine/index.ts';
+import { syncedTraining } from '../../models/index.ts';
+import { crossEntropy } from '../loss.ts';
+import type { SharedChannel } from './shared-channel.ts';
 
 /** One rank's rows of a batch, and what its loss is divided by (the whole batch's row count or class weight). */
 export interface Shard {
@@ -19,17 +21,16 @@ export interface Shard {
 
 export function shardGradients(model: tfl.LayersModel, variables: tf.Variable[], s: Shard, channel: SharedChannel, onForward?: () => void): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
   const x = tf.tensor(s.x, s.shape);
-  setCrossReplicaSums({ ranks: channel.ranks, allReduce: (parts) => channel.allReduceSmall(parts) });
+  const kwargs = syncedTraining({ ranks: channel.ranks, allReduce: (parts) => channel.allReduceSmall(parts) });
   try {
     const { value, grads } = tf.variableGrads(
       () => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
+        const logits = model.apply(x, kwargs) as tf.Tensor;
         onForward?.();
         return crossEntropy(logits, s.y, s.numClasses, s.classWeights, s.denominator);
       }, variables);
     return { loss: value, grads };
   } finally {
-    setCrossReplicaSums(null);
     x.dispose();
   }
 }

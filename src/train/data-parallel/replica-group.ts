@@ -12,47 +12,28 @@
  * optimizer state; before each step it publishes every weight, which the replicas copy in. Dropout masks are drawn
  * by each rank, so a model with dropout trains on different (equally random) masks than on one engine.
  */
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ResourceError, UsageError } from '../errors.ts';
 import {
-  createChannelBuffers, DEFAULT_ENGINE_SETTINGS, engineInfo, floatsOf, setAcceleratorThreads, SharedChannel, simdAddInto,
-  tensorFromFill, type EngineInfo, type EngineSettings, type WasmBackend,
-} from '../engine/index.ts';
-import type { ModelSpec } from '../models/index.ts';
+  DEFAULT_ENGINE_SETTINGS, engineInfo, floatsOf, setAcceleratorThreads, simdAddInto, tensorFromFill, type EngineSettings, type WasmBackend,
+} from '../../engine/index.ts';
+import { ResourceError, UsageError } from '../../errors.ts';
+import type { ModelSpec } from '../../models/index.ts';
+import type { DataParallel, GradientStep, StepGradients } from './data-parallel.ts';
+import { gradientsHere } from './one-engine.ts';
+import { modelVariables, publishWeights, shardGradients, type Shard } from './rank-step.ts';
+import { notWasm } from './replica-count.ts';
 import type { FromReplica, ReplicaInit, ReplicaStepMessage } from './replica-thread.ts';
-import { modelVariables, publishWeights, shardGradients, type Shard } from './replica-step.ts';
+import { createChannelBuffers, SharedChannel } from './shared-channel.ts';
 
 /** Room for the channel sums of the widest BatchNorm (2 × channels + 1). */
 const SMALL_REDUCE_CAPACITY = 2 * 4096 + 1;
-
-export interface ReplicaBatch {
-  x: Float32Array;
-  shape: number[];
-  y: Int32Array;
-}
 
 function dropoutRate(model: tfl.LayersModel): number {
   const layer = model.layers.find((l) => l.getClassName() === 'Dropout');
   return layer ? ((layer.getConfig().rate as number | undefined) ?? 0) : 0;
 }
-
-/**
- * `--replicas`: a count, or `auto` — every core for the pure-wasm engine (which runs one thread), 1 for the oneDNN
- * accelerator (which already uses every core; more only when asked, for memory), tfjs-node and the cpu backend.
- */
-export function resolveReplicas(value: string, engine: EngineInfo, cores = os.availableParallelism(), source = '--replicas'): number {
-  const pureWasm = engine.backend === 'wasm' && engine.accelerator === 'none';
-  if (value === 'auto') return pureWasm ? Math.max(1, cores) : 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${source} must be 'auto' or a whole number ≥ 1 (got '${value}')`);
-  if (n > 1 && engine.backend !== 'wasm') throw notWasm(engine);
-  return n;
-}
-
-const notWasm = (engine: EngineInfo) => new UsageError(`data-parallel replicas are for the wasm engine (here: backend ${engine.backend}, which already uses every core and has no 4 GiB heap limit); use --replicas 1`);
 
 /** Row ranges [start, end) per rank, as even as possible, rank 0 first. */
 export function shardRows(rows: number, ranks: number): Array<[number, number]> {
@@ -81,16 +62,11 @@ function addAreas(sum: Float32Array, own: Float32Array, areas: Float32Array[], f
   }
 }
 
-export class ReplicaGroup {
+export class ReplicaGroup implements DataParallel {
   private readonly variables: tf.Variable[];
   private readonly indexOf: Map<tf.Variable, number>;
   private closed = false;
   private failure: string | null = null;
-  /**
-   * Milliseconds of the last step on rank 0: publishing weights, blocked at BatchNorm's cross-rank sums, waiting for
-   * the replicas to finish, summing their gradients.
-   */
-  lastStep = { publish: 0, syncWait: 0, wait: 0, sum: 0 };
 
   private constructor(readonly model: tfl.LayersModel, private readonly channel: SharedChannel, private readonly workers: Worker[],
     private readonly acceleratorThreads: number) {
@@ -157,15 +133,16 @@ export class ReplicaGroup {
   }
 
   /**
-   * Loss and summed gradients of `batch` over all ranks, for `variables` (variables of the group's model).
-   * A batch with fewer rows than ranks gives null: run it on rank 0 alone. `onForward` is called when rank 0's
-   * forward pass is done (the benchmark's forward time).
+   * Loss and summed gradients of the step's batch over all ranks, for its variables (variables of the group's model).
+   * A batch with fewer rows than ranks, or another net's, runs on rank 0 alone.
    */
-  gradients(variables: tf.Variable[], batch: ReplicaBatch, numClasses: number, classWeights?: readonly number[], onForward?: () => void): { loss: number; grads: tf.NamedTensorMap } | null {
+  gradients(step: GradientStep): StepGradients {
+    if (step.net !== this.model) return gradientsHere(step);
     if (this.closed) throw new Error('the replica group is closed');
     if (this.failure) throw new ResourceError(`a data-parallel replica failed: ${this.failure}`);
+    const { variables, batch, numClasses, classWeights, onForward } = step;
     const rows = batch.shape[0];
-    if (rows < this.ranks) return null;
+    if (rows < this.ranks) return gradientsHere(step);
     const pixels = batch.x.length / rows;
     const cw = classWeights ? [...classWeights] : undefined;
     let denominator = rows;
@@ -216,8 +193,7 @@ export class ReplicaGroup {
       o += v.size;
     }
     mine.loss.dispose();
-    this.lastStep = { publish: t1 - t0, syncWait, wait: t3 - t2, sum: performance.now() - t3 };
-    return { loss, grads: mine.grads };
+    return { loss, grads: mine.grads, split: { publish: t1 - t0, syncWait, wait: t3 - t2, sum: performance.now() - t3 } };
   }
 
   async close(): Promise<void> {

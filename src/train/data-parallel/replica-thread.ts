@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData } from 'node:worker_threads';
-import { floatsOf, initEngine, SharedChannel, type EngineSettings, type SharedChannelBuffers } from '../engine/index.ts';
-import { buildModel, type CreateModelOptions } from '../models/index.ts';
-import { adoptWeights, modelVariables, shardGradients, type Shard } from './replica-step.ts';
+import { floatsOf, initEngine, type EngineSettings } from '../../engine/index.ts';
+import { buildModel, type CreateModelOptions } from '../../models/index.ts';
+import { adoptWeights, modelVariables, shardGradients, type Shard } from './rank-step.ts';
+import { SharedChannel, type SharedChannelBuffers } from './shared-channel.ts';
 
 export interface ReplicaInit {
   rank: number;
