@@ -9,7 +9,7 @@
  *   MEDFT_ACCELERATOR=none      node --import tsx scripts/thread-sensitivity.ts <data> <out.json> [strategy] [lr]
  *   node --import tsx scripts/thread-sensitivity.ts --compare a.json b.json …
  */
-import { engineFromEnv } from '../src/settings.ts';
+import { engineFromEnv, pathsFromEnv } from '../src/settings.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ const lr = Number(lrArg);
 const losses: number[] = [];
 const out = mkdtempSync(join(tmpdir(), 'medft-threads-'));
 const result = await finetune({
-  data, model: 'resnet50', weights: 'imagenet', inputSize: 64, epochs: 4, lr, out, stopAfterEpoch: 1,
+  data, paths: pathsFromEnv(), model: 'resnet50', weights: 'imagenet', inputSize: 64, epochs: 4, lr, out, stopAfterEpoch: 1,
   config: resolveTrainConfig({ batchSize: 16, seed: 0, optimizer: optimizer as 'adam' | 'sgd' }),
   makePlan: (blocks) => buildPlan(strategy, { blocks, epochs: 4, lr }, {}),
   events: { onBatch: (b) => losses.push(b.loss) },

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/index.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { buildPlan } from '../strategies/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
 import { finetune } from '../train/finetune.ts';
@@ -34,16 +35,20 @@ export function cellReplicas(engine: EngineSettings): number {
 /** A run cut short at stopAfterEpoch: its checkpoint stays in the cell folder to continue from. */
 export interface StoppedCell { stopped: true; history: EpochRecord[] }
 
-/** `engine`: the settings this process's engine was started with (its replicas, core share and memory check). */
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
+/**
+ * `engine`: the settings this process's engine was started with (its replicas, core share and memory check); `paths`:
+ * where the cell's weights are looked up and caches go.
+ */
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
   const c = cell.config;
   const t0 = performance.now();
   let tTrain = 0;
   const replicas = cellReplicas(engine);
   const res = await finetune({
     data: dataPath,
+    paths,
     skipBad: c.dataset.skipBad,
     model: c.model.name,
     weights: c.model.weights,

@@ -10,6 +10,7 @@ import { assertTrainingFits, engineInfo } from '../engine/index.ts';
 import { UsageError } from '../errors.ts';
 import { evaluateClassification, type ClassificationReport } from '../eval/index.ts';
 import { createModel, formatLoadReport, type ModelSpec, type WeightsOption } from '../models/index.ts';
+import type { Paths } from '../paths.ts';
 import type { TrainConfig } from './config.ts';
 import { train, type TrainArgs, type TrainEvents, type TrainResult } from './loop.ts';
 import type { TrainPlan } from './plan.ts';
@@ -21,7 +22,9 @@ import { saveFinetuned, type FinetunedMeta } from './saved-model.ts';
 
 export interface FinetuneOptions {
   data: string;
-  dataOptions?: OpenDatasetOptions;
+  dataOptions?: Omit<OpenDatasetOptions, 'paths'>;
+  /** Where the data and weights are looked for and caches go (the caller's settings). */
+  paths: Paths;
   /**
    * Skip files that cannot be used (undecodable, missing, not an image) instead of failing. Every image is decoded once
    * before the split, so the bad ones are out of every split; they are listed in medft.json and `dataset.skipped`.
@@ -67,14 +70,14 @@ export interface FinetuneResult {
 export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   const say = (s: string) => o.events?.onMessage?.(s);
   checkFinetuneOut(o.out, o);
-  const ds = await openDataset(o.data, o.skipBad ? { ...o.dataOptions, skipBad: true, verify: true } : o.dataOptions);
+  const ds = await openDataset(o.data, { ...o.dataOptions, paths: o.paths, ...(o.skipBad ? { skipBad: true, verify: true } : {}) });
   try {
     if (o.skipBad) say(skippedLine(ds));
     if (ds.labelWidth !== 1) throw new UsageError(`${ds.name} is multi-label (${ds.task}); medft finetune handles single-label classification only so far`);
     const splits = makeSplits(ds, { seed: o.config.seed });
     const record = splitRecord(ds, splits);
     say(`data ${ds.name} (${ds.source}): ${ds.classNames.length} classes; split ${splits.method}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
-    const created = await createModel(o.model, { numClasses: ds.classNames.length, inputSize: o.inputSize, dropout: o.dropout, seed: o.config.seed, weights: o.weights });
+    const created = await createModel(o.model, { numClasses: ds.classNames.length, inputSize: o.inputSize, dropout: o.dropout, seed: o.config.seed, weights: o.weights, paths: o.paths });
     const { model, spec } = created;
     try {
       say(`model ${spec.name} at ${spec.inputSize}px: ${spec.params.toLocaleString('en-US')} params; weights ${created.loadReport ? formatLoadReport(created.loadReport) : 'random initialisation'}`);

@@ -174,7 +174,7 @@ async function run(opts: FinetuneCliOptions, { epochs, lr, config, inputSize, dr
   const bar = await batchBar(opts.progress);
   let total = epochs;
   const result = await finetune({
-    data: opts.data, dataOptions: { download: opts.download }, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
+    data: opts.data, dataOptions: { download: opts.download }, paths: settings.paths, skipBad: opts.skipBad, model: opts.model, weights, inputSize, dropout, epochs, lr, config, out: opts.out,
     resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, featureCache: { enabled: opts.featureCache }, replicas,
     skipMemoryCheck: settings.engine.skipMemoryCheck, stopAfterEpoch,
     makePlan: (blocks) => { const p = buildPlan(opts.strategy, { blocks, epochs, lr }, overrides); total = planEpochs(p); return p; },
