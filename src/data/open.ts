@@ -17,7 +17,7 @@ import { DATASET_KINDS, type Dataset, type DatasetKind } from './types.ts';
 export { DATASET_KINDS, type DatasetKind };
 
 export interface OpenDatasetOptions extends CsvOptions {
-  /** Where names are looked up (dataDir, then the cache) and caches go (pathsFromEnv(), or your own). */
+  /** Where names are looked up (dataDir, then the cache) and caches go (the caller's settings). */
   paths: Paths;
   kind?: DatasetKind;
   /** MedMNIST+ size when opening by name (28, 64, 128, 224). */

@@ -27,8 +27,8 @@ const medmnistName = (s: string) => {
 };
 
 /**
- * A dataset as written in an experiment file in `baseDir`: an absolute path (a folder of `paths.dataDir` by name), or
- * a MedMNIST name looked up later.
+ * A dataset as written in an experiment file in `baseDir`: an absolute path (a relative one against `baseDir`, a bare
+ * name found in `paths.dataDir` there), or a MedMNIST name looked up later.
  */
 export function experimentDataPath(data: string, baseDir: string, paths: Paths): string {
   if (isAbsolute(data)) return data;

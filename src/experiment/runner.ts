@@ -45,7 +45,7 @@ export interface RunOptions {
   download?: boolean;
   /** How to start the workers' engines (default: the defaults of an empty environment; see src/settings.ts). */
   engine?: EngineSettings;
-  /** Where datasets and weights are looked up and caches go (pathsFromEnv(), or your own); the workers get them too. */
+  /** Where datasets and weights are looked up and caches go (the caller's settings); the workers get them too. */
   paths: Paths;
   /** Log the stacks of failed cells (MEDFT_DEBUG). */
   debug?: boolean;

@@ -143,7 +143,7 @@ export async function createModel(
 
 /** `opts.paths`, which ImageNet weights cannot be found without. */
 function imagenetPaths(opts: CreateModelOptions): Paths {
-  if (!opts.paths) throw new UsageError("weights 'imagenet' need the folders to look in: pass paths (pathsFromEnv(), or your own)");
+  if (!opts.paths) throw new UsageError("weights 'imagenet' need the folders to look in: pass paths: { dataDir, weightsDir, cacheDir } (settingsFromEnv().paths holds the MEDFT_* ones)");
   return opts.paths;
 }
 

@@ -22,7 +22,7 @@ export interface CreateModelOptions {
   /** Dropout rate before the new head's dense layer (default 0: no dropout layer). */
   dropout?: number;
   weights?: WeightsOption;
-  /** The folders `weights: 'imagenet'` is looked for in and fetched into (pathsFromEnv(), or your own); needed then only. */
+  /** The folders `weights: 'imagenet'` is looked for in and fetched into (the caller's settings); needed then only. */
   paths?: Paths;
   /** Let the head's tensors differ in shape from the weights file (they keep their fresh initialisation). */
   allowHeadMismatch?: boolean;

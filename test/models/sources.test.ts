@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { InputError, ResourceError } from '../../src/errors.ts';
+import { InputError, ResourceError, UsageError } from '../../src/errors.ts';
 import { buildModel, createModel, fetchResnet50Imagenet, RegistryUnreachableError } from '../../src/models/index.ts';
 import { resnetLegacyName } from '../../src/models/resnet50.ts';
 import { downloadKerasFile, type KerasFile } from '../../src/models/weights/download.ts';
@@ -147,6 +147,10 @@ describe('weights found by their Keras file names in MEDFT_WEIGHTS_DIR', () => {
     assert.equal(r!.file, path.join(shared, 'mobilenet_v1_0.25_224_imagenet', 'model.json'));
     assert.equal(r!.matchedParams, 475_544);
     model.dispose();
+  });
+
+  it('no folders given: a UsageError asking for paths, nothing looked up', async () => {
+    await assert.rejects(createModel('mobilenet_v1', { alpha: 0.5, weights: 'imagenet' }), (e: Error) => e instanceof UsageError && /pass paths/.test(e.message));
   });
 
   it('none there and no fetch possible: a ResourceError naming the files and folders', async () => {
