@@ -5,7 +5,7 @@
  *
  *   node --import tsx scripts/bn-recalibration.ts runs/ft-model breastmnist [sizes, default 32,64,128,256,100000]
  */
-import { engineFromEnv } from '../src/settings.ts';
+import { engineFromEnv, pathsFromEnv } from '../src/settings.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { makeSplits, openDataset } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
@@ -23,7 +23,7 @@ if (!dir || !data) {
 const sizes = (sizesArg ?? '32,64,128,256,100000').split(',').map(Number);
 await initEngine(engineFromEnv());
 const { model, meta } = await loadFinetuned(dir);
-const ds = await openDataset(data);
+const ds = await openDataset(data, { paths: pathsFromEnv() });
 const splits = makeSplits(ds, { seed: meta.data.seed, ratios: meta.data.ratios });
 const layers = model.layers.filter(isBatchNorm);
 const stored = layers.map((l) => l.getWeights().map((w) => w.clone()));

@@ -9,7 +9,7 @@
  *   MEDFT_ACCELERATOR=none      node --import tsx scripts/thread-sensitivity.ts <data> <out.json> [strategy] [lr]
  *   node --import tsx scripts/thread-sensitivity.ts --compare a.json b.json …
  */
-import { engineFromEnv } from '../src/settings.ts';
+import { engineFromEnv, pathsFromEnv } from '../src/settings.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ const result = await runSpec(resolveRunSpec({
   data, model: 'resnet50', weights: 'imagenet', inputSize: 64, strategy, epochs: 4, lr,
   train: { batchSize: 16, seed: 0, optimizer: optimizer as 'adam' | 'sgd' },
   engine: { ...engineFromEnv(), replicas: 1 },
-}), { out, stopAfterEpoch: 1, events: { onBatch: (b) => losses.push(b.loss) } });
+}), { out, paths: pathsFromEnv(), stopAfterEpoch: 1, events: { onBatch: (b) => losses.push(b.loss) } });
 rmSync(out, { recursive: true, force: true });
 const trace: Trace = { engine: `${engineBanner(info)} · ${optimizer} ${lr}`, losses, valLoss: result.training.history[0]?.val?.loss ?? null };
 writeFileSync(outFile, JSON.stringify(trace));

@@ -6,7 +6,9 @@
  * Call `initEngine()` once before anything that touches tensors (runSpec, benchModel, createModel, …); the
  * experiment runner and the queue worker start their own engines in their worker processes. medft reads no
  * environment variables below this door: `initEngine(engineFromEnv())`, `runExperiment(plan, { engine:
- * engineFromEnv(), … })` and the like take the MEDFT_* settings as the CLI does (src/settings.ts).
+ * engineFromEnv(), paths: pathsFromEnv(), … })` and the like take the MEDFT_* settings as the CLI does
+ * (src/settings.ts). Whatever finds datasets or weights or writes a cache (openDataset, finetune, createModel with
+ * 'imagenet' weights, runExperiment, …) takes a `paths` option: pathsFromEnv(), or your own folders.
  */
 
 // engine (banner, backend choice) — every command's first line

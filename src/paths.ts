@@ -1,8 +1,7 @@
 /**
- * Where medft finds datasets and weights and keeps its caches, and the one place those variables are read. The rest
- * of the environment is read at the edge (src/settings.ts, which includes these paths in its settings); the data and
- * weights modules still ask here at each use (data/paths.ts, models/weights/paths.ts) rather than being handed a
- * Paths value, which would mean threading it through every dataset and weights look-up.
+ * Where medft finds datasets and weights and keeps its caches, and the one place those variables are read. Only the
+ * edge calls pathsFromEnv (src/settings.ts's settingsFromEnv, the CLI's actions, which hand the value to the queue
+ * worker and to the cell processes in their init message); everything below takes a Paths value as a parameter.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -5,7 +5,7 @@
  */
 import { createRng, shuffledIndices } from '../random.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { ResizedCache } from './cache.ts';
+import type { ResizedCache } from './cache.ts';
 import { mapLimit } from './file-source.ts';
 import type { PreprocessSpec } from './preprocess-spec.ts';
 import { preprocessResized, resizeToSquare, type AugmentOptions, type IntensityMode } from './preprocess.ts';
@@ -24,8 +24,8 @@ export interface BatchOptions {
   prefetch?: number;
   /** Images decoded at once within a batch (default 8). */
   concurrency?: number;
-  /** Use (true: the default directory) an on-disk cache of resized images. Only file-based sources are cached. */
-  cache?: boolean | ResizedCache;
+  /** An on-disk cache of resized images to use. Only file-based sources are cached. */
+  cache?: ResizedCache;
   intensity?: IntensityMode;
   /** Drop samples whose file fails to decode (listed in ds.skipped) instead of throwing. */
   skipBad?: boolean;
@@ -59,7 +59,7 @@ export async function* batches(ds: Dataset, indices: readonly number[], opts: Ba
   const order = epochOrder(indices, opts.seed, epoch, opts.shuffle ?? false);
   const nb = batchCount(order.length, batchSize, opts.dropLast);
   const prefetch = Math.max(0, opts.prefetch ?? 2);
-  const cache = opts.cache === true ? new ResizedCache() : opts.cache || null;
+  const cache = opts.cache ?? null;
   const size = spec.inputSize;
   const per = size * size * 3;
   const intensity = opts.intensity ?? 'full';

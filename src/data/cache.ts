@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installOnce } from '../cache-install.ts';
-import { cacheDir } from './paths.ts';
+import type { Paths } from '../paths.ts';
 import { resizeToSquare, type IntensityMode } from './preprocess.ts';
 import type { Dataset } from './types.ts';
 
@@ -18,11 +18,14 @@ const MAGIC = 0x4d464331; // 'MFC1'
 
 export interface CacheStats { hits: number; misses: number }
 
+export const resizedCacheDir = (paths: Paths): string => join(paths.cacheDir, 'resized');
+
 export class ResizedCache {
   readonly dir: string;
   readonly stats: CacheStats = { hits: 0, misses: 0 };
 
-  constructor(dir = join(cacheDir(), 'resized')) {
+  /** `dir`: medft keeps it in <Paths.cacheDir>/resized (resizedCacheDir). */
+  constructor(dir: string) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
   }

@@ -11,6 +11,6 @@ export { MEDMNIST, medmnistInfo, resolveMedmnist, checkMedmnistMd5, md5File, med
 export { makeSplits, classCounts, classWeights, splitRecord, DEFAULT_RATIOS, type Splits, type SplitOptions, type SplitRatios, type SplitRecord } from './splits.ts';
 export { batches, batchCount, epochOrder, type Batch, type BatchOptions } from './batches.ts';
 export { preprocess, resizeToSquare, DEFAULT_AUGMENT, type AugmentOptions, type IntensityMode } from './preprocess.ts';
-export { ResizedCache } from './cache.ts';
+export { ResizedCache, resizedCacheDir } from './cache.ts';
 export { inspectDataset, type InspectReport } from './inspect.ts';
 export { decodeImageFile } from './decode.ts';

@@ -75,7 +75,7 @@ export function summarizeSplits(ds: Dataset): SplitSummary[] {
   return out;
 }
 
-export async function inspectDataset(spec: string, opts: OpenDatasetOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<InspectReport> {
+export async function inspectDataset(spec: string, opts: OpenDatasetOptions & { onProgress?: (done: number, total: number) => void }): Promise<InspectReport> {
   const problems = new Problems('collect');
   const ds = await openDataset(spec, { ...opts, problems, collect: true, verify: false, onProgress: undefined });
   try {

@@ -8,7 +8,8 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { installOnce } from '../cache-install.ts';
 import { InputError, ResourceError, UsageError } from '../errors.ts';
-import { cacheDir, dataDir, shippedDataDir } from './paths.ts';
+import type { Paths } from '../paths.ts';
+import { shippedDataDir } from './paths.ts';
 import type { SplitName, Task } from './types.ts';
 
 export type MedmnistSize = 28 | 64 | 128 | 224;
@@ -144,16 +145,17 @@ export function medmnistUrl(name: string, size: MedmnistSize): string {
 }
 
 /** Where --download puts a MedMNIST file: <cache>/medmnist/<file>. */
-export function medmnistCachePath(name: string, size: MedmnistSize): string {
-  return join(cacheDir(), 'medmnist', medmnistFileName(name, size));
+export function medmnistCachePath(name: string, size: MedmnistSize, paths: Paths): string {
+  return join(paths.cacheDir, 'medmnist', medmnistFileName(name, size));
 }
 
 /** Where a MedMNIST file is looked for, in order: MEDFT_DATA_DIR, the download cache, the copies shipped with medft. */
-export function medmnistCandidates(name: string, size: MedmnistSize, dd = dataDir()): string[] {
+export function medmnistCandidates(name: string, size: MedmnistSize, paths: Paths): string[] {
   const file = medmnistFileName(name, size);
+  const dd = paths.dataDir;
   const out: string[] = [];
   if (dd) out.push(join(dd, name, file), join(dd, file));
-  out.push(medmnistCachePath(name, size), join(shippedDataDir(), name, file));
+  out.push(medmnistCachePath(name, size, paths), join(shippedDataDir(), name, file));
   return out;
 }
 
@@ -178,27 +180,30 @@ export async function checkMedmnistMd5(path: string, info: MedmnistInfo, size: M
   return { md5: got, status: 'modified', expected };
 }
 
-export interface ResolveOptions {
-  size?: MedmnistSize;
-  /** Download from Zenodo when the file is not found locally. */
-  download?: boolean;
-  /** The folder searched first (default: MEDFT_DATA_DIR); null searches none. */
-  dataDir?: string | null;
+export interface DownloadOptions {
   /** Injected for tests: the function that fetches a URL (default: global fetch). */
   fetchImpl?: typeof fetch;
   onProgress?: (received: number, total: number) => void;
 }
 
+export interface ResolveOptions extends DownloadOptions {
+  size?: MedmnistSize;
+  /** Download from Zenodo when the file is not found locally. */
+  download?: boolean;
+  /** Its dataDir is searched first (none when null), its cacheDir next and downloaded into. */
+  paths: Paths;
+}
+
 /** Finds (or downloads) the .npz for a MedMNIST name; throws ResourceError naming the file to place and where. */
-export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): Promise<{ path: string; info: MedmnistInfo; size: MedmnistSize }> {
+export async function resolveMedmnist(spec: string, opts: ResolveOptions): Promise<{ path: string; info: MedmnistInfo; size: MedmnistSize }> {
   const parsed = parseMedmnistName(spec);
   if (!parsed) throw new UsageError(`'${spec}' is not a MedMNIST 2D dataset; known: ${MEDMNIST.map((m) => m.name).join(', ')}`);
   const { info } = parsed;
   const size = opts.size ?? parsed.size;
-  const candidates = medmnistCandidates(info.name, size, opts.dataDir);
+  const candidates = medmnistCandidates(info.name, size, opts.paths);
   const found = candidates.find((p) => existsSync(p));
   if (found) return { path: found, info, size };
-  const target = medmnistCachePath(info.name, size);
+  const target = medmnistCachePath(info.name, size, opts.paths);
   if (!opts.download) {
     throw new ResourceError(`${medmnistFileName(info.name, size)} not found (looked in ${candidates.join(', ')}); ` +
       `rerun with --download, or place the file from ${medmnistUrl(info.name, size)} at ${target}`);
@@ -211,7 +216,7 @@ export async function resolveMedmnist(spec: string, opts: ResolveOptions = {}): 
  * Downloads one MedMNIST file to `target`, checking its md5; never leaves a partial or unverified file behind, and
  * several processes may download the same file at once (../cache-install.ts).
  */
-export async function downloadMedmnist(info: MedmnistInfo, size: MedmnistSize, target: string, opts: ResolveOptions = {}): Promise<void> {
+export async function downloadMedmnist(info: MedmnistInfo, size: MedmnistSize, target: string, opts: DownloadOptions = {}): Promise<void> {
   const url = medmnistUrl(info.name, size);
   const file = medmnistFileName(info.name, size);
   const offline = (why: string) => new ResourceError(`could not download ${file} from ${url} (${why}); ` +

@@ -5,6 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
+import type { Paths } from '../paths.ts';
 import { medmnistInfo, parseMedmnistName, type MedmnistInfo } from './medmnist.ts';
 import { NpzFile, type NpyArray } from './npz.ts';
 import { Problems } from './problems.ts';
@@ -18,6 +19,8 @@ export interface NpzOptions extends OpenOptions {
   problems?: Problems;
   /** Deflated arrays above this many bytes are inflated to the cache instead of memory (default 256 MiB). */
   inMemoryLimit?: number;
+  /** Where that cache is (its cacheDir). */
+  paths: Paths;
 }
 
 interface Part {
@@ -34,10 +37,10 @@ export interface NpzDataset extends Dataset {
   readonly dtype: string;
 }
 
-export async function openNpz(path: string, opts: NpzOptions = {}): Promise<NpzDataset> {
+export async function openNpz(path: string, opts: NpzOptions): Promise<NpzDataset> {
   const file = resolve(path);
   const problems = opts.problems ?? Problems.from(opts);
-  const npz = await NpzFile.open(file, opts.inMemoryLimit);
+  const npz = await NpzFile.open(file, opts.paths.cacheDir, opts.inMemoryLimit);
   try {
     return await build(npz, file, opts, problems);
   } catch (e) {

@@ -12,7 +12,6 @@ import { Inflate, inflateSync } from 'fflate';
 import { installOnce } from '../cache-install.ts';
 import { InputError } from '../errors.ts';
 import { crc32 } from './crc32.ts';
-import { cacheDir } from './paths.ts';
 
 export type NumArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
@@ -149,11 +148,15 @@ export class NpzFile {
     private readonly entries: Map<string, ZipEntry>,
     private readonly fileSize: number,
     private readonly mtimeMs: number,
+    private readonly cacheDir: string,
     private readonly inMemoryLimit: number,
   ) {}
 
-  /** `inMemoryLimit`: deflated arrays above this many bytes are inflated to a cache file (default 256 MiB). */
-  static async open(path: string, inMemoryLimit = IN_MEMORY_LIMIT): Promise<NpzFile> {
+  /**
+   * `cacheDir`: medft's cache folder (Paths.cacheDir); deflated arrays above `inMemoryLimit` bytes (default 256 MiB)
+   * are inflated into its npz/ folder.
+   */
+  static async open(path: string, cacheDir: string, inMemoryLimit = IN_MEMORY_LIMIT): Promise<NpzFile> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -163,7 +166,7 @@ export class NpzFile {
     try {
       const st = await stat(path);
       const entries = await readZipEntries(path, fh, st.size);
-      return new NpzFile(path, fh, new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e])), st.size, st.mtimeMs, inMemoryLimit);
+      return new NpzFile(path, fh, new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e])), st.size, st.mtimeMs, cacheDir, inMemoryLimit);
     } catch (e) {
       await fh.close();
       throw e;
@@ -215,7 +218,7 @@ export class NpzFile {
     }
     // Large deflated entry: inflate once into the cache, keyed by the entry's CRC and size; only a copy that passes the
     // check is installed there.
-    const dir = join(cacheDir(), 'npz');
+    const dir = join(this.cacheDir, 'npz');
     const target = join(dir, `${basename(this.path, '.npz')}-${key}-${e.crc.toString(16)}-${e.size}.npy`);
     await installOnce(target, async (tmp) => {
       const got = await inflateToFile(this.path, start, e.compSize, tmp, what);

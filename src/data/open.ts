@@ -5,18 +5,20 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.ts';
+import type { Paths } from '../paths.ts';
 import { openCsvManifest, type CsvOptions } from './csv-manifest.ts';
 import { isIgnorable, looksLikeDicom } from './decode.ts';
 import { openImageFolder } from './image-folder.ts';
 import { MEDMNIST, parseMedmnistName, resolveMedmnist, type MedmnistSize } from './medmnist.ts';
 import { openNpz } from './npz-source.ts';
-import { dataDir } from './paths.ts';
 import type { Problems } from './problems.ts';
 import { DATASET_KINDS, type Dataset, type DatasetKind } from './types.ts';
 
 export { DATASET_KINDS, type DatasetKind };
 
 export interface OpenDatasetOptions extends CsvOptions {
+  /** Where names are looked up (dataDir, then the cache) and caches go (the caller's settings). */
+  paths: Paths;
   kind?: DatasetKind;
   /** MedMNIST+ size when opening by name (28, 64, 128, 224). */
   size?: MedmnistSize;
@@ -30,10 +32,10 @@ export interface OpenDatasetOptions extends CsvOptions {
 /** With a folder separator it is a path, never a MedMNIST name ('breastmnist.npz' may still be one). */
 const hasFolder = (spec: string): boolean => /[\\/]/.test(spec);
 
-/** What `spec` points at, without opening it. */
-export async function detectKind(spec: string): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
+/** What `spec` points at, without opening it; a relative path not found here is looked for in `paths.dataDir`. */
+export async function detectKind(spec: string, paths: Paths): Promise<{ kind: Exclude<DatasetKind, 'auto'>; path: string | null }> {
   const candidates = [resolve(spec)];
-  const dd = dataDir();
+  const dd = paths.dataDir;
   // An absolute path is looked for where it says; anything else may also sit in MEDFT_DATA_DIR.
   if (dd && !isAbsolute(spec) && !existsSync(candidates[0])) candidates.push(join(dd, spec));
   const path = candidates.find((p) => existsSync(p));
@@ -70,15 +72,15 @@ function parseMedmnistNameQuiet(spec: string) {
   }
 }
 
-export async function openDataset(spec: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+export async function openDataset(spec: string, opts: OpenDatasetOptions): Promise<Dataset> {
   const kind = opts.kind ?? 'auto';
   if (!(DATASET_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be one of ${DATASET_KINDS.join(', ')}, got '${kind}'`);
   if (kind === 'medmnist') {
-    const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download });
+    const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download, paths: opts.paths });
     return openNpz(path, { ...opts, medmnist: info.name });
   }
   let detected: Awaited<ReturnType<typeof detectKind>>;
-  if (kind === 'auto') detected = await detectKind(spec);
+  if (kind === 'auto') detected = await detectKind(spec, opts.paths);
   else {
     const p = resolve(spec);
     if (!existsSync(p)) throw new InputError(`${p}: not found`);
@@ -86,7 +88,7 @@ export async function openDataset(spec: string, opts: OpenDatasetOptions = {}): 
   }
   switch (detected.kind) {
     case 'medmnist': {
-      const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download });
+      const { path, info } = await resolveMedmnist(spec, { size: opts.size, download: opts.download, paths: opts.paths });
       return openNpz(path, { ...opts, medmnist: info.name });
     }
     case 'npz':

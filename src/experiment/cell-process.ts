@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import type { FromWorker, RunTask, ToWorker } from './messages.ts';
 
 /** How a task ended, as the process said (or as its parent says for a process that died). */
@@ -50,6 +51,8 @@ export interface CellProcessOptions {
   siblings: number;
   /** The engine to start (its core share follows from `siblings`). */
   engine: EngineSettings;
+  /** Where its cells find data and weights and keep caches. */
+  paths: Paths;
   /** Print the stacks of failed cells to the log (MEDFT_DEBUG). */
   debug?: boolean;
   /** The error of the task a death cuts short, from how the process ended ('SIGKILL', 'exit code 1'). */
@@ -82,7 +85,7 @@ export class CellProcess {
       o.onExit?.(how);
       if (this.task) this.end({ type: 'failed', cellId: this.task.cellId, error: o.deathError(how) });
     });
-    this.child.send({ type: 'init', engine: cellEngineSettings(o.engine, o.siblings), debug: !!o.debug } satisfies ToWorker);
+    this.child.send({ type: 'init', engine: cellEngineSettings(o.engine, o.siblings), paths: o.paths, debug: !!o.debug } satisfies ToWorker);
   }
 
   get pid(): number | undefined {

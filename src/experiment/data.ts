@@ -14,8 +14,8 @@ import { installOnce } from '../cache-install.ts';
 import { detectKind, MEDMNIST, resolveMedmnist } from '../data/index.ts';
 import { medmnistFileName, parseMedmnistName } from '../data/medmnist.ts';
 import { NpzFile, type NumArray } from '../data/npz.ts';
-import { dataDir } from '../data/paths.ts';
 import { InputError, MedftError } from '../errors.ts';
+import type { Paths } from '../paths.ts';
 import type { Cell, Subset } from './cells.ts';
 
 const medmnistName = (s: string) => {
@@ -26,13 +26,16 @@ const medmnistName = (s: string) => {
   }
 };
 
-/** A dataset as written in an experiment file in `baseDir`: an absolute path, or a MedMNIST name looked up later. */
-export function experimentDataPath(data: string, baseDir: string): string {
+/**
+ * A dataset as written in an experiment file in `baseDir`: an absolute path (a relative one against `baseDir`, a bare
+ * name found in `paths.dataDir` there), or a MedMNIST name looked up later.
+ */
+export function experimentDataPath(data: string, baseDir: string, paths: Paths): string {
   if (isAbsolute(data)) return data;
   const here = resolve(baseDir, data);
   if (/[\\/]/.test(data) || data.startsWith('.') || existsSync(here)) return here;
   if (medmnistName(data)) return data;
-  const dd = dataDir();
+  const dd = paths.dataDir;
   if (dd && existsSync(join(dd, data))) return join(dd, data);
   throw new InputError(`dataset '${data}' not found: not at ${here} (paths in an experiment file are relative to its folder)` +
     `${dd ? `, not in MEDFT_DATA_DIR=${dd}` : ''}, and not a MedMNIST name (${MEDMNIST.map((m) => m.name).join(', ')})`);
@@ -43,16 +46,16 @@ export const experimentWeights = (weights: string | null, baseDir: string): stri
   weights == null || weights === 'imagenet' ? weights : resolve(baseDir, weights);
 
 /** A cell with its file paths resolved against the experiment file's folder (its id, the hash of the file's config, kept). */
-export function withLocalPaths(cell: Cell, baseDir: string): Cell {
+export function withLocalPaths(cell: Cell, baseDir: string, paths: Paths): Cell {
   const c = cell.config;
-  return { ...cell, config: { ...c, dataset: { ...c.dataset, data: experimentDataPath(c.dataset.data, baseDir) }, model: { ...c.model, weights: experimentWeights(c.model.weights, baseDir) } } };
+  return { ...cell, config: { ...c, dataset: { ...c.dataset, data: experimentDataPath(c.dataset.data, baseDir, paths) }, model: { ...c.model, weights: experimentWeights(c.model.weights, baseDir) } } };
 }
 
 /** A MedMNIST name that is neither in MEDFT_DATA_DIR nor in the download cache. */
-function medmnistMissing(name: string): InputError {
+function medmnistMissing(name: string, paths: Paths): InputError {
   const p = medmnistName(name);
   const file = p ? medmnistFileName(p.info.name, p.size) : `${name}.npz`;
-  const dd = dataDir();
+  const dd = paths.dataDir;
   const where = dd ? `not in MEDFT_DATA_DIR=${dd}` : 'MEDFT_DATA_DIR is not set';
   return new InputError(`dataset '${name}' not found (${where}, nor in the download cache): set MEDFT_DATA_DIR to the folder that holds it ` +
     `(e.g. <dir>/${p?.info.name ?? name}/${file}), or add --download (with npm start: npm start -- --download)`);
@@ -62,20 +65,20 @@ function medmnistMissing(name: string): InputError {
  * `medft run --dry-run`: every dataset of the grid must be there (and an .npz when a subset is asked for). A MedMNIST
  * name not downloaded yet is fine with --download; the returned notes say which will be.
  */
-export async function checkDatasets(cells: Cell[], download: boolean): Promise<string[]> {
+export async function checkDatasets(cells: Cell[], download: boolean, paths: Paths): Promise<string[]> {
   const notes: string[] = [];
   const seen = new Set<string>();
   for (const c of cells) {
     const { data, subset } = c.config.dataset;
     if (seen.has(data)) continue;
     seen.add(data);
-    const kind = await detectKind(data);
+    const kind = await detectKind(data, paths);
     if (kind.kind === 'medmnist' && kind.path == null) {
       try {
-        await resolveMedmnist(data, { download: false });
+        await resolveMedmnist(data, { download: false, paths });
       } catch (e) {
         if (!(e instanceof MedftError)) throw e;
-        if (!download) throw medmnistMissing(data);
+        if (!download) throw medmnistMissing(data, paths);
         notes.push(`dataset '${data}' is not here yet: it will be downloaded (--download)`);
       }
     } else if (hasSubset(subset) && kind.kind !== 'npz' && kind.kind !== 'medmnist') throw subsetNeedsNpz(data, kind.kind);
@@ -87,20 +90,20 @@ const hasSubset = (subset: Subset | null): subset is Subset => !!subset && (subs
 const subsetNeedsNpz = (data: string, kind: string) => new InputError(`dataset '${data}': subset works on .npz datasets (MedMNIST) only; this one is a ${kind}`);
 
 /** Where a dataset spec points: a path to pass to finetune (the subset file when one is asked for). */
-export async function prepareDataset(data: string, subset: Subset | null, outDir: string, download: boolean): Promise<string> {
-  let kind = await detectKind(data);
+export async function prepareDataset(data: string, subset: Subset | null, outDir: string, download: boolean, paths: Paths): Promise<string> {
+  let kind = await detectKind(data, paths);
   if (kind.kind === 'medmnist' && kind.path == null) {
     try {
-      kind = { kind: 'npz', path: (await resolveMedmnist(data, { download })).path };
+      kind = { kind: 'npz', path: (await resolveMedmnist(data, { download, paths })).path };
     } catch (e) {
       // A failed download says why itself; a name not found without --download gets the way to fix it.
       if (!(e instanceof MedftError) || download) throw e;
-      throw medmnistMissing(data);
+      throw medmnistMissing(data, paths);
     }
   }
   if (!hasSubset(subset)) return kind.path ?? data;
   if (kind.kind !== 'npz' || !kind.path) throw subsetNeedsNpz(data, kind.kind);
-  return writeSubset(kind.path, subset, join(outDir, 'data'));
+  return writeSubset(kind.path, subset, join(outDir, 'data'), paths);
 }
 
 /** Indices of the first `k` rows in proportion to the class counts (largest remainders), in file order. */
@@ -140,12 +143,12 @@ function npy(dtype: string, shape: number[], data: Uint8Array): Uint8Array {
 
 const bytesOf = (a: NumArray) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-async function writeSubset(file: string, subset: Subset, dir: string): Promise<string> {
+async function writeSubset(file: string, subset: Subset, dir: string, paths: Paths): Promise<string> {
   const st = statSync(file);
   const key = createHash('sha256').update(JSON.stringify([file, st.size, Math.round(st.mtimeMs), subset.train, subset.val, subset.test])).digest('hex').slice(0, 12);
   const target = join(dir, key, basename(file));
   if (existsSync(target)) return target;
-  const npz = await NpzFile.open(file);
+  const npz = await NpzFile.open(file, paths.cacheDir);
   try {
     const entries: Record<string, Uint8Array> = {};
     for (const split of ['train', 'val', 'test'] as const) {

@@ -1,5 +1,6 @@
 /** What the pool's parent and its worker processes say to each other over the IPC channel. */
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { Cell } from './cells.ts';
 import type { CellResult } from './store.ts';
@@ -15,8 +16,11 @@ export interface RunTask {
 }
 
 export type ToWorker =
-  /** `engine`: how to start the process's engine, its share of the cores included; `debug`: log failed cells' stacks. */
-  | { type: 'init'; engine: EngineSettings; debug: boolean }
+  /**
+   * `engine`: how to start the process's engine, its share of the cores included; `paths`: where its cells find data
+   * and weights and keep caches; `debug`: log failed cells' stacks.
+   */
+  | { type: 'init'; engine: EngineSettings; paths: Paths; debug: boolean }
   | ({ type: 'run' } & RunTask);
 
 export type FromWorker =

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { ResourceError } from '../errors.ts';
 import { CellProcess, type CellMessage, type TaskEnd } from './cell-process.ts';
 import type { RunTask } from './messages.ts';
@@ -22,6 +23,8 @@ export interface PoolOptions {
   workers: number;
   /** How to start each worker's engine (before its share of the cores). */
   engine: EngineSettings;
+  /** Where the workers' cells find data and weights and keep caches. */
+  paths: Paths;
   debug?: boolean;
   /** Folder for each worker's stderr (worker-<n>.log). */
   logDir: string;
@@ -77,7 +80,7 @@ export async function runPool(tasks: RunTask[], o: PoolOptions): Promise<void> {
       const w: Slot = {
         n, ready: false, current: null,
         proc: new CellProcess({
-          logFile: log, siblings: o.workers, engine: o.engine, debug: o.debug,
+          logFile: log, siblings: o.workers, engine: o.engine, paths: o.paths, debug: o.debug,
           deathError: (how) => `worker process died (${how}); see ${log}`,
           onReady: (engine) => { w.ready = true; o.events?.onReady?.(n, engine.banner); dispatch(); },
           onInitFailed: (error) => { initError = error; },

@@ -10,18 +10,19 @@ import { dataKey, type Cell } from './cells.ts';
 import { experimentDataPath, prepareDataset } from './data.ts';
 import { probeKey, probeShape, type SplitSizes, type StepTimes } from './estimate.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { cellEngineSettings } from './cell-process.ts';
 import { cellReplicas } from './run-cell.ts';
 
 /** `baseDir`: the experiment file's folder, which its relative paths are relative to. */
-export async function measureSplitSizes(cells: Cell[], download: boolean, baseDir: string): Promise<Map<string, SplitSizes>> {
+export async function measureSplitSizes(cells: Cell[], download: boolean, baseDir: string, paths: Paths): Promise<Map<string, SplitSizes>> {
   const out = new Map<string, SplitSizes>();
   for (const c of cells) {
     const key = dataKey(c);
     if (out.has(key)) continue;
     const d = c.config.dataset;
     // Without a subset prepareDataset only resolves the path; the subset is applied here as caps on the sizes.
-    const ds = await openDataset(await prepareDataset(experimentDataPath(d.data, baseDir), null, '', download));
+    const ds = await openDataset(await prepareDataset(experimentDataPath(d.data, baseDir, paths), null, '', download, paths), { paths });
     try {
       const s = makeSplits(ds, { seed: c.config.seed });
       const cap = (n: number, max: number | undefined) => Math.min(n, max ?? n);

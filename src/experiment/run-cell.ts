@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/index.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { runSpec, type RunSpec } from '../run/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
 import { resolveReplicas } from '../train/data-parallel/index.ts';
@@ -53,14 +54,16 @@ export function cellRunSpec(cell: Cell, dataPath: string, engine: EngineSettings
 /** A run cut short at stopAfterEpoch: its checkpoint stays in the cell folder to continue from. */
 export interface StoppedCell { stopped: true; history: EpochRecord[] }
 
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
-export async function runCell(cell: Cell, engine: EngineSettings, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
+/** `paths`: where the cell's weights are looked up and caches go (not part of the spec: it changes no number). */
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events?: CellEvents): Promise<CellResult>;
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents, stopAfterEpoch: number | undefined): Promise<CellResult | StoppedCell>;
+export async function runCell(cell: Cell, engine: EngineSettings, paths: Paths, dataPath: string, cellDir: string, keepModel: boolean, events: CellEvents = {}, stopAfterEpoch?: number): Promise<CellResult | StoppedCell> {
   const t0 = performance.now();
   let tTrain = 0;
   const spec = cellRunSpec(cell, dataPath, engine);
   const res = await runSpec(spec, {
     out: cellDir,
+    paths,
     // A cell's folder is the cell's own: continue a checkpoint an interrupted run left, else start (over) afresh.
     resume: checkpointExists(join(cellDir, 'checkpoint')),
     force: true,

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { canonicalJson, dataKey, expandCells, type Cell } from './cells.ts';
 import { cellsToRun, type CellsToRun } from './cells-to-run.ts';
 import { prepareDataset, withLocalPaths } from './data.ts';
@@ -44,6 +45,8 @@ export interface RunOptions {
   download?: boolean;
   /** How to start the workers' engines (default: the defaults of an empty environment; see src/settings.ts). */
   engine?: EngineSettings;
+  /** Where datasets and weights are looked up and caches go (the caller's settings); the workers get them too. */
+  paths: Paths;
   /** Log the stacks of failed cells (MEDFT_DEBUG). */
   debug?: boolean;
   events?: PoolEvents & {
@@ -134,15 +137,15 @@ export function summarize(plan: Plan, run: OpenRun, recorder: CellRecorder, retr
 export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSummary> {
   const out = resolve(o.out);
   // Paths in the file are relative to its folder; the cells keep them as written (their ids hash them so).
-  const local = (c: Cell) => withLocalPaths(c, dirname(resolve(plan.file)));
+  const local = (c: Cell) => withLocalPaths(c, dirname(resolve(plan.file)), o.paths);
   // Resolve every dataset (and write its subset) before anything else: a missing dataset is one message, no files.
   const paths = new Map<string, string>();
   for (const c of plan.cells) {
     const d = local(c).config.dataset;
-    if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download));
+    if (!paths.has(dataKey(c))) paths.set(dataKey(c), await prepareDataset(d.data, d.subset, out, !!o.download, o.paths));
   }
   // Likewise the ImageNet weights, fetched here once rather than by every worker of an empty cache at the same time.
-  await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into the cache (once; the workers wait)`));
+  await prepareWeights(plan.cells, o.paths, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into the cache (once; the workers wait)`));
   const run = openRun(plan, out, !!o.retryFailed);
   const { store } = run;
   try {
@@ -169,6 +172,7 @@ export async function runExperiment(plan: Plan, o: RunOptions): Promise<RunSumma
     await runPool(tasks, {
       workers: o.workers ?? defaultWorkers(),
       engine: o.engine ?? DEFAULT_ENGINE_SETTINGS,
+      paths: o.paths,
       debug: o.debug,
       logDir: join(out, 'logs'),
       events: {

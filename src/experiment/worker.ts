@@ -4,6 +4,7 @@
  */
 import { engineBanner, initEngine } from '../engine/index.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 import { runCell } from './run-cell.ts';
 
@@ -11,13 +12,13 @@ const send = (m: FromWorker) => new Promise<void>((resolve) => { if (process.con
 const errorLine = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)).split('\n')[0];
 
 /** The settings of the init message: the parent read them from its environment, this process reads none. */
-let settings: { engine: EngineSettings; debug: boolean } | undefined;
+let settings: { engine: EngineSettings; paths: Paths; debug: boolean } | undefined;
 
 process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg: ToWorker) => {
   if (msg.type === 'init') {
     try {
-      settings = { engine: msg.engine, debug: msg.debug };
+      settings = { engine: msg.engine, paths: msg.paths, debug: msg.debug };
       const info = await initEngine(msg.engine);
       await send({ type: 'ready', banner: engineBanner(info), backend: info.backend });
     } catch (e) {
@@ -28,7 +29,7 @@ process.on('message', async (msg: ToWorker) => {
   }
   const id = msg.cell.id;
   try {
-    const result = await runCell(msg.cell, settings!.engine, msg.dataPath, msg.cellDir, msg.keepModel, {
+    const result = await runCell(msg.cell, settings!.engine, settings!.paths, msg.dataPath, msg.cellDir, msg.keepModel, {
       onEpochStart: (epoch, batches) => void send({ type: 'epoch-start', cellId: id, epoch, batches }),
       onBatch: (epoch, batch, batches) => void send({ type: 'batch', cellId: id, epoch, batch, batches }),
       onEpochEnd: (record) => void send({ type: 'epoch', cellId: id, record }),

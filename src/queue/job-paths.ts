@@ -8,6 +8,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { resolveMedmnist } from '../data/medmnist.ts';
 import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
+import type { Paths } from '../paths.ts';
 
 /** Why a path from a job may not be used, or null when it is a plain relative path. */
 export function unsafeJobPath(p: string): string | null {
@@ -40,13 +41,16 @@ export function insideDir(dir: string, rel: string, what: string): string {
   return p;
 }
 
-/** A job's dataset as a path under the worker's data dir (a bare MedMNIST name may also sit in the download cache). */
-export async function jobDataPath(data: string, dataDir: string): Promise<string> {
+/**
+ * A job's dataset as a path under the worker's data dir (a bare MedMNIST name may also sit in the download cache, that
+ * of `paths`).
+ */
+export async function jobDataPath(data: string, dataDir: string, paths: Paths): Promise<string> {
   const p = insideDir(dataDir, data, 'dataset');
   if (existsSync(p)) return p;
   if (/^[a-z0-9_]+$/i.test(data)) {
     try {
-      return (await resolveMedmnist(data, { download: false, dataDir })).path;
+      return (await resolveMedmnist(data, { download: false, paths: { ...paths, dataDir } })).path;
     } catch { /* not a MedMNIST name, or not there either: the message below says where it was looked for */ }
   }
   throw new InputError(`dataset '${data}' not found in this worker's data dir ${dataDir} (nor, as a MedMNIST name, in its cache)`);

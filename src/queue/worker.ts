@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { parseBackendName } from '../engine/backend-names.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import type { Paths } from '../paths.ts';
 import { prepareDataset } from '../experiment/data.ts';
 import { CellProcess, type TaskEnd } from '../experiment/cell-process.ts';
 import type { RunTask } from '../experiment/messages.ts';
@@ -31,6 +32,8 @@ export interface QueueWorkerOptions {
   backend?: string;
   /** How to start the cell processes' engines (from the environment, at the edge). */
   engine: EngineSettings;
+  /** The cache (MedMNIST names, subsets' npz arrays) and the folders 'imagenet' weights are looked for in, likewise. */
+  paths: Paths;
   /** Log the stacks of failed cells (MEDFT_DEBUG). */
   debug?: boolean;
   /** How long a job's lock lasts without renewal (the worker renews it every half of that). */
@@ -76,7 +79,7 @@ class CellProcesses {
     const p: KeptProcess = {
       key, backend,
       proc: new CellProcess({
-        logFile: log, siblings: this.o.concurrency, deathError: died, debug: this.o.debug,
+        logFile: log, siblings: this.o.concurrency, deathError: died, debug: this.o.debug, paths: this.o.paths,
         engine: key ? { ...this.o.engine, backend: parseBackendName(key, '--backend') } : this.o.engine,
         onReady: (engine) => ready(engine.backend),
         onInitFailed: (error) => failed(new Error(error)),
@@ -139,7 +142,7 @@ async function processJob(bull: Job, procs: CellProcesses, o: QueueWorkerOptions
   try {
     weights = jobWeights(cell.config.model.weights, o.dataDir);
     // The same deterministic subset rule as a local run, written under this worker's own work dir.
-    dataPath = await prepareDataset(await jobDataPath(d.data, o.dataDir), d.subset, o.workDir, false);
+    dataPath = await prepareDataset(await jobDataPath(d.data, o.dataDir, o.paths), d.subset, o.workDir, false, o.paths);
   } catch (e) {
     throw new UnrecoverableError((e as Error).message);
   }

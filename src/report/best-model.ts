@@ -16,6 +16,7 @@ import { InputError } from '../errors.ts';
 import type { Cell } from '../experiment/cells.ts';
 import { prepareDataset, withLocalPaths } from '../experiment/data.ts';
 import { runCell, type CellEvents } from '../experiment/run-cell.ts';
+import type { Paths } from '../paths.ts';
 import { chooseBest, type BestChoice } from './choose-best.ts';
 import { loadReportData, metricValue } from './load.ts';
 import { selectLr } from './select-lr.ts';
@@ -27,6 +28,8 @@ export interface ExportOptions {
   /** Only this case (as named in the report, e.g. "breastmnist × resnet50"). */
   caseName?: string;
   download?: boolean;
+  /** Where a cell trained again finds its data and weights and keeps caches. */
+  paths: Paths;
   log?: (line: string) => void;
   events?: CellEvents;
   /**
@@ -100,10 +103,10 @@ export async function exportBestModels(runDir: string, o: ExportOptions): Promis
     await initEngine(engine);
     log(`  the run kept no models (keepModels: false): training cell ${cell.id} again from its config`);
     // Paths as the experiment file wrote them, relative to its folder (the store keeps the file's absolute path).
-    const local = withLocalPaths({ id: cell.id, caseName: cell.caseName, config: cell.config } satisfies Cell, dirname(data.experiment.file));
+    const local = withLocalPaths({ id: cell.id, caseName: cell.caseName, config: cell.config } satisfies Cell, dirname(data.experiment.file), o.paths);
     const c = local.config;
-    const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download);
-    const result = await runCell(local, engine, dataPath, dir, true, o.events);
+    const dataPath = await prepareDataset(c.dataset.data, c.dataset.subset, data.dir, !!o.download, o.paths);
+    const result = await runCell(local, engine, o.paths, dataPath, dir, true, o.events);
     exported.push({ ...choice, dir, source: 'retrained', metric, storedTest, reproducedTest: metricValue({ ...cell, test: result.test }, 'test', metric) });
   }
   return exported;

@@ -18,11 +18,14 @@ import { predictDataset, splitPredictions, type SplitPredictions } from '../trai
 import { curvesCsv } from '../train/progress.ts';
 import { startDataParallel } from '../train/data-parallel/index.ts';
 import { saveFinetuned, type FinetunedMeta } from '../train/saved-model.ts';
+import type { Paths } from '../paths.ts';
 import { planOf, type RunSpec } from './spec.ts';
 
 /** Where and how a spec runs: none of it changes the numbers. */
 export interface RunControl {
   out: string;
+  /** Where datasets named by name and weights are looked up, and where caches go (the caller's settings). */
+  paths: Paths;
   /** Continue from out/checkpoint. */
   resume?: boolean;
   /** Overwrite a folder that holds a model or an unfinished run's checkpoint (see finetune-out.ts). */
@@ -58,7 +61,7 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
   const say = (s: string) => o.events?.onMessage?.(s);
   checkFinetuneOut(o.out, o);
   const plan = planOf(spec);
-  const dataOptions: OpenDatasetOptions = { ...(o.download ? { download: true } : {}), ...(spec.data.skipBad ? { skipBad: true, verify: true } : {}) };
+  const dataOptions: OpenDatasetOptions = { paths: o.paths, ...(o.download ? { download: true } : {}), ...(spec.data.skipBad ? { skipBad: true, verify: true } : {}) };
   const ds = await openDataset(spec.data.path, dataOptions);
   try {
     if (spec.data.skipBad) say(skippedLine(ds));
@@ -67,7 +70,7 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
     const record = splitRecord(ds, splits);
     say(`data ${ds.name} (${ds.source}): ${ds.classNames.length} classes; split ${splits.method}: train ${splits.train.length}, val ${splits.val.length}, test ${splits.test.length}`);
     const m = spec.model;
-    const created = await createModel(m.name, { numClasses: ds.classNames.length, inputSize: m.inputSize ?? undefined, dropout: m.dropout, seed: spec.train.seed, weights: m.weights });
+    const created = await createModel(m.name, { numClasses: ds.classNames.length, inputSize: m.inputSize ?? undefined, dropout: m.dropout, seed: spec.train.seed, weights: m.weights, paths: o.paths });
     const { model, spec: modelSpec } = created;
     try {
       say(`model ${modelSpec.name} at ${modelSpec.inputSize}px: ${modelSpec.params.toLocaleString('en-US')} params; weights ${created.loadReport ? formatLoadReport(created.loadReport) : 'random initialisation'}`);

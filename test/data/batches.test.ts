@@ -10,12 +10,12 @@ import { openNpz } from '../../src/data/npz-source.ts';
 import { preprocess, DEFAULT_AUGMENT } from '../../src/data/preprocess.ts';
 import { TORCH_SPEC } from '../../src/data/preprocess-spec.ts';
 import { classWeights, makeSplits } from '../../src/data/splits.ts';
-import { png, sharedDataDir, tempDir, write } from './fixtures.ts';
+import { png, sharedDataDir, tempDir, testPaths, write } from './fixtures.ts';
 
 const spec = { ...TORCH_SPEC, inputSize: 32 };
 
 test('batches over real BreastMNIST: official split, every train sample once per epoch, pixels equal per-image preprocessing', async () => {
-  const ds = await openNpz(join(sharedDataDir(), 'breastmnist', 'breastmnist.npz'));
+  const ds = await openNpz(join(sharedDataDir(), 'breastmnist', 'breastmnist.npz'), { paths: testPaths() });
   try {
     const s = makeSplits(ds, { seed: 7 });
     assert.equal(s.method, 'official');

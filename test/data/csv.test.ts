@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors.ts';
 import { openCsvManifest, parseCsv } from '../../src/data/csv-manifest.ts';
 import { openDataset } from '../../src/data/open.ts';
 import { makeSplits, splitRecord } from '../../src/data/splits.ts';
-import { png, tempDir, write } from './fixtures.ts';
+import { png, tempDir, testPaths, write } from './fixtures.ts';
 
 function images(dir: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => {
@@ -36,7 +36,7 @@ test('CSV with patient groups: no patient is in two splits (for several seeds), 
     }
   }
   const csv = write(join(dir, 'manifest.csv'), lines.join('\n'));
-  const ds = await openDataset(csv);
+  const ds = await openDataset(csv, { paths: testPaths() });
   assert.equal(ds.kind, 'csv');
   assert.deepEqual(ds.classNames, ['normal', 'pneumonia']);
   assert.deepEqual(ds.groups, patientOf);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../src/errors.ts';
 import { decodeImageFile } from '../../src/data/decode.ts';
 import { openDataset } from '../../src/data/open.ts';
-import { dicom, tempDir, write } from './fixtures.ts';
+import { dicom, tempDir, testPaths, write } from './fixtures.ts';
 
 const close = (a: ArrayLike<number>, b: number[], tol = 1e-3) => {
   assert.equal(a.length, b.length);
@@ -56,13 +56,13 @@ test('bad DICOM: truncated pixel data, compressed transfer syntax, a lone file i
   await assert.rejects(decodeImageFile(cut), (e: unknown) => e instanceof InputError && e.message.startsWith(cut) && /DICOM/.test(e.message));
   const jpeg = write(join(dir, 'jpeg.dcm'), dicom({ rows: 2, columns: 2, bitsAllocated: 8, photometric: 'MONOCHROME2', transferSyntax: '1.2.840.10008.1.2.4.50', pixels: [1, 2, 3, 4] }));
   await assert.rejects(decodeImageFile(jpeg), /compressed transfer syntax 1\.2\.840\.10008\.1\.2\.4\.50 is not supported; decompress/);
-  await assert.rejects(openDataset(join(dir, 'cut.dcm')), /a single DICOM file is not a dataset/);
+  await assert.rejects(openDataset(join(dir, 'cut.dcm'), { paths: testPaths() }), /a single DICOM file is not a dataset/);
 
   const root = join(dir, 'series');
   for (const [cls, k] of [['normal', 3], ['fracture', 2]] as const) {
     for (let i = 0; i < k; i++) write(join(root, cls, `patient${i}`, `IM${i}`), dicom({ rows: 2, columns: 2, bitsAllocated: 16, photometric: 'MONOCHROME2', pixels: [i, 10, 20, 30] }));
   }
-  const ds = await openDataset(root, { kind: 'dicom', verify: true });
+  const ds = await openDataset(root, { kind: 'dicom', verify: true, paths: testPaths() });
   assert.equal(ds.kind, 'dicom');
   assert.deepEqual(ds.classNames, ['fracture', 'normal']);
   assert.deepEqual(Array.from(ds.labels), [0, 0, 1, 1, 1]);

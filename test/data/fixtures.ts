@@ -7,9 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { zipSync } from 'fflate';
+import type { Paths } from '../../src/paths.ts';
 
 export function tempDir(prefix = 'medft-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Folders for code under test: no data or weights folder unless given, and a fresh empty cache. */
+export function testPaths(o: Partial<Paths> = {}): Paths {
+  return { dataDir: null, weightsDir: null, cacheDir: tempDir('medft-cache-'), ...o };
 }
 
 /** The shared real data: MEDFT_DATA_DIR, else ../shared/data relative to the repo root. */

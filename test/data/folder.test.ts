@@ -8,7 +8,7 @@ import { decodeImageFile } from '../../src/data/decode.ts';
 import { openImageFolder } from '../../src/data/image-folder.ts';
 import { openDataset } from '../../src/data/open.ts';
 import { preprocess } from '../../src/data/preprocess.ts';
-import { bmp, png, sharedDataDir, tempDir, write } from './fixtures.ts';
+import { bmp, png, sharedDataDir, tempDir, testPaths, write } from './fixtures.ts';
 
 const grey = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -76,7 +76,7 @@ test('image folders: root/<class>/* and root/<split>/<class>/*, labels from fold
   makeFolder(join(dir, 'split', 'train'), { a: 3, b: 3 });
   makeFolder(join(dir, 'split', 'validation'), { a: 1, b: 1 });
   makeFolder(join(dir, 'split', 'test'), { a: 2, b: 1 });
-  const split = await openDataset(join(dir, 'split'));
+  const split = await openDataset(join(dir, 'split'), { paths: testPaths() });
   assert.equal(split.kind, 'folder');
   assert.deepEqual(split.classNames, ['a', 'b']);
   const bySplit: Record<string, number> = {};
@@ -86,7 +86,7 @@ test('image folders: root/<class>/* and root/<split>/<class>/*, labels from fold
 
 test('real MedNIST: 6 classes × 2000 64×64 grey JPEGs, counts equal a directory listing', async () => {
   const root = join(sharedDataDir(), 'mednist');
-  const ds = await openDataset(root);
+  const ds = await openDataset(root, { paths: testPaths() });
   const expected = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   assert.deepEqual(ds.classNames, expected);
   assert.equal(ds.classNames.length, 6);
@@ -151,5 +151,5 @@ test('bad folders: truncated image, non-image file, empty class folder, single c
   write(join(noClasses, 'x.png'), good);
   await assert.rejects(openImageFolder(noClasses), /no class folders/);
   writeFileSync(join(dir, 'notes.dat'), 'x');
-  await assert.rejects(openDataset(join(dir, 'notes.dat')), /cannot tell what kind of dataset/);
+  await assert.rejects(openDataset(join(dir, 'notes.dat'), { paths: testPaths() }), /cannot tell what kind of dataset/);
 });

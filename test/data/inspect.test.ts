@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { png, sharedDataDir, tempDir, write } from './fixtures.ts';
+import { png, sharedDataDir, tempDir, testPaths, write } from './fixtures.ts';
 import { inspectDataset } from '../../src/data/inspect.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -39,7 +39,7 @@ test('inspect a bad folder: every problem listed, exit status 3, no stack trace;
   write(join(dir, 'test', 'x', 'leak.png'), px(1)); // same pixels as train/x/1.png
   write(join(dir, 'train', 'y', 'broken.png'), 'garbage');
   // Counts are of the files listed; the undecodable one is counted and reported as a problem.
-  const rep = await inspectDataset(dir);
+  const rep = await inspectDataset(dir, { paths: testPaths() });
   assert.deepEqual(rep.splits.map((s) => [s.split, s.size, s.classCounts]), [['train', 7, [3, 4]], ['test', 7, [4, 3]], ['all', 14, [7, 7]]]);
   assert.equal(rep.duplicates.crossSplitGroups, 1);
   assert.deepEqual(rep.duplicates.examples[0].sort(), [join('test', 'x', 'leak.png'), join('train', 'x', '1.png')]);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InputError, ResourceError, UsageError } from '../../src/errors.ts';
 import { MEDMNIST, checkMedmnistMd5, downloadMedmnist, md5File, medmnistInfo, parseMedmnistName, resolveMedmnist } from '../../src/data/medmnist.ts';
 import { openDataset } from '../../src/data/open.ts';
-import { sharedDataDir, tempDir } from './fixtures.ts';
+import { sharedDataDir, tempDir, testPaths } from './fixtures.ts';
 
 test('registry: the twelve MedMNIST v2 2D datasets with classes, splits, license and four md5s each', () => {
   assert.deepEqual(MEDMNIST.map((m) => m.name).sort(), ['bloodmnist', 'breastmnist', 'chestmnist', 'dermamnist', 'octmnist', 'organamnist', 'organcmnist', 'organsmnist', 'pathmnist', 'pneumoniamnist', 'retinamnist', 'tissuemnist']);
@@ -40,30 +40,23 @@ test('md5: computed over the file, and the real modified copies are recognised a
   assert.equal((await checkMedmnistMd5(f, info, 28)).status, 'official');
 });
 
-test('by name: found through MEDFT_DATA_DIR; when absent and offline a ResourceError names the file and where to put it', async () => {
-  const saved = { data: process.env.MEDFT_DATA_DIR, cache: process.env.MEDFT_CACHE_DIR };
+test('by name: found through the data dir; when absent and offline a ResourceError names the file and where to put it', async () => {
   const cache = tempDir();
-  try {
-    process.env.MEDFT_DATA_DIR = sharedDataDir();
-    process.env.MEDFT_CACHE_DIR = cache;
-    const found = await resolveMedmnist('breastmnist');
-    assert.equal(found.path, join(sharedDataDir(), 'breastmnist', 'breastmnist.npz'));
-    const ds = await openDataset('breastmnist');
-    assert.equal(ds.size, 780);
-    await ds.close();
+  const paths = testPaths({ dataDir: sharedDataDir(), cacheDir: cache });
+  const found = await resolveMedmnist('breastmnist', { paths });
+  assert.equal(found.path, join(sharedDataDir(), 'breastmnist', 'breastmnist.npz'));
+  const ds = await openDataset('breastmnist', { paths });
+  assert.equal(ds.size, 780);
+  await ds.close();
 
-    const target = join(cache, 'medmnist', 'dermamnist_64.npz');
-    await assert.rejects(resolveMedmnist('dermamnist', { size: 64 }), (e: unknown) =>
-      e instanceof ResourceError && e.message.includes('dermamnist_64.npz') && e.message.includes(target) && e.message.includes('--download'));
-    const offlineFetch = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }); }) as unknown as typeof fetch;
-    await assert.rejects(resolveMedmnist('dermamnist_64', { download: true, fetchImpl: offlineFetch }), (e: unknown) =>
-      e instanceof ResourceError && /could not download dermamnist_64\.npz from https:\/\/zenodo\.org\/records\/10519652\/files\/dermamnist_64\.npz/.test(e.message) &&
-      e.message.includes('ENOTFOUND') && e.message.includes(target));
-    assert.equal(existsSync(target), false);
-  } finally {
-    if (saved.data === undefined) delete process.env.MEDFT_DATA_DIR; else process.env.MEDFT_DATA_DIR = saved.data;
-    if (saved.cache === undefined) delete process.env.MEDFT_CACHE_DIR; else process.env.MEDFT_CACHE_DIR = saved.cache;
-  }
+  const target = join(cache, 'medmnist', 'dermamnist_64.npz');
+  await assert.rejects(resolveMedmnist('dermamnist', { size: 64, paths }), (e: unknown) =>
+    e instanceof ResourceError && e.message.includes('dermamnist_64.npz') && e.message.includes(target) && e.message.includes('--download'));
+  const offlineFetch = (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }); }) as unknown as typeof fetch;
+  await assert.rejects(resolveMedmnist('dermamnist_64', { download: true, fetchImpl: offlineFetch, paths }), (e: unknown) =>
+    e instanceof ResourceError && /could not download dermamnist_64\.npz from https:\/\/zenodo\.org\/records\/10519652\/files\/dermamnist_64\.npz/.test(e.message) &&
+    e.message.includes('ENOTFOUND') && e.message.includes(target));
+  assert.equal(existsSync(target), false);
 });
 
 test('download: md5-checked; a corrupt body leaves nothing behind, a good one is renamed into place', async () => {

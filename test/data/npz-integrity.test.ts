@@ -11,7 +11,7 @@ import { crc32, crc32Portable } from '../../src/data/crc32.ts';
 import { NpzFile } from '../../src/data/npz.ts';
 import { openDataset } from '../../src/data/open.ts';
 import { InputError } from '../../src/errors.ts';
-import { npy, tempDir, writeNpz } from './fixtures.ts';
+import { npy, tempDir, testPaths, writeNpz } from './fixtures.ts';
 
 const REAL = fileURLToPath(new URL('../../data/breastmnist/breastmnist.npz', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/medft.js', import.meta.url));
@@ -40,33 +40,27 @@ test('crc32: zlib\'s and the portable table agree, also continued over chunks', 
 
 test('real BreastMNIST with 2,000 bytes zeroed mid-file: refused (InputError, exit 3) naming the file and entry', async () => {
   const bad = damagedCopy(REAL);
-  await assert.rejects(openDataset(bad), isDamaged(bad, 'train_images.npy'));
+  await assert.rejects(openDataset(bad, { paths: testPaths() }), isDamaged(bad, 'train_images.npy'));
   const r = spawnSync(process.execPath, [bin, 'datasets', 'inspect', bad, '--no-progress'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 3, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /entry 'train_images\.npy' fails its CRC-32 check .*; the file is damaged; download it again$/m);
   // The intact file still opens.
-  const ds = await openDataset(REAL);
+  const ds = await openDataset(REAL, { paths: testPaths() });
   assert.equal(ds.size, 780);
   await ds.close();
 });
 
 test('large deflated entries (inflated to the cache): a damaged one is refused and nothing is cached', async () => {
   const cache = tempDir('medft-npz-cache-');
-  const saved = process.env.MEDFT_CACHE_DIR;
-  process.env.MEDFT_CACHE_DIR = cache;
+  const bad = damagedCopy(REAL);
+  const npz = await NpzFile.open(bad, cache, 0); // every deflated entry counts as large
   try {
-    const bad = damagedCopy(REAL);
-    const npz = await NpzFile.open(bad, 0); // every deflated entry counts as large
-    try {
-      await assert.rejects(npz.array('train_images'), isDamaged(bad, 'train_images.npy'));
-    } finally {
-      await npz.close();
-    }
-    assert.deepEqual(existsSync(join(cache, 'npz')) ? readdirSync(join(cache, 'npz')) : [], [], 'no inflated copy, no temporary');
+    await assert.rejects(npz.array('train_images'), isDamaged(bad, 'train_images.npy'));
   } finally {
-    if (saved === undefined) delete process.env.MEDFT_CACHE_DIR; else process.env.MEDFT_CACHE_DIR = saved;
+    await npz.close();
   }
+  assert.deepEqual(existsSync(join(cache, 'npz')) ? readdirSync(join(cache, 'npz')) : [], [], 'no inflated copy, no temporary');
 });
 
 test('stored (numpy.savez) entries: damaged bytes and sizes that disagree are refused', async () => {
@@ -74,7 +68,8 @@ test('stored (numpy.savez) entries: damaged bytes and sizes that disagree are re
   const file = join(dir, 'stored.npz');
   const images = Array.from({ length: 4 * 8 * 8 }, (_, i) => i % 251);
   writeNpz(file, { images: npy('|u1', [4, 8, 8], images), labels: npy('|u1', [4], [0, 1, 0, 1]) }, 0);
-  const good = await NpzFile.open(file);
+  const cache = tempDir('medft-npz-cache-');
+  const good = await NpzFile.open(file, cache);
   assert.deepEqual(Array.from(await (await good.array('images')).readRows(0, 4) as Uint8Array), images);
   await good.close();
 
@@ -82,7 +77,7 @@ test('stored (numpy.savez) entries: damaged bytes and sizes that disagree are re
   const at = bytes.indexOf(Buffer.from([100, 101, 102, 103])); // inside the image data
   assert.ok(at > 0);
   const zeroed = damagedCopy(file, 16, at);
-  const npz = await NpzFile.open(zeroed);
+  const npz = await NpzFile.open(zeroed, cache);
   await assert.rejects(npz.array('images'), isDamaged(zeroed, 'images.npy'));
   assert.ok(await npz.array('labels'), 'an intact entry of the same file still reads');
   await npz.close();
@@ -93,7 +88,7 @@ test('stored (numpy.savez) entries: damaged bytes and sizes that disagree are re
   sized.writeUInt32LE(sized.readUInt32LE(cd + 24) - 1, cd + 24);
   const sizedFile = join(dir, 'sized.npz');
   writeFileSync(sizedFile, sized);
-  const s = await NpzFile.open(sizedFile);
+  const s = await NpzFile.open(sizedFile, cache);
   await assert.rejects(s.array('images'), isDamaged(sizedFile, 'images.npy'));
   await s.close();
 });

@@ -6,7 +6,7 @@ import { unzipSync } from 'fflate';
 import { InputError } from '../../src/errors.ts';
 import { openNpz } from '../../src/data/npz-source.ts';
 import { openDataset } from '../../src/data/open.ts';
-import { npy, sharedDataDir, tempDir, writeNpz } from './fixtures.ts';
+import { npy, sharedDataDir, tempDir, testPaths, writeNpz } from './fixtures.ts';
 
 /** Independent count: unzip the whole file with fflate and read the label bytes after each .npy header. */
 function labelCounts(file: string): Record<string, number[]> {
@@ -33,7 +33,7 @@ function countsByOfficialSplit(ds: Awaited<ReturnType<typeof openNpz>>): Record<
 
 test('real BreastMNIST: 546/78/156, 2 classes, 28×28 grey, counts equal an independent read', async () => {
   const file = join(sharedDataDir(), 'breastmnist', 'breastmnist.npz');
-  const ds = await openNpz(file);
+  const ds = await openNpz(file, { paths: testPaths() });
   try {
     assert.equal(ds.name, 'breastmnist');
     assert.deepEqual(ds.splitSizes, { train: 546, val: 78, test: 156 });
@@ -54,7 +54,7 @@ test('real BreastMNIST: 546/78/156, 2 classes, 28×28 grey, counts equal an inde
 
 test('real modified PneumoniaMNIST: labels stored (N,1), train 3882 = 388 + 3494, found by name via MEDFT_DATA_DIR layout', async () => {
   const file = join(sharedDataDir(), 'pneumoniamnist-modified', 'pneumoniamnist.npz');
-  const ds = await openNpz(file);
+  const ds = await openNpz(file, { paths: testPaths() });
   try {
     assert.deepEqual(ds.splitSizes, { train: 3882, val: 524, test: 624 });
     const counts = countsByOfficialSplit(ds);
@@ -65,7 +65,7 @@ test('real modified PneumoniaMNIST: labels stored (N,1), train 3882 = 388 + 3494
     await ds.close();
   }
   // A folder holding one .npz opens as that npz.
-  const viaFolder = await openDataset(join(sharedDataDir(), 'breastmnist'));
+  const viaFolder = await openDataset(join(sharedDataDir(), 'breastmnist'), { paths: testPaths() });
   assert.equal(viaFolder.kind, 'npz');
   assert.equal(viaFolder.size, 780);
   await viaFolder.close();
@@ -93,12 +93,12 @@ function rgbNpz(n: number[], opts: { labelShape?: '1d' | '2d'; level?: 0 | 6 } =
 
 test('generated RGB npz with 5 classes: (N,1) and (N,) labels, stored and deflated, large entries via the cache file', async () => {
   const dir = tempDir();
-  process.env.MEDFT_CACHE_DIR = join(dir, 'cache');
+  const paths = testPaths({ cacheDir: join(dir, 'cache') });
   for (const [labelShape, level, limit] of [['2d', 6, undefined], ['1d', 0, undefined], ['1d', 6, 100]] as const) {
     const { arrays, expect } = rgbNpz([12, 5, 6], { labelShape });
     const file = join(dir, `five-${labelShape}-${level}-${limit}.npz`);
     writeNpz(file, arrays, level);
-    const ds = await openNpz(file, { inMemoryLimit: limit });
+    const ds = await openNpz(file, { inMemoryLimit: limit, paths });
     try {
       assert.equal(ds.size, 23);
       assert.equal(ds.channels, 3);
@@ -132,15 +132,15 @@ test('bad npz files: missing keys, mismatched lengths, label out of range, singl
     const file = join(dir, name);
     if (Buffer.isBuffer(content)) (await import('node:fs')).writeFileSync(file, content);
     else writeNpz(file, content);
-    await assert.rejects(openNpz(file), (e: unknown) => e instanceof InputError && re.test(e.message) && e.message.includes(file), name);
+    await assert.rejects(openNpz(file, { paths: testPaths() }), (e: unknown) => e instanceof InputError && re.test(e.message) && e.message.includes(file), name);
   }
   // A MedMNIST file name fixes the class count: label 2 is out of range for BreastMNIST's two classes.
   const bm = join(dir, 'breastmnist.npz');
   writeNpz(bm, { ...arrays, train_labels: npy('|u1', [10], [0, 1, 0, 1, 2, 0, 1, 0, 1, 0]) });
-  await assert.rejects(openNpz(bm), /label 2 at train\[4\] is out of range \(breastmnist has classes 0\.\.1\)/);
+  await assert.rejects(openNpz(bm, { paths: testPaths() }), /label 2 at train\[4\] is out of range \(breastmnist has classes 0\.\.1\)/);
   // Truncated: cut the file in the middle of the first entry.
   const whole = readFileSync(join(dir, 'missing.npz'));
   const cut = join(dir, 'cut.npz');
   (await import('node:fs')).writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
-  await assert.rejects(openNpz(cut), InputError);
+  await assert.rejects(openNpz(cut, { paths: testPaths() }), InputError);
 });

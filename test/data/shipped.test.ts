@@ -7,25 +7,21 @@ import { join, resolve } from 'node:path';
 import { resolveMedmnist, medmnistCandidates } from '../../src/data/medmnist.ts';
 import { shippedDataDir } from '../../src/data/paths.ts';
 import { prepareDataset } from '../../src/experiment/data.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, testPaths } from './fixtures.ts';
+import type { Paths } from '../../src/paths.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const SHIPPED = join(REPO, 'data', 'breastmnist', 'breastmnist.npz');
 const SHA256 = '5e68d79723fb3a63a399b0a66b66451799fc2eb3651f469cec0b679cfd743b68';
 
-/** Runs `fn` with MEDFT_DATA_DIR unset, an empty cache and another working directory, as on a fresh clone. */
-async function freshMachine<T>(fn: (cache: string) => Promise<T>): Promise<T> {
-  const saved = { data: process.env.MEDFT_DATA_DIR, cache: process.env.MEDFT_CACHE_DIR, cwd: process.cwd() };
-  const cache = tempDir('medft-fresh-cache-');
+/** Runs `fn` with no data dir, an empty cache and another working directory, as on a fresh clone. */
+async function freshMachine<T>(fn: (paths: Paths) => Promise<T>): Promise<T> {
+  const cwd = process.cwd();
   try {
-    delete process.env.MEDFT_DATA_DIR;
-    process.env.MEDFT_CACHE_DIR = cache;
     process.chdir(tempDir('medft-fresh-cwd-'));
-    return await fn(cache);
+    return await fn(testPaths({ cacheDir: tempDir('medft-fresh-cache-') }));
   } finally {
-    process.chdir(saved.cwd);
-    if (saved.data === undefined) delete process.env.MEDFT_DATA_DIR; else process.env.MEDFT_DATA_DIR = saved.data;
-    if (saved.cache === undefined) delete process.env.MEDFT_CACHE_DIR; else process.env.MEDFT_CACHE_DIR = saved.cache;
+    process.chdir(cwd);
   }
 }
 
@@ -41,16 +37,16 @@ test('shipped BreastMNIST: the bytes are the ones SOURCE.txt and SHA256SUMS reco
 
 test('shipped BreastMNIST: found by name with no MEDFT_DATA_DIR from any working directory, after the data dir and the cache', async () => {
   assert.equal(shippedDataDir(), join(REPO, 'data') + '/');
-  await freshMachine(async (cache) => {
-    const found = await resolveMedmnist('breastmnist');
+  await freshMachine(async (paths) => {
+    const found = await resolveMedmnist('breastmnist', { paths });
     assert.equal(found.path, SHIPPED);
-    const order = medmnistCandidates('breastmnist', 28);
-    assert.deepEqual(order, [join(cache, 'medmnist', 'breastmnist.npz'), SHIPPED], 'the cache (an official download) comes first');
+    const order = medmnistCandidates('breastmnist', 28, paths);
+    assert.deepEqual(order, [join(paths.cacheDir, 'medmnist', 'breastmnist.npz'), SHIPPED], 'the cache (an official download) comes first');
     // What `npm start` does first: resolve the dataset and write the experiment's 160-image subset.
     const out = tempDir('medft-fresh-out-');
-    const subset = await prepareDataset('breastmnist', { train: 160 }, out, false);
+    const subset = await prepareDataset('breastmnist', { train: 160 }, out, false, paths);
     assert.ok(subset.startsWith(join(out, 'data')), subset);
     // Other sizes are not shipped: they still need --download, into the cache.
-    await assert.rejects(resolveMedmnist('breastmnist_64'), (e: unknown) => (e as Error).message.includes(join(cache, 'medmnist', 'breastmnist_64.npz')));
+    await assert.rejects(resolveMedmnist('breastmnist_64', { paths }), (e: unknown) => (e as Error).message.includes(join(paths.cacheDir, 'medmnist', 'breastmnist_64.npz')));
   });
 });

@@ -11,7 +11,7 @@ import { CellProcess, type EngineInfo, type TaskEnd } from '../../src/experiment
 import { expandCells } from '../../src/experiment/cells.ts';
 import type { RunTask } from '../../src/experiment/messages.ts';
 import { parseExperiment } from '../../src/experiment/spec.ts';
-import { engineFromEnv } from '../../src/settings.ts';
+import { engineFromEnv, pathsFromEnv } from '../../src/settings.ts';
 import { tempDir } from '../data/fixtures.ts';
 
 const spec = parseExperiment({ name: 'p', datasets: ['d.npz'], models: ['tiny_cnn'], strategies: ['ft'], weights: 'none', epochs: 1 }, 'p.yaml');
@@ -30,7 +30,7 @@ describe('CellProcess', () => {
     const exit = new Promise<string>((r) => { exited = r; });
     const log = join(dir, `${name}.log`);
     const proc = new CellProcess({
-      logFile: log, siblings: 1, engine: engineFromEnv(), deathError: (how) => `died (${how}); see ${log}`,
+      logFile: log, siblings: 1, engine: engineFromEnv(), paths: pathsFromEnv(), deathError: (how) => `died (${how}); see ${log}`,
       onReady: (e) => { events.push('ready'); ready(e); },
       onInitFailed: (error) => events.push(`init-failed ${error}`),
       onExit: (how) => { events.push(`exit ${how}`); exited(how); },

@@ -10,22 +10,23 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/errors.ts';
 import { experimentDataPath, withLocalPaths } from '../../src/experiment/data.ts';
 import { planExperiment } from '../../src/experiment/runner.ts';
-import { tempDir } from '../data/fixtures.ts';
+import { tempDir, testPaths } from '../data/fixtures.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 test('paths resolve against the experiment file, names stay names', () => {
   const base = tempDir('medft-paths-');
+  const paths = testPaths();
   writeFileSync(join(base, 'beside.npz'), '');
   mkdirSync(join(base, 'folder'));
-  assert.equal(experimentDataPath('/abs/x.npz', base), '/abs/x.npz');
-  assert.equal(experimentDataPath('../data/x.npz', base), resolve(base, '../data/x.npz'));
-  assert.equal(experimentDataPath('sub/x.csv', base), join(base, 'sub', 'x.csv'), 'missing paths too: the error then names this path');
-  assert.equal(experimentDataPath('beside.npz', base), join(base, 'beside.npz'));
-  assert.equal(experimentDataPath('folder', base), join(base, 'folder'));
-  assert.equal(experimentDataPath('breastmnist', base), 'breastmnist');
-  assert.equal(experimentDataPath('dermamnist_64', base), 'dermamnist_64');
-  assert.throws(() => experimentDataPath('nosuchdata', base), (e: unknown) =>
+  assert.equal(experimentDataPath('/abs/x.npz', base, paths), '/abs/x.npz');
+  assert.equal(experimentDataPath('../data/x.npz', base, paths), resolve(base, '../data/x.npz'));
+  assert.equal(experimentDataPath('sub/x.csv', base, paths), join(base, 'sub', 'x.csv'), 'missing paths too: the error then names this path');
+  assert.equal(experimentDataPath('beside.npz', base, paths), join(base, 'beside.npz'));
+  assert.equal(experimentDataPath('folder', base, paths), join(base, 'folder'));
+  assert.equal(experimentDataPath('breastmnist', base, paths), 'breastmnist');
+  assert.equal(experimentDataPath('dermamnist_64', base, paths), 'dermamnist_64');
+  assert.throws(() => experimentDataPath('nosuchdata', base, paths), (e: unknown) =>
     e instanceof InputError && e.message.includes(`not at ${join(base, 'nosuchdata')}`) && /not a MedMNIST name/.test(e.message) && !/--download/.test(e.message));
 });
 
@@ -34,30 +35,25 @@ test("a cell's weights path resolves the same way; its id stays the hash of the 
   const file = join(base, 'g.yaml');
   writeFileSync(file, 'name: g\ndatasets: [breastmnist]\nmodels: [{ name: tiny_cnn, weights: init }]\nstrategies: [ft]\n');
   const [cell] = planExperiment(file).cells;
-  const local = withLocalPaths(cell, base);
+  const paths = testPaths();
+  const local = withLocalPaths(cell, base, paths);
   assert.equal(local.id, cell.id);
   assert.equal(local.config.model.weights, join(base, 'init'));
   assert.equal(cell.config.model.weights, 'init', 'the planned cell keeps what the file says');
-  assert.equal(withLocalPaths({ ...cell, config: { ...cell.config, model: { ...cell.config.model, weights: 'imagenet' } } }, base).config.model.weights, 'imagenet');
+  assert.equal(withLocalPaths({ ...cell, config: { ...cell.config, model: { ...cell.config.model, weights: 'imagenet' } } }, base, paths).config.model.weights, 'imagenet');
 });
 
 test('experiments/acceptance-grid.yaml names the shared PneumoniaMNIST copy relative to its own folder', () => {
   const file = join(repo, 'experiments', 'acceptance-grid.yaml');
   const pneu = planExperiment(file).cells.find((c) => c.config.dataset.name === 'pneumoniamnist-mod')!;
-  assert.equal(experimentDataPath(pneu.config.dataset.data, dirname(file)), resolve(repo, '..', 'shared', 'data', 'pneumoniamnist-modified', 'pneumoniamnist.npz'));
+  assert.equal(experimentDataPath(pneu.config.dataset.data, dirname(file), testPaths()), resolve(repo, '..', 'shared', 'data', 'pneumoniamnist-modified', 'pneumoniamnist.npz'));
 });
 
 test("not-found messages: an absolute path once (not joined onto MEDFT_DATA_DIR), a relative one where it was looked for, names as names", async () => {
   const { detectKind } = await import('../../src/data/open.ts');
-  const saved = process.env.MEDFT_DATA_DIR;
-  process.env.MEDFT_DATA_DIR = tempDir('medft-dd-');
-  try {
-    await assert.rejects(detectKind('/tmp/medft-none/x.npz'), { message: "dataset '/tmp/medft-none/x.npz' not found: no such file or folder" });
-    await assert.rejects(detectKind('sub/x.npz'), (e: Error) => /looked at .*sub\/x\.npz and .*sub\/x\.npz\)$/.test(e.message) && !/MedMNIST/.test(e.message));
-    await assert.rejects(detectKind('nosuchdata'), /and not a MedMNIST name \(pathmnist/);
-    assert.deepEqual(await detectKind('breastmnist.npz'), { kind: 'medmnist', path: null }, "a MedMNIST file name is still a name");
-  } finally {
-    if (saved === undefined) delete process.env.MEDFT_DATA_DIR;
-    else process.env.MEDFT_DATA_DIR = saved;
-  }
+  const paths = testPaths({ dataDir: tempDir('medft-dd-') });
+  await assert.rejects(detectKind('/tmp/medft-none/x.npz', paths), { message: "dataset '/tmp/medft-none/x.npz' not found: no such file or folder" });
+  await assert.rejects(detectKind('sub/x.npz', paths), (e: Error) => /looked at .*sub\/x\.npz and .*sub\/x\.npz\)$/.test(e.message) && !/MedMNIST/.test(e.message));
+  await assert.rejects(detectKind('nosuchdata', paths), /and not a MedMNIST name \(pathmnist/);
+  assert.deepEqual(await detectKind('breastmnist.npz', paths), { kind: 'medmnist', path: null }, "a MedMNIST file name is still a name");
 });

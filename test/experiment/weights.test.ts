@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from '../data/fixtures.ts';
+import { tempDir, testPaths } from '../data/fixtures.ts';
 import { writeTinyGrid } from '../helpers/tiny-grid.ts';
 import { ResourceError } from '../../src/errors.ts';
 import { planExperiment, runExperiment } from '../../src/experiment/runner.ts';
@@ -16,7 +16,7 @@ test('weights that cannot be found stop the run before any worker starts or anyt
   let started = 0;
   const notes: string[] = [];
   await assert.rejects(
-    runExperiment(plan, { out, workers: 2, events: { onStart: () => { started++; }, onNote: (m) => notes.push(m) } }),
+    runExperiment(plan, { out, workers: 2, paths: testPaths(), events: { onStart: () => { started++; }, onNote: (m) => notes.push(m) } }),
     (e: unknown) => e instanceof ResourceError && /tiny_cnn has no ImageNet weights/.test(e.message),
   );
   assert.equal(started, 0, 'no cell started');
@@ -29,5 +29,5 @@ test('weights that cannot be found stop the run before any worker starts or anyt
 test('prepareWeights: cells that start from no weights or a file need no ImageNet weights', async () => {
   const dir = tempDir('medft-weights-');
   const plan = planExperiment(writeTinyGrid(dir, 'none', { strategies: '[ft, lp]', seeds: '[0, 1]', weights: 'none' }));
-  assert.deepEqual([...(await prepareWeights(plan.cells)).keys()], []);
+  assert.deepEqual([...(await prepareWeights(plan.cells, testPaths())).keys()], []);
 });

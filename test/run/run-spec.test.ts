@@ -17,7 +17,7 @@ import { planOf, resolveRunSpec, runSpec, type RunSpec } from '../../src/run/ind
 import { engineFromEnv } from '../../src/settings.ts';
 import { buildPlan, getStrategy } from '../../src/strategies/index.ts';
 import { trainConfigSchema } from '../../src/train/config.ts';
-import { sharedDataDir, tempDir } from '../data/fixtures.ts';
+import { sharedDataDir, tempDir, testPaths } from '../data/fixtures.ts';
 
 const breastmnist = () => join(sharedDataDir(), 'breastmnist', 'breastmnist.npz');
 
@@ -80,6 +80,7 @@ describe('an experiment cell as a RunSpec', () => {
 
 describe('runSpec: what ran is what is stored', () => {
   const dir = tempDir('medft-runspec-');
+  const paths = testPaths({ cacheDir: join(dir, 'cache') });
   before(async () => { await initEngine({ ...engineFromEnv(), backend: 'wasm' }); });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,13 +89,13 @@ describe('runSpec: what ran is what is stored', () => {
       data: breastmnist(), model: 'tiny_cnn', inputSize: 16, strategy: 'surgical:block1', epochs: 2, lr: 1e-3,
       train: { batchSize: 32, seed: 3 }, engine: { ...engineFromEnv(), replicas: 1 },
     });
-    const a = await runSpec(first, { out: join(dir, 'a') });
+    const a = await runSpec(first, { out: join(dir, 'a'), paths });
     assert.deepEqual(a.spec, first);
     assert.deepEqual(a.plan.phases.map((p) => p.trainBlocks), [['block1', 'head']]);
     assert.equal(a.split.splits.test.size, 156);
     const stored = JSON.parse(readFileSync(join(dir, 'a', 'medft.json'), 'utf8')).spec as RunSpec;
     assert.deepEqual(stored, first);
-    const b = await runSpec(stored, { out: join(dir, 'b') });
+    const b = await runSpec(stored, { out: join(dir, 'b'), paths });
     assert.ok(readFileSync(join(dir, 'a', 'weights.bin')).equals(readFileSync(join(dir, 'b', 'weights.bin'))), 'weights.bin differs');
     assert.deepEqual(b.metrics, a.metrics);
     assert.deepEqual(b.predictions, a.predictions);

@@ -5,6 +5,7 @@ import type { InspectReport } from '../../data/inspect.ts';
 import { MEDMNIST, MEDMNIST_SIZES, medmnistCandidates, medmnistFileName, medmnistUrl, type MedmnistSize } from '../../data/medmnist.ts';
 import { DATASET_KINDS, type DatasetKind } from '../../data/types.ts';
 import { withoutSkipAdvice } from '../../data/problems.ts';
+import { pathsFromEnv } from '../../settings.ts';
 import { summary } from './table.ts';
 
 interface InspectOptions {
@@ -99,8 +100,9 @@ Examples:
   medft datasets list
   medft datasets list --json | jq '.[] | select(.task == "binary-class") | .name'`)
     .action((opts: { json?: boolean }) => {
+      const paths = pathsFromEnv();
       const rows = MEDMNIST.map((m) => {
-        const local = Object.fromEntries(MEDMNIST_SIZES.map((s) => [s, medmnistCandidates(m.name, s).find((p) => existsSync(p)) ?? null])) as Record<MedmnistSize, string | null>;
+        const local = Object.fromEntries(MEDMNIST_SIZES.map((s) => [s, medmnistCandidates(m.name, s, paths).find((p) => existsSync(p)) ?? null])) as Record<MedmnistSize, string | null>;
         return { ...m, local, url: medmnistUrl(m.name, 28) };
       });
       if (opts.json) {
@@ -135,6 +137,7 @@ are found (with --skip-bad: problems other than bad files, which are listed as s
 
 Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
     .action(async (path: string, opts: InspectOptions) => {
+      const paths = pathsFromEnv();
       let size: MedmnistSize | undefined;
       if (opts.size !== undefined) {
         size = Number(opts.size) as MedmnistSize;
@@ -145,7 +148,7 @@ Example: medft datasets inspect ../shared/data/mednist --json > mednist.json`)
       let report: InspectReport;
       try {
         report = await inspectDataset(path, {
-          kind: opts.kind, size, download: opts.download,
+          paths, kind: opts.kind, size, download: opts.download,
           pathColumn: opts.pathColumn, labelColumn: opts.labelColumn, splitColumn: opts.splitColumn, groupColumn: opts.groupColumn,
           onProgress: (d, t) => bar.update(d, t),
         });

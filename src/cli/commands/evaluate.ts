@@ -62,10 +62,11 @@ Examples:
       const { checkSameClasses, loadFinetuned } = await import('../../train/saved-model.ts');
       const { skippedLine } = await import('../../run/index.ts');
       const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
-      const info = await initEngine(withBackendFlag(settingsFromEnv().engine, opts.backend));
+      const settings = settingsFromEnv();
+      const info = await initEngine(withBackendFlag(settings.engine, opts.backend));
       process.stderr.write(`${engineBanner(info)}\n`);
       const { model, meta } = await loadFinetuned(opts.model);
-      const ds = await openDataset(opts.data, opts.skipBad ? { skipBad: true, verify: true } : {});
+      const ds = await openDataset(opts.data, { paths: settings.paths, ...(opts.skipBad ? { skipBad: true, verify: true } : {}) });
       try {
         if (opts.skipBad) process.stderr.write(`${skippedLine(ds)}\n`);
         checkSameClasses(meta, opts.data, ds.classNames);

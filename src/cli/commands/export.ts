@@ -28,9 +28,9 @@ Examples:
   medft export runs/grid --out models --case 'breastmnist × resnet50'`)
     .action(withOutDir({ keep: hasModel }, async (dir: string, opts: ExportCliOptions) => {
       const { exportBestModels } = await import('../../report/best-model.ts');
-      const { engineChoicesFromEnv } = await import('../../settings.ts');
+      const { engineChoicesFromEnv, pathsFromEnv } = await import('../../settings.ts');
       const models = await exportBestModels(dir, {
-        engine: engineChoicesFromEnv(),
+        engine: engineChoicesFromEnv(), paths: pathsFromEnv(),
         out: opts.out, caseName: opts.case, download: opts.download,
         log: (l) => process.stderr.write(`${l}\n`),
         events: opts.progress ? { onEpochEnd: (r) => process.stderr.write(`  epoch ${r.epoch} [${r.phase}] loss ${r.trainLoss.toFixed(4)}\n`) } : {},

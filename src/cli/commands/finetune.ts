@@ -159,7 +159,7 @@ async function run(opts: FinetuneCliOptions, flags: RunSpec, stopAfterEpoch: num
   const spec: RunSpec = { ...flags, engine: { ...engine, replicas: resolveReplicas(opts.replicas ?? engine.replicas, info) } };
   const bar = await batchBar(opts.progress);
   const result = await runSpec(spec, {
-    out: opts.out, resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, stopAfterEpoch, download: opts.download,
+    out: opts.out, paths: settings.paths, resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, stopAfterEpoch, download: opts.download,
     events: {
       onMessage: (line) => process.stderr.write(`${line}\n`),
       onBatch: (b) => bar.update(b.epoch, b.batch, b.batches, b.loss),

@@ -42,6 +42,8 @@ Examples:
     .action(async (opts: { json?: boolean }) => {
       const { DEFAULT_ENGINE_SETTINGS, initEngine } = await import('../../engine/index.ts');
       const { describeModel, modelNames } = await import('../../models/index.ts');
+      const { pathsFromEnv } = await import('../../settings.ts');
+      const paths = pathsFromEnv();
       // Listing needs no compute: the cpu backend builds the models without touching the wasm heap.
       await initEngine({ ...DEFAULT_ENGINE_SETTINGS, backend: 'cpu' });
       // Each model is printed as soon as it is built (building them all takes seconds); with --json, the same text
@@ -49,7 +51,7 @@ Examples:
       const names = modelNames();
       if (opts.json) process.stdout.write('[\n');
       names.forEach((name, i) => {
-        const m = describeModel(name);
+        const m = describeModel(name, paths);
         if (!opts.json) printText(m);
         else process.stdout.write(`  ${JSON.stringify(m, null, 2).replace(/\n/g, '\n  ')}${i < names.length - 1 ? ',' : ''}\n`);
       });

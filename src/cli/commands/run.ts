@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.ts';
 import type { Cell } from '../../experiment/cells.ts';
 import type { Progress, RunEstimate } from '../../experiment/estimate.ts';
 import type { Probe } from '../../experiment/probe.ts';
+import type { Paths } from '../../paths.ts';
 import type { Plan, RunOptions } from '../../experiment/runner.ts';
 import { backendOption } from '../options.ts';
 import { withOutDir } from '../out-option.ts';
@@ -49,11 +50,11 @@ async function workLeft(plan: Plan, progress: Map<string, Progress>, retryFailed
   return { work, todo: plan.cells.filter((c) => work.has(c.id)) };
 }
 
-async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCliOptions, workers: number): Promise<{ run: RunEstimate; probes: Probe[] }> {
+async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCliOptions, workers: number, paths: Paths): Promise<{ run: RunEstimate; probes: Probe[] }> {
   const { estimateRun } = await import('../../experiment/estimate.ts');
   const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
   const { work, todo } = await workLeft(plan, progress, !!opts.retryFailed);
-  const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)));
+  const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)), paths);
   const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
   const engine = withBackendFlag(settingsFromEnv().engine, opts.backend);
   const probes = await probeStepTimes(todo, workers, engine, (s) => process.stderr.write(`${s}\n`));
@@ -164,18 +165,20 @@ Examples:
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
       const plan = planExperiment(file, { skipBad: opts.skipBad });
+      const { pathsFromEnv, settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+      // Only the paths before a dry run: it reads the engine settings only when it probes.
+      const paths = pathsFromEnv();
       if (opts.dryRun) {
         const progress = cellProgress(opts.out, plan.cells);
         // Every dataset must be there (or be a MedMNIST name that --download will fetch), probe or no probe.
         const { checkDatasets, withLocalPaths } = await import('../../experiment/data.ts');
         const base = dirname(resolve(plan.file));
-        for (const note of await checkDatasets(plan.cells.map((c) => withLocalPaths(c, base)), !!opts.download)) process.stderr.write(`${note}\n`);
-        const est = opts.probe ? await estimate(plan, progress, opts, workers) : null;
+        for (const note of await checkDatasets(plan.cells.map((c) => withLocalPaths(c, base, paths)), !!opts.download, paths)) process.stderr.write(`${note}\n`);
+        const est = opts.probe ? await estimate(plan, progress, opts, workers, paths) : null;
         if (opts.json) process.stdout.write(`${JSON.stringify(dryRunJson(plan, progress, est), null, 2)}\n`);
         else printDryRun(plan, progress, await searchLine(plan), est);
         return;
       }
-      const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
       const settings = settingsFromEnv();
       const engine = withBackendFlag(settings.engine, opts.backend);
       const debug = settings.debug;
@@ -189,7 +192,7 @@ Examples:
       const search = await searchLine(plan);
       const run = (o: RunOptions) => (queue ? queue.runQueued(plan, { ...o, url: queue.url }) : runExperiment(plan, o));
       const summary = await run({
-        out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, engine, debug,
+        out: opts.out, workers, retryFailed: opts.retryFailed, download: opts.download, engine, paths, debug,
         events: {
           onPlan: (p) => {
             total = p.todo.length;

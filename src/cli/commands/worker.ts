@@ -51,6 +51,7 @@ Example:
         workDir: opts.workDir ?? join(settings.paths.cacheDir, 'worker'),
         backend: opts.backend,
         engine: settings.engine,
+        paths: settings.paths,
         debug: settings.debug,
         lockMs: positiveInt(opts.lockDuration, '--lock-duration'),
         stalledMs: positiveInt(opts.stalledInterval, '--stalled-interval'),

@@ -11,7 +11,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import path from 'node:path';
 import { installOnce } from '../../cache-install.ts';
 import { InputError, ResourceError } from '../../errors.ts';
-import { userWeightsDir, weightsCacheDir } from './paths.ts';
+import type { Paths } from '../../paths.ts';
+import { weightsCacheDir } from './paths.ts';
 
 export const KERAS_BASE = 'https://storage.googleapis.com/tensorflow/keras-applications/';
 
@@ -23,8 +24,8 @@ export interface KerasFile {
   hash: string;
 }
 
-export function kerasCacheDir(): string {
-  return path.join(weightsCacheDir(), 'keras');
+export function kerasCacheDir(paths: Paths): string {
+  return path.join(weightsCacheDir(paths), 'keras');
 }
 
 export async function fileHash(file: string, algorithm: 'md5' | 'sha256'): Promise<string> {
@@ -47,18 +48,18 @@ export async function verifyFileHash(file: string, expected: string): Promise<vo
   }
 }
 
-function placeHint(f: KerasFile): string {
-  const dirs = [userWeightsDir(), kerasCacheDir()].filter(Boolean).join(' or ');
+function placeHint(f: KerasFile, paths: Paths): string {
+  const dirs = [paths.weightsDir, kerasCacheDir(paths)].filter(Boolean).join(' or ');
   return `download ${f.url} on a machine with internet and place it as ${dirs}/${f.name}` +
-    (userWeightsDir() ? '' : ' (or in the folder named by MEDFT_WEIGHTS_DIR)');
+    (paths.weightsDir ? '' : ' (or in the folder named by MEDFT_WEIGHTS_DIR)');
 }
 
 /**
  * Downloads (once) into <cache>/weights/keras/ and returns the verified path. Safe when several processes download
  * the same file at once: each writes a temporary file of its own, and only a verified file takes the final name.
  */
-export async function downloadKerasFile(f: KerasFile, fetchImpl: typeof fetch = fetch): Promise<string> {
-  const dest = path.join(kerasCacheDir(), f.name);
+export async function downloadKerasFile(f: KerasFile, paths: Paths, fetchImpl: typeof fetch = fetch): Promise<string> {
+  const dest = path.join(kerasCacheDir(paths), f.name);
   if (existsSync(dest)) {
     await verifyFileHash(dest, f.hash);
     return dest;
@@ -68,18 +69,14 @@ export async function downloadKerasFile(f: KerasFile, fetchImpl: typeof fetch = 
     try {
       res = await fetchImpl(f.url, { signal: AbortSignal.timeout(30_000) });
     } catch (e) {
-      throw new ResourceError(`cannot download ${f.name} (${(e as Error).message}); ${placeHint(f)}`);
+      throw new ResourceError(`cannot download ${f.name} (${(e as Error).message}); ${placeHint(f, paths)}`);
     }
-    if (!res.ok || !res.body) throw new ResourceError(`cannot download ${f.name}: HTTP ${res.status}; ${placeHint(f)}`);
+    if (!res.ok || !res.body) throw new ResourceError(`cannot download ${f.name}: HTTP ${res.status}; ${placeHint(f, paths)}`);
     try {
       await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tmp));
     } catch (e) {
-      throw new ResourceError(`download of ${f.name} broke off (${(e as Error).message}); ${placeHint(f)}`);
+      throw new ResourceError(`download of ${f.name} broke off (${(e as Error).message}); ${placeHint(f, paths)}`);
     }
     await verifyFileHash(tmp, f.hash);
   });
-}
-
-export function kerasFileMessage(f: KerasFile): string {
-  return placeHint(f);
 }

