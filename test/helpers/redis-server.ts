@@ -1,10 +1,10 @@
 /**
- * A private redis-server for the queue tests: a free 127.0.0.1 port, a temp folder, append-only file on (so it can be
- * stopped and started again with its data), optionally a password. Absent redis-server: `redisMissing` says why the
- * tests skip.
+ * A private redis-server for the queue tests: a free 127.0.0.1 port (random, so test files running at once get their
+ * own), a temp folder, append-only file on (so it can be stopped and started again with its data), optionally a
+ * password. Absent redis-server: `redisMissing` says why the tests skip.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,14 +13,27 @@ export const redisMissing: string | false = spawnSync('redis-server', ['--versio
   ? 'redis-server (with redis-cli) is not installed (apt-get install redis-server): the queue tests skip'
   : false;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port below the kernel's ephemeral range. A port from listen(0) lies inside that range, and while a test has
+ * its server stopped (to restart it on the same port) any outgoing connection on the machine, such as a client
+ * retrying this very server, may be handed that port as its local end and keep the server from coming back.
+ */
+async function freePort(): Promise<number> {
+  const ephemeralFrom = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+  const low = 10_000;
+  const high = Number.isInteger(ephemeralFrom) && ephemeralFrom > low + 1000 ? ephemeralFrom - 1 : 32_767;
+  for (let tries = 0; tries < 100; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${low} and ${high} for redis-server`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
@@ -50,7 +63,9 @@ export class RedisServer {
     if (this.password) args.push('--requirepass', this.password);
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     const t0 = Date.now();
+    const proc = this.proc;
     while (this.cli('ping').stdout.trim() !== 'PONG') {
+      if (proc.exitCode != null) throw new Error(`redis-server on port ${this.port} exited (${proc.exitCode}) before answering`);
       if (Date.now() - t0 > 10_000) throw new Error(`redis-server did not answer on port ${this.port}`);
       await new Promise((r) => setTimeout(r, 50));
     }
