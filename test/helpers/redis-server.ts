@@ -19,14 +19,24 @@ export const redisMissing: string | false = spawnSync('redis-server', ['--versio
  * retrying this very server, may be handed that port as its local end and keep the server from coming back.
  */
 async function freePort(): Promise<number> {
-  const ephemeralFrom = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
   const low = 10_000;
-  const high = Number.isInteger(ephemeralFrom) && ephemeralFrom > low + 1000 ? ephemeralFrom - 1 : 32_767;
+  const high = ephemeralFrom() - 1;
   for (let tries = 0; tries < 100; tries++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
     if (await canListen(port)) return port;
   }
   throw new Error(`no free port between ${low} and ${high} for redis-server`);
+}
+
+/** The first port of Linux's ephemeral range; its usual default where that cannot be read. */
+function ephemeralFrom(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 11_000) return first;
+  } catch {
+    // not Linux
+  }
+  return 32_768;
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -65,7 +75,9 @@ export class RedisServer {
     const t0 = Date.now();
     const proc = this.proc;
     while (this.cli('ping').stdout.trim() !== 'PONG') {
-      if (proc.exitCode != null) throw new Error(`redis-server on port ${this.port} exited (${proc.exitCode}) before answering`);
+      if (proc.exitCode != null) {
+        throw new Error(`redis-server on port ${this.port} exited (${proc.exitCode}) before answering`);
+      }
       if (Date.now() - t0 > 10_000) throw new Error(`redis-server did not answer on port ${this.port}`);
       await new Promise((r) => setTimeout(r, 50));
     }
