@@ -44,6 +44,7 @@ echo '{"hello": 1}' > not-a-model/config.json
 printf 'name: y\ndatasets: [breastmnist\nmodels: [tiny_cnn]\n' > exp/syntax.yaml
 printf 'name: f\ndatasets: [breastmnist]\nmodels: [tiny_cnn]\nstrategies: [ft]\nepoch: 3\n' > exp/field.yaml
 printf 'name: s\ndatasets: [breastmnist]\nmodels: [tiny_cnn]\nstrategies: [ft, warp]\n' > exp/strategy.yaml
+printf 'name: s\ndatasets: [breastmnist]\nmodels: [tiny_cnn]\nstrategies: [surgical:conv3_x]\n' > exp/surgical.yaml
 printf 'name: m\ndatasets: [%s/nowhere/x.npz]\nmodels: [tiny_cnn]\nstrategies: [ft]\n' "$T" > exp/missing-path.yaml
 printf 'name: n\ndatasets: [nosuchdata]\nmodels: [tiny_cnn]\nstrategies: [ft]\n' > exp/missing-name.yaml
 printf 'name: d\ndatasets: [dermamnist]\nmodels: [tiny_cnn]\nstrategies: [ft]\n' > exp/not-downloaded.yaml
@@ -81,6 +82,7 @@ case_ 'unknown model'                        2 finetune --data breastmnist --mod
 case_ 'unknown strategy'                     2 finetune --data breastmnist --model tiny_cnn --strategy nope --out o
 case_ 'bad --param value'                    2 finetune --data breastmnist --model tiny_cnn --strategy l2-sp --param alpha=abc --out o
 case_ 'unknown --param key'                  2 finetune --data breastmnist --model tiny_cnn --strategy l2-sp --param bogus=1 --out o
+case_ 'surgical block the model lacks'       2 finetune --data breastmnist --model tiny_cnn --strategy surgical:conv3_x --out o
 case_ 'non-numeric --lr'                     2 finetune --data breastmnist --model tiny_cnn --strategy ft --lr fast --out o
 case_ 'unknown --backend'                    2 finetune --data breastmnist "${TINY[@]}" --backend tpu --out o
 # Needs the npz CRC check (branch fresh-machine): until then the zeroed bytes inflate to wrong pixels, silently.
@@ -102,6 +104,7 @@ case_ 'experiment file empty'                3 run exp/empty.yaml --out r
 case_ 'experiment YAML syntax error'         3 run exp/syntax.yaml --out r
 case_ 'experiment unknown field'             3 run exp/field.yaml --out r
 case_ 'experiment unknown strategy'          3 run exp/strategy.yaml --out r
+case_ 'experiment surgical block missing'    3 run exp/surgical.yaml --out r
 case_ 'experiment missing path, dry run'     3 run exp/missing-path.yaml --out r --dry-run --no-probe
 case_ 'experiment unknown name, dry run'     3 run exp/missing-name.yaml --out r --dry-run --no-probe
 MEDFT_CACHE_DIR=$T/empty-cache \
