@@ -1,5 +1,5 @@
 /** The backbone zoo: Keras-compatible topologies, ImageNet weight loading with a report, block partitions. */
-export { blockWeights, buildModel, createModel, describeModel, getFamily, imagenetWeightsPath, listModels, modelNames, REFERENCE_CONFIGS, type ModelInfo } from './registry.ts';
+export { blockWeights, buildModel, createModel, describeModel, getFamily, hasImagenetWeights, imagenetWeightsPath, listModels, modelNames, REFERENCE_CONFIGS, type ModelInfo } from './registry.ts';
 export type { Block, CreatedModel, CreateModelOptions, ModelSpec, WeightsOption, WeightSourceInfo } from './types.ts';
 export { HEAD_LAYERS } from './head.ts';
 export { loadWeights, readWeights, formatLoadReport, type LoadOptions, type LoadReport } from './weights/load.ts';

@@ -205,6 +205,12 @@ export const REFERENCE_CONFIGS: Record<string, { label: string; options: CreateM
   tiny_cnn: [{ label: '10-class head', options: { numClasses: 10 } }],
 };
 
+/** Whether the model has ImageNet weights to start from (in its default configuration). */
+export function hasImagenetWeights(name: string): boolean {
+  const def = getFamily(name);
+  return def.weightSources(resolveOptions(def, {})).length > 0;
+}
+
 /**
  * Describes every registered model, building each reference configuration once to count its parameters; `paths` are
  * the folders its weight sources are described in.

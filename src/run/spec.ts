@@ -3,7 +3,7 @@
  * resolving a strategy needs strategies/, which sits above train/.
  */
 import { DEFAULT_ENGINE_SETTINGS } from '../engine/settings.ts';
-import { getFamily } from '../models/index.ts';
+import { getFamily, hasImagenetWeights } from '../models/index.ts';
 import { buildPlan, resolveParams } from '../strategies/index.ts';
 import { resolveTrainConfig, type TrainConfigInput } from '../train/config.ts';
 import type { TrainPlan } from '../train/plan.ts';
@@ -35,7 +35,7 @@ export interface RunSpecInput {
 /** The RunSpec of `input`, every default filled in and the strategy checked against the model's blocks. */
 export function resolveRunSpec(input: RunSpecInput): RunSpec {
   const strategy = { id: input.strategy, params: resolveParams(input.strategy, input.params ?? {}) };
-  const weights = input.weights ?? defaultWeights(input.model);
+  const weights = input.weights ?? (hasImagenetWeights(input.model) ? 'imagenet' : 'none');
   const spec: RunSpec = {
     data: { path: input.data, skipBad: !!input.skipBad },
     model: { name: input.model, weights: weights === 'none' ? null : weights, inputSize: input.inputSize ?? null, dropout: input.dropout ?? 0 },
@@ -48,13 +48,6 @@ export function resolveRunSpec(input: RunSpecInput): RunSpec {
   };
   planOf(spec);
   return spec;
-}
-
-/** 'imagenet' where the model has ImageNet weights, else 'none'. */
-function defaultWeights(model: string): string {
-  const def = getFamily(model);
-  const sources = def.weightSources({ numClasses: 0, inputSize: def.defaultInputSize, includeTop: false, alpha: def.defaultAlpha ?? 1, dropout: 0 });
-  return sources.length > 0 ? 'imagenet' : 'none';
 }
 
 /**

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 // The strategy ids and monitors are listed in --help; the engine, models and loop load when the command runs.
 import { parseParamPairs, strategyIds } from '../../strategies/index.ts';
-import { DEFAULT_BN_RECALIBRATION, MONITORS, resolveTrainConfig } from '../../train/config.ts';
+import { DEFAULT_BN_RECALIBRATION, MONITORS, type TrainConfigInput } from '../../train/config.ts';
 import type { EpochRecord } from '../../train/loop.ts';
 import type { RunSpec } from '../../train/run-spec.ts';
 import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
@@ -115,8 +115,8 @@ Examples:
       const epochs = positiveInt(opts.epochs, '--epochs');
       const lr = Number(opts.lr);
       if (!(lr > 0)) throw new UsageError(`--lr must be a positive number, got '${opts.lr}'`);
-      // Each flag checked with its own message; then the spec, the strategy checked against the model's blocks.
-      const train = resolveTrainConfig({
+      // Each flag checked with its own message; then the spec, resolved and the strategy checked against the model's blocks.
+      const train: TrainConfigInput = {
         batchSize: positiveInt(opts.batch, '--batch'),
         seed: Number(nonNegative(opts.seed, '--seed')),
         optimizer: opts.optimizer,
@@ -129,7 +129,7 @@ Examples:
         bnRecalibration: imagesOrOff(opts.bnRecalibration, '--bn-recalibration'),
         augment: opts.augment,
         earlyStopping: { monitor: opts.monitor, patience: nonNegative(opts.patience, '--patience'), restoreBest: true },
-      });
+      };
       const inputSize = opts.size ? positiveInt(opts.size, '--size') : undefined;
       const dropout = nonNegative(opts.dropout, '--dropout');
       const stopAfterEpoch = opts.stopAfter ? positiveInt(opts.stopAfter, '--stop-after') : undefined;
