@@ -29,6 +29,7 @@
 #include "heap_args.h"
 #include "max_pool_grad.h"
 #include "optimizer_update.h"
+#include "step/step_binding.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -418,6 +419,7 @@ Napi::Value ClearCaches(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("WholeStep", medft::step::WholeStep::Define(env));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));

@@ -33,9 +33,9 @@ F32 floats(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 double num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
 
-struct AdamK {
-  double beta1, beta2, a, b, s, ic2, eps, decay;
-};
+}  // namespace
+
+namespace medft {
 
 MEDFT_CLONES void adamRange(const AdamK& k, float* __restrict out, const float* __restrict w, const float* __restrict g,
                             float* __restrict m, float* __restrict v, long begin, long end) {
@@ -58,6 +58,13 @@ MEDFT_CLONES void sgdRange(double momentum, double lr, float* __restrict out, co
     out[i] = static_cast<float>(w[i] - lr * bi);
   }
 }
+
+}  // namespace medft
+
+namespace {
+using medft::AdamK;
+using medft::adamRange;
+using medft::sgdRange;
 
 void sameLength(const Napi::CallbackInfo& info, std::initializer_list<F32> arrays) {
   for (const F32& a : arrays) {
