@@ -17,3 +17,5 @@ export { simdAddInto } from './kernels/simd/heap-simd.ts';
 export type { WasmBackend } from './kernels/wasm-heap.ts';
 export { convFlops, geometryFromConvInfo, type ConvGeometry } from './kernels/conv-geometry.ts';
 export { convKernelsInUse, type ConvKernels } from './conv-kernels-in-use.ts';
+export { NativeGraphUnsupported, readGraph } from './whole-step/graph.ts';
+export type { GraphNode, GraphSpec, GraphWeight, Pads } from './whole-step/graph-spec.ts';
