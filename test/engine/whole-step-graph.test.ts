@@ -285,6 +285,23 @@ describe('readGraph on hand-made graphs', () => {
     }
   });
 
+  it('a Sequential model reads through its inner functional model', () => {
+    const model = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.globalAveragePooling2d({}),
+      tfl.layers.dense({ units: 2 }),
+    ] });
+    try {
+      const g = readGraph(model);
+      checkWellFormed(model, g);
+      assert.deepEqual(g.nodes.map((n) => [n.op, n.outShape]), [['input', [8, 8, 3]], ['conv', [6, 6, 4]], ['gap', [1, 1, 4]], ['dense', [1, 1, 2]]]);
+      const { logits, worst } = checkReplay(model, g, [2, 8, 8, 3]);
+      assert.ok(logits < 1e-5 && worst[1] < 1e-5, `max relative error: logits ${logits}, ${worst[0]} ${worst[1]}`);
+    } finally {
+      model.dispose();
+    }
+  });
+
   function declines(build: (x: tfl.SymbolicTensor) => tfl.SymbolicTensor, reason: RegExp): void {
     const input = tfl.input({ shape: [8, 8, 3] });
     const model = tfl.model({ inputs: input, outputs: build(input) });
