@@ -190,7 +190,8 @@ interface Draft {
   validConv: boolean;
 }
 
-export function readGraph(model: tfl.LayersModel): GraphSpec {
+export function readGraph(outer: tfl.LayersModel): GraphSpec {
+  const model = outer.getClassName() === 'Sequential' ? innerModel(outer) : outer;
   if (model.inputs.length !== 1) throw new NativeGraphUnsupported(`the model has ${model.inputs.length} inputs (only 1)`);
   if (model.outputs.length !== 1) throw new NativeGraphUnsupported(`the model has ${model.outputs.length} outputs (only 1)`);
   const inputLayer = model.inputLayers[0];
@@ -256,6 +257,13 @@ export function readGraph(model: tfl.LayersModel): GraphSpec {
   if (output == null) throw new Error(`model output ${model.outputs[0].id} was not read`);
   fuse(drafts, output);
   return compact(drafts, weights, output);
+}
+
+/** A Sequential keeps its graph in a functional model of its own, made when it is first built. */
+function innerModel(sequential: tfl.LayersModel): tfl.LayersModel {
+  const s = sequential as unknown as { model?: tfl.LayersModel; build(): void };
+  if (!s.model) s.build();
+  return s.model!;
 }
 
 /** SeededDropout keeps its rate and seed in its own fields (its config has no seed); stock Dropout's config has both. */
