@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineBanner, initEngine } from '../src/engine/index.ts';
 import { resolveRunSpec, runSpec } from '../src/run/index.ts';
+import { resolveStepEngine } from '../src/engine/whole-step/choice.ts';
 
 interface Trace { engine: string; losses: number[]; valLoss: number | null }
 
@@ -42,7 +43,7 @@ const out = mkdtempSync(join(tmpdir(), 'medft-threads-'));
 const result = await runSpec(resolveRunSpec({
   data, model: 'resnet50', weights: 'imagenet', inputSize: 64, strategy, epochs: 4, lr,
   train: { batchSize: 16, seed: 0, optimizer: optimizer as 'adam' | 'sgd' },
-  engine: { ...engineFromEnv(), replicas: 1 },
+  engine: { ...engineFromEnv(), replicas: 1, step: resolveStepEngine(engineFromEnv().step, engineFromEnv(), 1, 'MEDFT_ENGINE') },
 }), { out, paths: pathsFromEnv(), stopAfterEpoch: 1, events: { onBatch: (b) => losses.push(b.loss) } });
 rmSync(out, { recursive: true, force: true });
 const trace: Trace = { engine: `${engineBanner(info)} · ${optimizer} ${lr}`, losses, valLoss: result.training.history[0]?.val?.loss ?? null };

@@ -4,7 +4,7 @@
  * reads or writes process.env. The variables are documented in README.md and docs/.
  */
 import { parseBackendName } from './engine/backend-names.ts';
-import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from './engine/settings.ts';
+import { DEFAULT_ENGINE_SETTINGS, STEP_ENGINES, type EngineSettings, type StepEngineChoice } from './engine/settings.ts';
 import { UsageError } from './errors.ts';
 import { pathsFromEnv, type Paths } from './paths.ts';
 
@@ -30,7 +30,7 @@ export function debugFromEnv(env: Env = process.env): boolean {
   return !!env.MEDFT_DEBUG;
 }
 
-/** The engine section: MEDFT_BACKEND, MEDFT_ACCELERATOR(_THREADS, _WINOGRAD), MEDFT_REPLICAS, MEDFT_CORE_SHARE. */
+/** The engine section: MEDFT_BACKEND, MEDFT_ACCELERATOR(_THREADS, _WINOGRAD), MEDFT_ENGINE, MEDFT_REPLICAS, MEDFT_CORE_SHARE. */
 export function engineFromEnv(env: Env = process.env): EngineSettings {
   return { ...DEFAULT_ENGINE_SETTINGS, ...engineChoicesFromEnv(env) };
 }
@@ -60,10 +60,21 @@ export function engineChoicesFromEnv(env: Env = process.env): Partial<EngineSett
     if (winograd !== 'on' && winograd !== 'off') throw new UsageError(`MEDFT_ACCELERATOR_WINOGRAD must be 'on' or 'off', got '${winograd}'`);
     out.winograd = winograd === 'on';
   }
+  if (env.MEDFT_ENGINE !== undefined) out.step = parseStepEngine(env.MEDFT_ENGINE, 'MEDFT_ENGINE');
   if (env.MEDFT_REPLICAS !== undefined) out.replicas = env.MEDFT_REPLICAS;
   if (env.MEDFT_CORE_SHARE !== undefined) out.coreShare = Number(env.MEDFT_CORE_SHARE);
   if (env.MEDFT_SKIP_MEMORY_CHECK) out.skipMemoryCheck = true;
   return out;
+}
+
+function parseStepEngine(value: string, source: string): StepEngineChoice {
+  if (!(STEP_ENGINES as readonly string[]).includes(value)) throw new UsageError(`unknown engine '${value}' (from ${source}): choose one of ${STEP_ENGINES.join(', ')}`);
+  return value as StepEngineChoice;
+}
+
+/** The engine settings with the command line's --engine, which wins over MEDFT_ENGINE. */
+export function withEngineFlag(engine: EngineSettings, flag: string | undefined): EngineSettings {
+  return flag ? { ...engine, step: parseStepEngine(flag, '--engine') } : engine;
 }
 
 /** The engine settings with the command line's --backend, which wins over MEDFT_BACKEND. */

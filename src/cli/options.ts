@@ -1,12 +1,20 @@
 import { Option } from 'commander';
 // the light door: engine/index.ts loads TF.js, and these options are built for `medft --help`
 import { BACKENDS } from '../engine/backend-names.ts';
+import { STEP_ENGINES } from '../engine/settings.ts';
 import { UsageError } from '../errors.ts';
 
 /** The --backend option every command that computes shares. */
 export function backendOption(): Option {
   return new Option('--backend <name>', 'TF.js backend (default: MEDFT_BACKEND, else tensorflow if installed, else wasm)').choices([
     ...BACKENDS,
+  ]);
+}
+
+/** The --engine option of the commands that train. */
+export function engineOption(): Option {
+  return new Option('--engine <name>', 'where each train step runs: native (the oneDNN addon\'s whole-step engine), tfjs (TF.js, the reference), auto (native when the addon is built; default: MEDFT_ENGINE, else auto)').choices([
+    ...STEP_ENGINES,
   ]);
 }
 

@@ -5,6 +5,9 @@
  */
 import type { BackendName } from './backend-names.ts';
 
+export const STEP_ENGINES = ['auto', 'native', 'tfjs'] as const;
+export type StepEngineChoice = (typeof STEP_ENGINES)[number];
+
 export interface EngineSettings {
   /** The backend to use (MEDFT_BACKEND or --backend); undefined picks the fastest that loads. */
   backend?: BackendName;
@@ -14,6 +17,11 @@ export interface EngineSettings {
   acceleratorThreads: number | null;
   /** MEDFT_ACCELERATOR_WINOGRAD: whether eligible 3×3 convolutions use oneDNN's Winograd algorithm. */
   winograd: boolean;
+  /**
+   * MEDFT_ENGINE or --engine: where a train step runs. `native`: the addon's whole-step engine (src/engine/whole-step/);
+   * `tfjs`: TF.js's tape with the accelerator's kernels; `auto`: native when the addon is built and in use.
+   */
+  step: StepEngineChoice;
   /** MEDFT_REPLICAS: data-parallel replicas, `auto` or a count (checked where the engine is known). */
   replicas: string;
   /** MEDFT_CORE_SHARE: the cores this process may use when several cell processes share the machine. */
@@ -24,5 +32,5 @@ export interface EngineSettings {
 
 /** What an empty environment means. */
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
-  accelerator: 'auto', acceleratorThreads: null, winograd: true, replicas: 'auto', coreShare: 1, skipMemoryCheck: false,
+  accelerator: 'auto', acceleratorThreads: null, winograd: true, step: 'auto', replicas: 'auto', coreShare: 1, skipMemoryCheck: false,
 };

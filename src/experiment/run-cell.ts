@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/index.ts';
 import type { EngineSettings } from '../engine/settings.ts';
+import { resolveStepEngine } from '../engine/whole-step/choice.ts';
 import type { Paths } from '../paths.ts';
 import { runSpec, type RunSpec } from '../run/index.ts';
 import { checkpointExists } from '../train/checkpoint.ts';
@@ -47,7 +48,7 @@ export function cellRunSpec(cell: Cell, dataPath: string, engine: EngineSettings
     lr: c.lr,
     train: c.train,
     featureCache: true,
-    engine: { ...engine, replicas: cellReplicas(engine) },
+    engine: { ...engine, replicas: cellReplicas(engine), step: resolveStepEngine(engine.step, engine, cellReplicas(engine), 'MEDFT_ENGINE') },
   };
 }
 

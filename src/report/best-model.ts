@@ -42,8 +42,8 @@ export interface ExportOptions {
 /**
  * The engine a cell ran on, as far as it changes its numbers: the backend, the accelerator's thread count and
  * algorithm choice (both change the last bits of native convolutions; runs recorded before Winograd existed ran
- * without it) and the data-parallel replicas (likewise, and the replicas' dropout masks). The user's own thread count
- * and Winograd choice win; the replicas are always the record's.
+ * without it), the data-parallel replicas (likewise, and the replicas' dropout masks) and where the train steps ran.
+ * The user's own thread count and Winograd choice win; the replicas and the step engine are always the record's.
  */
 export function reproducingEngine(recorded: RecordedEngine, user: Partial<EngineSettings>, source: string): EngineSettings {
   return {
@@ -53,12 +53,15 @@ export function reproducingEngine(recorded: RecordedEngine, user: Partial<Engine
     ...user,
     ...(recorded.backend ? { backend: parseBackendName(recorded.backend, source) } : {}),
     replicas: String(recorded.replicas ?? 1),
+    step: recorded.step === 'native' ? 'native' : 'tfjs',
   };
 }
 
 /** A cell's stored environment.engine (older runs lack some fields). */
 export interface RecordedEngine {
   backend?: string; accelerator?: string; acceleratorThreads?: number; acceleratorWinograd?: boolean; replicas?: number;
+  /** Where the train steps ran (absent: before the native engine, TF.js). */
+  step?: string;
 }
 
 export interface ExportedModel extends BestChoice {

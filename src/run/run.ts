@@ -48,8 +48,8 @@ export interface RunRecord {
   dataset: { name: string; source: string; task: Task; classNames: string[]; skipped: BadFile[] };
   model: { name: string; inputSize: number; params: number };
   split: SplitSummary;
-  /** The engine as it ran, with the replicas. */
-  engine: EngineInfo & { replicas: number };
+  /** The engine as it ran: the replicas, where the train steps ran, and why the native engine declined a net. */
+  engine: EngineInfo & { replicas: number; step: 'native' | 'tfjs'; stepDeclined?: string };
   training: TrainResult;
   /** Null when interrupted (stopAfterEpoch). */
   metrics: { val: ClassificationReport | null; test: ClassificationReport | null } | null;
@@ -87,7 +87,7 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
         spec, plan, split, training,
         dataset: { name: ds.name, source: ds.source, task: ds.task, classNames: [...ds.classNames], skipped: ds.skipped },
         model: { name: modelSpec.name, inputSize: modelSpec.inputSize, params: modelSpec.params },
-        engine: { ...engineInfo(), replicas: spec.engine.replicas },
+        engine: { ...engineInfo(), replicas: spec.engine.replicas, step: training.stepEngine.ran, ...(training.stepEngine.declined ? { stepDeclined: training.stepEngine.declined } : {}) },
       };
       if (training.resumedAt != null) say(`resumed after epoch ${training.resumedAt} from ${join(o.out, 'checkpoint')}`);
       if (training.interrupted) return { ...base, metrics: null, predictions: null };
@@ -131,8 +131,15 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
   }
 }
 
-/** Trains on this engine, or with each batch split over the spec's replicas (worker threads, closed afterwards). */
+/**
+ * Trains in the native whole-step engine, or on TF.js: on this engine or with each batch split over the spec's
+ * replicas (worker threads, closed afterwards).
+ */
 async function trainOnReplicas(spec: RunSpec, args: Omit<TrainArgs, 'dataParallel'>, say: (s: string) => void): Promise<TrainResult> {
+  if (spec.engine.step === 'native') {
+    say('train steps: the native whole-step engine (oneDNN; --engine tfjs for the TF.js path)');
+    return train({ ...args, native: { winograd: spec.engine.winograd, say } });
+  }
   const dataParallel = await startDataParallel(args.model, args.spec, spec.engine.replicas, spec.train.seed);
   if (dataParallel.ranks > 1) say(`data-parallel: each batch split over ${dataParallel.ranks} wasm engines (worker threads), BatchNorm synchronised`);
   try {

@@ -3,6 +3,7 @@
  * resolving a strategy needs strategies/, which sits above train/.
  */
 import { DEFAULT_ENGINE_SETTINGS } from '../engine/settings.ts';
+import { resolveStepEngine } from '../engine/whole-step/choice.ts';
 import { getFamily, hasImagenetWeights } from '../models/index.ts';
 import { buildPlan, resolveParams } from '../strategies/index.ts';
 import { resolveTrainConfig, type TrainConfigInput } from '../train/config.ts';
@@ -44,7 +45,7 @@ export function resolveRunSpec(input: RunSpecInput): RunSpec {
     lr: input.lr,
     train: resolveTrainConfig(input.train ?? {}),
     featureCache: input.featureCache ?? true,
-    engine: input.engine ?? { ...DEFAULT_ENGINE_SETTINGS, replicas: 1 },
+    engine: input.engine ?? { ...DEFAULT_ENGINE_SETTINGS, replicas: 1, step: resolveStepEngine('auto', DEFAULT_ENGINE_SETTINGS, 1) },
   };
   planOf(spec);
   return spec;

@@ -49,15 +49,29 @@ export async function probeRgn<B>(
   vars: readonly Pick<TrainVar, 'key' | 'variable'>[],
   gradientsOf: (batch: B, probe: number) => Record<string, tf.Tensor>,
 ): Promise<RgnProbe<B>> {
-  const rgn = new Map<string, (number | null)[]>(vars.map((v) => [v.key, []]));
+  return probeRgnWith(batches, count, vars.map((v) => v.key), (b, p) => {
+    const grads = gradientsOf(b, p);
+    const out = new Map(vars.map((v) => [v.key, grads[v.key] ? relativeGradNorm(floatsOf(grads[v.key]), floatsOf(v.variable)) : 0]));
+    tf.dispose(Object.values(grads));
+    return out;
+  });
+}
+
+/** The probe over any engine: `rgnOf` gives each key's RGN on one batch (null where ‖w‖ = 0). */
+export async function probeRgnWith<B>(
+  batches: AsyncIterator<B>,
+  count: number,
+  keys: readonly string[],
+  rgnOf: (batch: B, probe: number) => Map<string, number | null>,
+): Promise<RgnProbe<B>> {
+  const rgn = new Map<string, (number | null)[]>(keys.map((k) => [k, []]));
   const probed: B[] = [];
   for (let p = 0; p < count; p++) {
     const r = await batches.next();
     if (r.done) break;
     probed.push(r.value);
-    const grads = gradientsOf(r.value, p);
-    for (const v of vars) rgn.get(v.key)!.push(grads[v.key] ? relativeGradNorm(floatsOf(grads[v.key]), floatsOf(v.variable)) : 0);
-    tf.dispose(Object.values(grads));
+    const values = rgnOf(r.value, p);
+    for (const k of keys) rgn.get(k)!.push(values.get(k) ?? 0);
   }
   return { rgn, multipliers: rgnMultipliers(rgn), probed };
 }

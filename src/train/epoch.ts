@@ -9,6 +9,7 @@ import { evaluateClassification } from '../eval/index.ts';
 import { probeRgn } from './auto-rgn.ts';
 import { clipGlobalNorm } from './clip.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
+import { trainOneEpochNatively } from './epoch-native.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import type { ValMetrics } from './loop-types.ts';
 import { applyPenalty, type StartingPoint } from './penalty.ts';
@@ -51,12 +52,17 @@ export interface EpochTraining {
   images: number;
 }
 
-/** Epoch e (0-based) of the run: forward, backward, penalty, clipping and an optimizer step per batch. */
+/**
+ * Epoch e (0-based) of the run: forward, backward, penalty, clipping and an optimizer step per batch — in the native
+ * whole-step engine when the run has one for this net (epoch-native.ts), else here on TF.js.
+ */
 export async function trainOneEpoch(
   run: Run,
   epoch: { e: number; phase: Phase; epochInPhase: number; vars: TrainVar[]; w0: StartingPoint | null },
   input: EpochInput,
 ): Promise<EpochTraining> {
+  const engine = run.nativeSteps?.for(input.net);
+  if (engine) return trainOneEpochNatively(run, epoch, input, engine);
   const { config, optimizer, stepsPerEpoch, events } = run;
   const { e, phase, epochInPhase, vars, w0 } = epoch;
   const byKey = Object.fromEntries(vars.map((v) => [v.key, v.variable]));

@@ -84,6 +84,8 @@ export interface TrainArgs {
   featureCache?: Partial<FeatureCacheOptions>;
   /** Data parallelism started for `model` (src/train/data-parallel/): each step's gradients (absent: this engine alone). */
   dataParallel?: DataParallel;
+  /** Run each train step in the native whole-step engine (src/engine/whole-step/); absent: on TF.js. */
+  native?: { winograd: boolean; say?: (line: string) => void };
 }
 
 export interface TrainResult {
@@ -96,4 +98,6 @@ export interface TrainResult {
   /** True when stopAfterEpoch ended the run before the plan did. */
   interrupted: boolean;
   seconds: number;
+  /** Where the train steps ran; `declined`: why the native engine left a net to TF.js (null: it did not). */
+  stepEngine: { ran: 'native' | 'tfjs'; declined: string | null };
 }

@@ -30,8 +30,16 @@ interface Carried {
 }
 
 export async function train(args: TrainArgs): Promise<TrainResult> {
-  const t0 = performance.now();
   const run = setUpRun(args);
+  try {
+    return await trainRun(run, args);
+  } finally {
+    run.nativeSteps?.dispose();
+  }
+}
+
+async function trainRun(run: Run, args: TrainArgs): Promise<TrainResult> {
+  const t0 = performance.now();
   const { model, spec, plan, config, events } = run;
   const carried: Carried = { history: [], stopping: new EarlyStopping(config.earlyStopping), w0: null, bestWeights: null };
   const resumedAt = args.resume && args.checkpointDir ? resume(run, args.checkpointDir, carried) : null;
@@ -99,7 +107,10 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   }
   // Leave every layer trainable again, as a freshly built model is.
   for (const layer of model.layers) layer.trainable = true;
-  return { history: carried.history, bestEpoch: best?.epoch ?? null, restoredBest, resumedAt, interrupted, seconds: (performance.now() - t0) / 1000 };
+  return {
+    history: carried.history, bestEpoch: best?.epoch ?? null, restoredBest, resumedAt, interrupted, seconds: (performance.now() - t0) / 1000,
+    stepEngine: { ran: run.nativeSteps?.ran ? 'native' : 'tfjs', declined: run.nativeSteps?.declined ?? null },
+  };
 }
 
 /** Puts the run back where dir's checkpoint left it; returns the epochs already done, or null without a checkpoint. */

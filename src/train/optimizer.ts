@@ -63,6 +63,16 @@ export class Optimizer {
     this.slots.clear();
   }
 
+  /** One variable's moments and step count (the live buffers), or undefined before its first update. */
+  slot(name: string): Readonly<Slot> | undefined {
+    return this.slots.get(name);
+  }
+
+  /** Replaces one variable's moments and step count (the native engine's, after it trained an epoch). */
+  setSlot(name: string, slot: { m: Float32Array; v?: Float32Array; t: number }): void {
+    this.slots.set(name, { m: slot.m, v: this.config.kind === 'sgd' ? undefined : slot.v, t: slot.t });
+  }
+
   /** Moments, step counts and multipliers as plain arrays, for checkpoints (the arrays are the live buffers). */
   exportState(): OptimizerState {
     const slots: OptimizerState['slots'] = {};

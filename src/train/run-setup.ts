@@ -9,6 +9,7 @@ import { UsageError } from '../errors.ts';
 import { recalibrationSample, setBatchNormMomentum } from './batch-norm-stats.ts';
 import { ONE_ENGINE, type DataParallel } from './data-parallel/index.ts';
 import type { TrainArgs } from './loop-types.ts';
+import { NativeSteps } from './native-steps.ts';
 import { Optimizer } from './optimizer.ts';
 import { planEpochs } from './plan.ts';
 import { outputClasses } from './predict.ts';
@@ -30,6 +31,8 @@ export interface Run extends TrainArgs {
   /** JSON of what must match to resume (plan, config, model, data split). */
   identity: string;
   dataParallel: DataParallel;
+  /** The native whole-step engines, when the run asked for them. */
+  nativeSteps: NativeSteps | null;
 }
 
 function hashIndices(xs: readonly number[]): string {
@@ -44,17 +47,19 @@ export function setUpRun(args: TrainArgs): Run {
   if (split.train.length === 0) throw new UsageError(`${ds.name}: the training split is empty`);
   const dropLast = split.train.length % config.batchSize === 1;
   setBatchNormMomentum(model, config.bnMomentum);
+  const optimizer = new Optimizer({ kind: config.optimizer, lr: plan.phases[0].lr, weightDecay: config.weightDecay, momentum: config.momentum });
   return {
     ...args,
     k,
     totalEpochs: planEpochs(plan),
     weights: allWeights(model),
-    optimizer: new Optimizer({ kind: config.optimizer, lr: plan.phases[0].lr, weightDecay: config.weightDecay, momentum: config.momentum }),
+    optimizer,
     classWeights: config.classWeighted ? classWeights(ds, split.train) : undefined,
     dropLast,
     stepsPerEpoch: batchCount(split.train.length, config.batchSize, dropLast),
     recalibration: config.bnRecalibration === 'off' ? null : recalibrationSample(split.train, config.bnRecalibration, config.seed),
     identity: JSON.stringify({ plan, config, model: spec.name, inputSize: spec.inputSize, classes: k, train: hashIndices(split.train), val: hashIndices(split.val) }),
     dataParallel: args.dataParallel ?? ONE_ENGINE,
+    nativeSteps: args.native ? NativeSteps.fromConfig(optimizer.config, args.native.winograd, args.native.say) : null,
   };
 }

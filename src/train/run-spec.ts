@@ -5,6 +5,7 @@
  * it is written into medft.json and the store as it ran: what ran is exactly what is stored.
  */
 import type { EngineSettings } from '../engine/settings.ts';
+import type { StepEngine } from '../engine/whole-step/choice.ts';
 import type { TrainConfig } from './config.ts';
 
 export interface RunSpec {
@@ -24,5 +25,8 @@ export interface RunSpec {
   engine: RunEngine;
 }
 
-/** The engine the run's process was started with, and the data-parallel replicas this run splits batches over. */
-export type RunEngine = Omit<EngineSettings, 'replicas'> & { replicas: number };
+/**
+ * The engine the run's process was started with, the data-parallel replicas this run splits batches over, and where
+ * its train steps run (resolved: the native engine may still decline a model, see RunRecord.engine).
+ */
+export type RunEngine = Omit<EngineSettings, 'replicas' | 'step'> & { replicas: number; step: StepEngine };

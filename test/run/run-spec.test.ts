@@ -18,6 +18,7 @@ import { engineFromEnv } from '../../src/settings.ts';
 import { buildPlan, getStrategy } from '../../src/strategies/index.ts';
 import { trainConfigSchema } from '../../src/train/config.ts';
 import { sharedDataDir, tempDir, testPaths } from '../data/fixtures.ts';
+import { resolveStepEngine } from '../../src/engine/whole-step/choice.ts';
 
 const breastmnist = () => join(sharedDataDir(), 'breastmnist', 'breastmnist.npz');
 
@@ -87,7 +88,7 @@ describe('runSpec: what ran is what is stored', () => {
   it('the spec in medft.json, run again, gives the same weights, metrics and predictions', async () => {
     const first = resolveRunSpec({
       data: breastmnist(), model: 'tiny_cnn', inputSize: 16, strategy: 'surgical:block1', epochs: 2, lr: 1e-3,
-      train: { batchSize: 32, seed: 3 }, engine: { ...engineFromEnv(), replicas: 1 },
+      train: { batchSize: 32, seed: 3 }, engine: { ...engineFromEnv(), replicas: 1, step: resolveStepEngine(engineFromEnv().step, engineFromEnv(), 1, 'MEDFT_ENGINE') },
     });
     const a = await runSpec(first, { out: join(dir, 'a'), paths });
     assert.deepEqual(a.spec, first);

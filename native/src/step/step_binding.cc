@@ -80,7 +80,6 @@ Napi::Function WholeStep::Define(Napi::Env env) {
                       InstanceMethod("stepCount", &WholeStep::StepCount), InstanceMethod("setStepCount", &WholeStep::SetStepCount),
                       InstanceMethod("setTraining", &WholeStep::SetTraining),
                       InstanceMethod("resetOptimizer", &WholeStep::ResetOptimizer),
-                      InstanceMethod("captureStartingPoint", &WholeStep::CaptureStartingPoint),
                       InstanceMethod("step", &WholeStep::Step), InstanceMethod("norms", &WholeStep::Norms),
                       InstanceMethod("setProfiling", &WholeStep::SetProfiling), InstanceMethod("takeTimes", &WholeStep::TakeTimes),
                       InstanceMethod("describe", &WholeStep::Describe), InstanceMethod("dispose", &WholeStep::Dispose)});
@@ -138,7 +137,8 @@ int WholeStep::weightArg(const Napi::CallbackInfo& info, size_t i) {
 
 char WholeStep::whichArg(const Napi::CallbackInfo& info, size_t i) {
   const std::string s = info[i].IsString() ? info[i].As<Napi::String>().Utf8Value() : "w";
-  if (s != "w" && s != "g" && s != "m" && s != "v") throw Napi::TypeError::New(info.Env(), "WholeStep: buffer is one of w, g, m, v");
+  if (s != "w" && s != "g" && s != "m" && s != "v" && s != "0")
+    throw Napi::TypeError::New(info.Env(), "WholeStep: buffer is one of w, g, m, v, 0 (the starting point)");
   return s[0];
 }
 
@@ -184,11 +184,6 @@ Napi::Value WholeStep::SetTraining(const Napi::CallbackInfo& info) {
 
 Napi::Value WholeStep::ResetOptimizer(const Napi::CallbackInfo& info) {
   graph(info.Env()).resetOptimizer();
-  return info.Env().Undefined();
-}
-
-Napi::Value WholeStep::CaptureStartingPoint(const Napi::CallbackInfo& info) {
-  graph(info.Env()).captureStartingPoint();
   return info.Env().Undefined();
 }
 

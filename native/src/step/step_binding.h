@@ -23,7 +23,6 @@ class WholeStep : public Napi::ObjectWrap<WholeStep> {
   Napi::Value SetStepCount(const Napi::CallbackInfo& info);
   Napi::Value SetTraining(const Napi::CallbackInfo& info);
   Napi::Value ResetOptimizer(const Napi::CallbackInfo& info);
-  Napi::Value CaptureStartingPoint(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Norms(const Napi::CallbackInfo& info);
   Napi::Value SetProfiling(const Napi::CallbackInfo& info);

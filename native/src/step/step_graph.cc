@@ -69,6 +69,7 @@ memory& buffer(Weight& w, char which) {
     case 'g': return w.g;
     case 'm': return w.m;
     case 'v': return w.v;
+    case '0': return w.w0;
   }
   throw std::runtime_error("weights: no buffer '" + std::string(1, which) + "'");
 }
@@ -114,17 +115,6 @@ void StepGraph::resetOptimizer() {
     w->m = memory();
     w->v = memory();
     w->t = 0;
-  }
-}
-
-void StepGraph::captureStartingPoint() {
-  for (auto& w : weights_) {
-    if (w->role != kStartingPoint || !w->trains()) {
-      w->w0 = memory();
-      continue;
-    }
-    w->w0 = memory(w->w.get_desc(), eng());
-    copyMemory(w->w, w->w0);
   }
 }
 
@@ -174,7 +164,7 @@ StepResult StepGraph::step(const float* x, int n, const int* labels, const float
   strm().wait();
   if (!std::isfinite(r.loss)) return r;
 
-  timed("penalty and clipping", [&] {
+  timed("penalty and clipping", [&] {  // the gradient norm only when clipping
     // Starting-point penalties on the gradient: L2-SP α(w − w⁰), L1-SP α·sign(w − w⁰), head kernels βw.
     for (auto& w : weights_) {
       if (!w->trains() || a.penalty == StepArgs::kNone) continue;
@@ -198,11 +188,12 @@ StepResult StepGraph::step(const float* x, int n, const int* labels, const float
       }
       r.penalty += l1 ? coef * value : 0.5 * coef * value;
     }
+    if (!(a.clipNorm > 0)) return;
     double sq = 0;
     for (auto& w : weights_)
       if (w->trains()) sq += sumSquares(w->g);
     r.gradNorm = std::sqrt(sq);
-    if (a.clipNorm > 0 && r.gradNorm > a.clipNorm) {
+    if (r.gradNorm > a.clipNorm) {
       const float s = float(a.clipNorm / r.gradNorm);
       for (auto& w : weights_) {
         if (!w->trains()) continue;

@@ -48,7 +48,7 @@ struct StepArgs {
 };
 
 struct StepResult {
-  double loss = 0, penalty = 0, gradNorm = 0;
+  double loss = 0, penalty = 0, gradNorm = 0;  // gradNorm: before clipping, computed only when clipping
 };
 
 // Penalty role of a weight: none, a backbone weight pulled towards its starting point, or a head kernel (β‖w‖²).
@@ -64,7 +64,8 @@ class StepGraph {
 
   size_t weightCount() const { return weights_.size(); }
   size_t weightSize(int i) const;  // elements in TF.js's layout
-  // Buffers in TF.js's layout: 'w' the weight, 'm' and 'v' the optimizer's moments, 'g' the last gradient.
+  // Buffers in TF.js's layout: 'w' the weight, 'm' and 'v' the optimizer's moments, 'g' the last gradient, '0' the
+  // penalties' starting point.
   void read(int i, char which, float* out);
   void write(int i, char which, const float* in);
   int stepCount(int i) const;
@@ -73,7 +74,6 @@ class StepGraph {
   // lrMultiplier[i] > 0: weight i trains at lr·multiplier; 0: frozen (no gradient). roles: PenaltyRole per weight.
   void setTraining(const std::vector<double>& lrMultiplier, const std::vector<int>& roles);
   void resetOptimizer();
-  void captureStartingPoint();  // w⁰ ← w for every weight with role kStartingPoint
 
   // Throws unless `floats` is n images of the input's shape.
   void checkInput(size_t floats, int n) const;

@@ -74,13 +74,13 @@ void Tensor::deliver(const std::function<void(const memory&)>& write) {
 void Weight::adopt(const memory::desc& d) {
   layoutFixed = true;
   if (d == w.get_desc()) return;
-  memory next = zeros(d);
-  reorder(w, next).execute(strm(), w, next);
-  w = next;
-  g = zeros(d);
-  m = memory();
-  v = memory();
-  w0 = memory();
+  // Written before the first step (weights, a resumed run's moments, the penalties' starting point): reordered along.
+  for (memory* b : {&w, &g, &m, &v, &w0}) {
+    if (!*b) continue;
+    memory next = zeros(d);
+    reorder(*b, next).execute(strm(), *b, next);
+    *b = next;
+  }
 }
 
 namespace {
@@ -97,7 +97,9 @@ Network::Network(StepGraph& g, int n) : g_(g), n_(n) {
   tensors_.push_back(std::make_unique<Tensor>());
   Tensor* x = tensors_.back().get();
   x->dims = {n, first.C, first.H, first.W};
-  x->md = memory::desc(x->dims, dt::f32, tag::nhwc);  // TF.js's own layout: the batch is copied in as it is
+  // Planar: oneDNN's fast kernels for a convolution reading a few channels want nchw (with nhwc they fall back to
+  // the reference implementation); the batch arrives in TF.js's NHWC and is reordered in.
+  x->md = memory::desc(x->dims, dt::f32, tag::nchw);
   x->val = zeros(x->md);
   for (size_t i = 1; i < nodes.size(); i++) {
     const NodeDesc& d = nodes[i];
@@ -152,7 +154,9 @@ void Network::refreshNeeds() {
 }
 
 void Network::forward(const float* x) {
-  std::memcpy(tensors_[0]->val.get_data_handle(), x, tensors_[0]->md.get_size());
+  Tensor& in = *tensors_[0];
+  memory user(memory::desc(in.dims, dt::f32, tag::nhwc), eng(), const_cast<float*>(x));
+  reorder(user, in.val).execute(strm(), user, in.val);
   for (auto& t : tensors_) t->written = false;
   for (auto& op : ops_) g_.timed((op->kind + " fwd").c_str(), [&] { op->forward(); });
 }

@@ -167,7 +167,7 @@ struct BatchNormOp : Op {
   batch_normalization_forward trainFwd, frozenFwd;
   batch_normalization_backward trainBwd, frozenBwd;
   bool madeTrain = false, madeFrozen = false, madeTrainBwd = false, madeFrozenBwd = false, ranTraining = false;
-  memory batchMean, batchVar, ws, scratch;
+  memory batchMean, batchVar, ws, scratch, scratchScale, scratchShift;
 
   BatchNormOp(const NodeDesc& d, Tensor* x, Weight* g, Weight* bt, Weight* m, Weight* v)
       : gamma(g), beta(bt), mean(m), var(v), eps(d.epsilon), momentum(d.momentum), relu(d.relu) {
@@ -252,9 +252,12 @@ struct BatchNormOp : Op {
     }
     if (!in[0]->needGrad) return;
     if (!madeFrozenBwd) {
+      // prop_kind::backward: oneDNN 2.6 has no backward_data with a scale; γ's and β's gradients go to scratch.
       batch_normalization_backward::primitive_desc pd(
-          {prop_kind::backward_data, in[0]->md, in[0]->md, eps, flags | normalization_flags::use_global_stats}, eng(), frozenPd);
+          {prop_kind::backward, in[0]->md, in[0]->md, eps, flags | normalization_flags::use_global_stats}, eng(), frozenPd);
       frozenBwd = batch_normalization_backward(pd);
+      if (gamma) scratchScale = memory(gamma->w.get_desc(), eng());
+      if (beta) scratchShift = memory(beta->w.get_desc(), eng());
       madeFrozenBwd = true;
     }
     in[0]->deliver([&](const memory& dst) {
@@ -262,6 +265,8 @@ struct BatchNormOp : Op {
       a.erase(DNNL_ARG_DST);
       a.emplace(DNNL_ARG_DIFF_DST, out->grad);
       a.emplace(DNNL_ARG_DIFF_SRC, dst);
+      if (gamma) a.emplace(DNNL_ARG_DIFF_SCALE, scratchScale);
+      if (beta) a.emplace(DNNL_ARG_DIFF_SHIFT, scratchShift);
       frozenBwd.execute(strm(), a);
     });
   }

@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import type { KernelBenchRow } from '../../bench/kernel-bench.ts';
 import type { ModelBenchResult } from '../../bench/model-bench.ts';
-import { backendOption, positiveInt } from '../options.ts';
-import { settingsFromEnv, withBackendFlag } from '../../settings.ts';
+import { backendOption, engineOption, positiveInt } from '../options.ts';
+import { settingsFromEnv, withBackendFlag, withEngineFlag } from '../../settings.ts';
 import { summary } from './table.ts';
 
 interface BenchOptions {
@@ -22,6 +22,7 @@ interface BenchOptions {
   skipMemoryCheck?: boolean;
   json?: boolean;
   backend?: string;
+  engine?: string;
 }
 
 const fmt = (x: number | null, digits = 1) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(digits));
@@ -36,7 +37,7 @@ function printKernelRow(r: KernelBenchRow): void {
 
 function printModelResult(r: ModelBenchResult): void {
   const lines = [
-    `${r.model} ${r.size}×${r.size} batch ${r.batch}, median of ${r.steps} steps (backend ${r.backend}, accelerator ${r.accelerator}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''})`,
+    `${r.model} ${r.size}×${r.size} batch ${r.batch}, median of ${r.steps} steps (${r.engine === 'native' ? 'native whole-step engine' : `TF.js, backend ${r.backend}, accelerator ${r.accelerator}`}${r.replicas > 1 ? `, ${r.replicas} replicas` : ''})`,
     `  forward     ${fmt(r.forwardImagesPerSec).padStart(7)} img/s  ${fmt(r.forwardGflopsPerSec).padStart(6)} GFLOP/s`,
     `  train step  ${fmt(r.trainImagesPerSec).padStart(7)} img/s  ${fmt(r.trainGflopsPerSec).padStart(6)} GFLOP/s  (step = ${fmt(r.stepOverForward, 2)}× forward)`,
   ];
@@ -81,9 +82,12 @@ async function runModel(opts: BenchOptions): Promise<void> {
   const steps = positiveInt(opts.steps, '--steps');
   const torchThreads = opts.torchThreads ? positiveInt(opts.torchThreads, '--torch-threads') : defaultTorchThreads();
   const settings = settingsFromEnv();
-  const info = await initEngine(withBackendFlag(settings.engine, opts.backend));
+  const engineSettings = withEngineFlag(withBackendFlag(settings.engine, opts.backend), opts.engine);
+  const info = await initEngine(engineSettings);
   process.stderr.write(`${engineBanner(info)}\n`);
   const replicas = resolveReplicas(opts.replicas ?? settings.engine.replicas, info);
+  const { resolveStepEngine } = await import('../../engine/whole-step/choice.ts');
+  const engine = resolveStepEngine(engineSettings.step, engineSettings, replicas, opts.engine ? '--engine' : 'MEDFT_ENGINE');
   if (opts.maxBatch) {
     if (info.backend !== 'wasm') throw new UsageError('--max-batch probes the wasm heap; use it with the wasm backend');
     const { maxBatch: measured, trials } = findMaxBatch(model, size, replicas, (t) =>
@@ -101,7 +105,7 @@ async function runModel(opts: BenchOptions): Promise<void> {
     return;
   }
   const skipMemoryCheck = !!opts.skipMemoryCheck || settings.engine.skipMemoryCheck;
-  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas, skipMemoryCheck, torchPython: settings.torchPython }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
+  const result = await benchModel({ model, size, batch, steps, torch: opts.torch, torchThreads, replicas, skipMemoryCheck, torchPython: settings.torchPython, engine }, opts.json ? undefined : (line) => process.stderr.write(`${line}\n`));
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printModelResult(result);
 }
@@ -126,19 +130,21 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--skip-memory-check').hideHelp())
     .option('--json', 'print JSON instead of a table')
     .addOption(backendOption())
+    .addOption(engineOption())
     .addHelpText('after', `
 --kernels columns: GFLOP/s of the kernel; the forward conv's GFLOP/s with fresh weights each call (the training
 case) and with cached weights (inference); the kernel's speed as a share of the fresh-weight forward; max
 |wasm−cpu|/max|cpu| (at batch 4, or 1 for sizes above 64: the cpu backend is too slow at full batch).
 
 --model: the train step is forward, backward and an Adam update of every weight, with medft's head (global average
-pooling + dense). With Debian's python3-torch and python3-torchvision installed, the same architecture is timed in
+pooling + dense), in the engine training uses (--engine: native by default when the addon is built). With Debian's python3-torch and python3-torchvision installed, the same architecture is timed in
 PyTorch in the same run (after medft, never concurrently) and the ratio printed. FLOPs count convolutions and dense
 layers (2 per multiply-add); a train step counts 3× the forward.
 
 Examples:
   medft bench --kernels --sizes 64 --json > kernels.json
   medft bench --model resnet50 --size 64 --batch 16 --steps 5
+  medft bench --model densenet121 --engine tfjs        # the TF.js path, for comparison
   MEDFT_ACCELERATOR=none medft bench --model vgg19 --size 64 --batch 16 --replicas 1
   medft bench --model resnet50 --size 224 --max-batch`)
     .action(async (opts: BenchOptions) => {

@@ -7,7 +7,7 @@ import type { EpochRecord } from '../../train/loop.ts';
 import type { RunSpec } from '../../train/run-spec.ts';
 import { checkFinetuneOut, finetuneOutUseful } from '../../train/finetune-out.ts';
 import { inOutDir } from '../out-option.ts';
-import { backendOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
+import { backendOption, engineOption, imagesOrOff, nonNegative, positiveInt, unitInterval } from '../options.ts';
 import { printReport } from './evaluate.ts';
 import { summary } from './table.ts';
 
@@ -47,6 +47,7 @@ interface FinetuneCliOptions {
   replicas?: string;
   json?: boolean;
   backend?: string;
+  engine?: string;
 }
 
 /** A cli-progress bar on stderr while a long epoch runs (only on a terminal). */
@@ -103,6 +104,7 @@ export function registerFinetune(program: Command): void {
     .option('--positive-class <name|index>', "two classes: the class of roc-pr.svg (default: the dataset's clinically positive class where medft knows it, else the class with fewer test images)")
     .option('--json', 'print the final metrics as JSON on stdout')
     .addOption(backendOption())
+    .addOption(engineOption())
     .addHelpText('after', `
 Progress goes to stderr: the engine banner, one line per epoch (loss, validation metrics, LR, images/s), and a
 progress bar within epochs on a terminal. The test-set metrics are printed on stdout at the end.
@@ -151,12 +153,14 @@ async function run(opts: FinetuneCliOptions, flags: RunSpec, stopAfterEpoch: num
   const { runSpec } = await import('../../run/index.ts');
   const { resolveReplicas } = await import('../../train/data-parallel/index.ts');
   const { formatEpochLine } = await import('../../train/progress.ts');
-  const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+  const { settingsFromEnv, withBackendFlag, withEngineFlag } = await import('../../settings.ts');
+  const { resolveStepEngine } = await import('../../engine/whole-step/choice.ts');
   const settings = settingsFromEnv();
-  const engine = withBackendFlag(settings.engine, opts.backend);
+  const engine = withEngineFlag(withBackendFlag(settings.engine, opts.backend), opts.engine);
   const info = await initEngine(engine);
   process.stderr.write(`${engineBanner(info)}\n`);
-  const spec: RunSpec = { ...flags, engine: { ...engine, replicas: resolveReplicas(opts.replicas ?? engine.replicas, info) } };
+  const replicas = resolveReplicas(opts.replicas ?? engine.replicas, info);
+  const spec: RunSpec = { ...flags, engine: { ...engine, replicas, step: resolveStepEngine(engine.step, engine, replicas, opts.engine ? '--engine' : 'MEDFT_ENGINE') } };
   const bar = await batchBar(opts.progress);
   const result = await runSpec(spec, {
     out: opts.out, paths: settings.paths, resume: opts.resume, force: opts.force, keepCheckpoint: opts.keepCheckpoint, stopAfterEpoch, download: opts.download,

@@ -124,3 +124,8 @@ export function resolveAccelerator(o: Pick<EngineSettings, 'accelerator'> & Addo
   if (!addon && wanted === 'onednn') throw new ResourceError(`MEDFT_ACCELERATOR=onednn but ${reason}`);
   return addon;
 }
+
+/** The addon as loaded so far in this process (undefined: not tried yet); never loads it. */
+export function loadedOneDnn(): { addon: OneDnnAddon | null; reason: string } | undefined {
+  return loaded;
+}
