@@ -13,6 +13,7 @@ import type { EngineSettings } from '../engine/settings.ts';
 import type { Paths } from '../paths.ts';
 import { cellEngineSettings } from './cell-process.ts';
 import { cellReplicas } from './run-cell.ts';
+import { resolveStepEngine } from '../engine/whole-step/choice.ts';
 
 /** `baseDir`: the experiment file's folder, which its relative paths are relative to. */
 export async function measureSplitSizes(cells: Cell[], download: boolean, baseDir: string, paths: Paths): Promise<Map<string, SplitSizes>> {
@@ -48,7 +49,7 @@ export async function probeStepTimes(cells: Cell[], workers: number, settings: E
     if (out.has(key)) continue;
     log(`probing ${key} on backend ${engineInfo().backend} (accelerator ${engineInfo().accelerator}): warm-up + 2 train steps`);
     const t0 = performance.now();
-    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10, replicas: cellReplicas(engine), skipMemoryCheck: engine.skipMemoryCheck });
+    const r = await benchModel({ model: shape.model, size: shape.inputSize, batch: shape.batchSize, steps: 2, torch: false, torchThreads: 0, budgetSeconds: 10, replicas: cellReplicas(engine), skipMemoryCheck: engine.skipMemoryCheck, engine: resolveStepEngine(engine.step, engine, cellReplicas(engine), 'MEDFT_ENGINE') });
     out.set(key, {
       key,
       stepSeconds: shape.batchSize / r.trainImagesPerSec,

@@ -71,7 +71,7 @@ export async function probeRgnWith<B>(
     if (r.done) break;
     probed.push(r.value);
     const values = rgnOf(r.value, p);
-    for (const k of keys) rgn.get(k)!.push(values.get(k) ?? 0);
+    for (const k of keys) rgn.get(k)!.push(values.has(k) ? values.get(k)! : 0);
   }
   return { rgn, multipliers: rgnMultipliers(rgn), probed };
 }

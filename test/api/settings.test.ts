@@ -12,9 +12,9 @@ import { debugFromEnv, engineChoicesFromEnv, engineFromEnv, pathsFromEnv, settin
 const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
 
 describe('settings from the environment', () => {
-  it('an empty environment: auto backend and accelerator, every core, Winograd on, auto replicas, a core share of 1', () => {
+  it('an empty environment: auto backend, accelerator and step engine, every core, Winograd on, auto replicas, a core share of 1', () => {
     assert.deepEqual(engineFromEnv({}), {
-      accelerator: 'auto', acceleratorThreads: null, winograd: true, replicas: 'auto', coreShare: 1, skipMemoryCheck: false,
+      accelerator: 'auto', acceleratorThreads: null, winograd: true, step: 'auto', replicas: 'auto', coreShare: 1, skipMemoryCheck: false,
     });
     assert.equal('backend' in engineFromEnv({}), false);
     assert.deepEqual(engineChoicesFromEnv({}), {});
@@ -25,9 +25,9 @@ describe('settings from the environment', () => {
   it('each engine variable lands in its field', () => {
     const env = {
       MEDFT_BACKEND: 'cpu', MEDFT_ACCELERATOR: 'none', MEDFT_ACCELERATOR_THREADS: '3', MEDFT_ACCELERATOR_WINOGRAD: 'off',
-      MEDFT_REPLICAS: '4', MEDFT_CORE_SHARE: '2', MEDFT_SKIP_MEMORY_CHECK: '1',
+      MEDFT_ENGINE: 'tfjs', MEDFT_REPLICAS: '4', MEDFT_CORE_SHARE: '2', MEDFT_SKIP_MEMORY_CHECK: '1',
     };
-    const expected = { backend: 'cpu', accelerator: 'none', acceleratorThreads: 3, winograd: false, replicas: '4', coreShare: 2, skipMemoryCheck: true };
+    const expected = { backend: 'cpu', accelerator: 'none', acceleratorThreads: 3, winograd: false, step: 'tfjs', replicas: '4', coreShare: 2, skipMemoryCheck: true };
     assert.deepEqual(engineFromEnv(env), expected);
     assert.deepEqual(engineChoicesFromEnv(env), expected);
     for (const a of ['auto', 'onednn', 'none'] as const) assert.equal(engineFromEnv({ MEDFT_ACCELERATOR: a }).accelerator, a);
@@ -39,6 +39,7 @@ describe('settings from the environment', () => {
   it('bad values are usage errors that name the variable and the value', () => {
     assert.throws(() => engineFromEnv({ MEDFT_BACKEND: 'gpu' }), usage(/^unknown backend 'gpu' \(from MEDFT_BACKEND\): choose one of tensorflow, wasm, cpu$/));
     assert.throws(() => engineFromEnv({ MEDFT_ACCELERATOR: 'mkl' }), usage(/^unknown accelerator 'mkl' \(from MEDFT_ACCELERATOR\): choose one of auto, onednn, none$/));
+    assert.throws(() => engineFromEnv({ MEDFT_ENGINE: 'torch' }), usage(/^unknown engine 'torch' \(from MEDFT_ENGINE\): choose one of auto, native, tfjs$/));
     for (const bad of ['0', '-2', '1.5', 'abc']) {
       assert.throws(() => engineFromEnv({ MEDFT_ACCELERATOR_THREADS: bad }), usage(new RegExp(`^MEDFT_ACCELERATOR_THREADS must be a positive integer, got '${bad}'$`)));
     }

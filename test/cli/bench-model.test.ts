@@ -14,11 +14,12 @@ const bench = (args: string[]) => spawnSync(process.execPath, [bin, 'bench', ...
   { encoding: 'utf8', timeout: 300_000 });
 
 describe('medft bench --model', () => {
-  it('tiny_cnn: images/s, GFLOP/s and breakdown agree with each other', () => {
-    const r = bench(['--model', 'tiny_cnn', '--size', '32', '--batch', '4', '--steps', '3', '--no-torch']);
+  it('tiny_cnn on TF.js: images/s, GFLOP/s and breakdown agree with each other', () => {
+    const r = bench(['--model', 'tiny_cnn', '--size', '32', '--batch', '4', '--steps', '3', '--no-torch', '--engine', 'tfjs']);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.backend, 'wasm');
+    assert.equal(out.engine, 'tfjs');
     assert.equal(out.accelerator, accelerator);
     assert.equal(out.replicas, accelerator === 'none' ? os.availableParallelism() : 1, '--replicas auto');
     assert.ok(out.trainImagesPerSec > 0 && out.forwardImagesPerSec > out.trainImagesPerSec, 'forward is faster than a step');
@@ -32,8 +33,20 @@ describe('medft bench --model', () => {
     assert.equal(out.ratioVsTorch, null);
   });
 
+  it('tiny_cnn on the native engine: the same figures, the breakdown by op', { skip: accelerator === 'none' ? 'no oneDNN addon in use' : false }, () => {
+    const r = bench(['--model', 'tiny_cnn', '--size', '32', '--batch', '4', '--steps', '3', '--no-torch', '--engine', 'native']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.engine, 'native');
+    assert.equal(out.replicas, 1);
+    assert.ok(out.trainImagesPerSec > 0 && out.forwardImagesPerSec > out.trainImagesPerSec, 'forward is faster than a step');
+    assert.ok(Math.abs(out.trainGflopsPerSec / out.forwardGflopsPerSec - 3 / out.stepOverForward) < 1e-9);
+    const kernels: string[] = out.breakdown.map((b: { kernel: string }) => b.kernel);
+    for (const k of ['conv fwd', 'conv bwd', 'batchnorm bwd', 'optimizer']) assert.ok(kernels.includes(k), `breakdown lists ${k}: ${kernels}`);
+  });
+
   it('a batch smaller than the replica count runs on one engine instead of failing', () => {
-    const r = bench(['--model', 'tiny_cnn', '--size', '16', '--batch', '1', '--steps', '1', '--no-torch', '--replicas', accelerator === 'none' ? '2' : '1']);
+    const r = bench(['--model', 'tiny_cnn', '--size', '16', '--batch', '1', '--steps', '1', '--no-torch', '--engine', 'tfjs', '--replicas', accelerator === 'none' ? '2' : '1']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(JSON.parse(r.stdout).trainImagesPerSec > 0);
   });

@@ -1,6 +1,6 @@
 /**
  * `medft export` retrains a cell on the engine it ran on, from the cell's record and without touching process.env:
- * the recorded backend, thread count, Winograd choice and replicas; the user's own thread count and Winograd choice
+ * the recorded backend, thread count, Winograd choice, replicas and step engine; the user's own thread count and Winograd choice
  * win over the record, the replicas never do.
  */
 import assert from 'node:assert/strict';
@@ -14,9 +14,14 @@ describe('the engine export retrains a cell on', () => {
   const recorded = { backend: 'wasm', accelerator: 'onednn', acceleratorThreads: 2, acceleratorWinograd: true, replicas: 1 };
 
   it("the record's backend, threads, Winograd choice and replicas, over the defaults", () => {
-    assert.deepEqual(reproducingEngine(recorded, {}, 'run'), { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', acceleratorThreads: 2, winograd: true, replicas: '1' });
+    assert.deepEqual(reproducingEngine(recorded, {}, 'run'), { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', acceleratorThreads: 2, winograd: true, replicas: '1', step: 'tfjs' });
     assert.deepEqual(reproducingEngine({ ...recorded, acceleratorWinograd: false, replicas: 3 }, {}, 'run'),
-      { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', acceleratorThreads: 2, winograd: false, replicas: '3' });
+      { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', acceleratorThreads: 2, winograd: false, replicas: '3', step: 'tfjs' });
+  });
+
+  it("the record's step engine, whatever MEDFT_ENGINE says; a record from before the native engine trained on TF.js", () => {
+    assert.equal(reproducingEngine({ ...recorded, step: 'native' }, engineChoicesFromEnv({ MEDFT_ENGINE: 'tfjs' }), 'run').step, 'native');
+    assert.equal(reproducingEngine(recorded, engineChoicesFromEnv({ MEDFT_ENGINE: 'native' }), 'run').step, 'tfjs');
   });
 
   it('a record from before Winograd ran without it; a record without replicas ran on one engine', () => {
@@ -27,7 +32,7 @@ describe('the engine export retrains a cell on', () => {
 
   it('a cell without the accelerator keeps the default Winograd setting and every core', () => {
     const none = reproducingEngine({ backend: 'wasm', accelerator: 'none', acceleratorThreads: 0, acceleratorWinograd: false, replicas: 2 }, {}, 'run');
-    assert.deepEqual(none, { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', replicas: '2' });
+    assert.deepEqual(none, { ...DEFAULT_ENGINE_SETTINGS, backend: 'wasm', replicas: '2', step: 'tfjs' });
   });
 
   it("the user's MEDFT_ACCELERATOR_THREADS and MEDFT_ACCELERATOR_WINOGRAD win; MEDFT_REPLICAS and MEDFT_BACKEND do not", () => {

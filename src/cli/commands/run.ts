@@ -8,7 +8,7 @@ import type { Progress, RunEstimate } from '../../experiment/estimate.ts';
 import type { Probe } from '../../experiment/probe.ts';
 import type { Paths } from '../../paths.ts';
 import type { Plan, RunOptions } from '../../experiment/runner.ts';
-import { backendOption } from '../options.ts';
+import { backendOption, engineOption } from '../options.ts';
 import { withOutDir } from '../out-option.ts';
 import { summary } from './table.ts';
 
@@ -24,6 +24,7 @@ interface RunCliOptions {
   progress: boolean;
   report: boolean;
   backend?: string;
+  engine?: string;
   queue?: string;
 }
 
@@ -55,8 +56,8 @@ async function estimate(plan: Plan, progress: Map<string, Progress>, opts: RunCl
   const { measureSplitSizes, probeStepTimes } = await import('../../experiment/probe.ts');
   const { work, todo } = await workLeft(plan, progress, !!opts.retryFailed);
   const sizes = await measureSplitSizes(todo, !!opts.download, dirname(resolve(plan.file)), paths);
-  const { settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
-  const engine = withBackendFlag(settingsFromEnv().engine, opts.backend);
+  const { settingsFromEnv, withBackendFlag, withEngineFlag } = await import('../../settings.ts');
+  const engine = withEngineFlag(withBackendFlag(settingsFromEnv().engine, opts.backend), opts.engine);
   const probes = await probeStepTimes(todo, workers, engine, (s) => process.stderr.write(`${s}\n`));
   return { run: estimateRun(todo, sizes, probes, workers, work), probes: [...probes.values()] };
 }
@@ -147,6 +148,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print one JSON object on stdout at the end (cells run, done, failed; report files; per case the strategy to use) instead of text; with --dry-run, the cells')
     .option('--queue <url>', 'put the cells on a Redis queue for `medft worker`s on any machine instead of a local pool (docs/distributed.md)')
     .addOption(backendOption())
+    .addOption(engineOption())
     .addHelpText('after', `
 Each cell's id is a hash of its full config. Rerunning the same file with the same --out skips the cells already
 done and resumes a cell that was interrupted from its last epoch checkpoint; a failed cell is recorded with its
@@ -165,7 +167,7 @@ Examples:
         if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
       }
       const plan = planExperiment(file, { skipBad: opts.skipBad });
-      const { pathsFromEnv, settingsFromEnv, withBackendFlag } = await import('../../settings.ts');
+      const { pathsFromEnv, settingsFromEnv, withBackendFlag, withEngineFlag } = await import('../../settings.ts');
       // Only the paths before a dry run: it reads the engine settings only when it probes.
       const paths = pathsFromEnv();
       if (opts.dryRun) {
@@ -180,7 +182,7 @@ Examples:
         return;
       }
       const settings = settingsFromEnv();
-      const engine = withBackendFlag(settings.engine, opts.backend);
+      const engine = withEngineFlag(withBackendFlag(settings.engine, opts.backend), opts.engine);
       const debug = settings.debug;
       // The queue client and the report renderer load only when used.
       const queue = opts.queue ? { url: opts.queue, ...(await import('../../queue/coordinator.ts')), ...(await import('../../queue/connection.ts')) } : null;
