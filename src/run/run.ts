@@ -76,8 +76,9 @@ export async function runSpec(spec: RunSpec, o: RunControl): Promise<RunRecord> 
       say(`model ${modelSpec.name} at ${modelSpec.inputSize}px: ${modelSpec.params.toLocaleString('en-US')} params; weights ${created.loadReport ? formatLoadReport(created.loadReport) : 'random initialisation'}`);
       checkBlocks(plan, modelSpec);
       say(`strategy ${plan.strategy} ${JSON.stringify(plan.params)}: ${plan.phases.map((p) => `${p.name} ×${p.epochs} @ ${p.lr.toExponential(1)} [${p.trainBlocks.join(' ')}]`).join(' → ')}`);
-      // Fail now, not with an abort deep in wasm after minutes of data loading and epochs.
-      if (!spec.engine.skipMemoryCheck) assertTrainingFits(model, spec.train.batchSize, `${modelSpec.name} at ${modelSpec.inputSize}×${modelSpec.inputSize}`, spec.engine.replicas);
+      // Fail now, not with an abort deep in wasm after minutes of data loading and epochs (the native engine's
+      // tensors live outside the wasm heap).
+      if (!spec.engine.skipMemoryCheck && spec.engine.step === 'tfjs') assertTrainingFits(model, spec.train.batchSize, `${modelSpec.name} at ${modelSpec.inputSize}×${modelSpec.inputSize}`, spec.engine.replicas);
       if (o.force && !o.resume) clearFinetuneOut(o.out);
       mkdirSync(o.out, { recursive: true });
       const training = await trainOnReplicas(spec, { model, spec: modelSpec, plan, config: spec.train, dataset: ds, split: splits, checkpointDir: join(o.out, 'checkpoint'), resume: o.resume, stopAfterEpoch: o.stopAfterEpoch, featureCache: { enabled: spec.featureCache }, events: o.events }, say);

@@ -1,6 +1,6 @@
 /**
  * The loop's parts against hand computation (schedules, penalties, class-weighted loss, clipping, RGN rules) and the
- * loop's guarantees: same seed → same numbers, checkpoint/resume → the same final weights, early stopping restores
+ * loop's guarantees, on both step engines: same seed → same numbers, checkpoint/resume → the same final weights, early stopping restores
  * the best weights, a NaN loss stops with TrainingError.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeStepUnavailable } from '../../src/engine/whole-step/index.ts';
 import { TrainingError } from '../../src/errors.ts';
 import { buildPlan } from '../../src/strategies/index.ts';
 import { rgnMultipliers } from '../../src/train/auto-rgn.ts';
@@ -23,6 +24,11 @@ import { useWasm } from '../helpers/backends.ts';
 import { snapshot, syntheticDataset, tinyModel } from './fixtures.ts';
 
 const ds = syntheticDataset(40);
+/** Both step engines: TF.js, and the native whole-step engine where the addon is built. */
+const ENGINES = [
+  { name: 'tfjs', native: false, skip: false },
+  { name: 'native', native: true, skip: nativeStepUnavailable({ accelerator: 'auto' }) ?? false },
+] as const;
 const close = (a: number, b: number, tol = 1e-6) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 /** Element-wise equality up to float32 rounding. */
 const near = (a: ArrayLike<number>, b: number[]) => assert.ok(a.length === b.length && b.every((v, i) => close(a[i], v, 1e-7)), `${Array.from(a)} vs ${b}`);
@@ -135,33 +141,38 @@ describe('training loop parts', () => {
 describe('training loop guarantees', () => {
   before(useWasm);
 
-  it('same seed → identical losses, metrics and weights; another seed → another data order', async () => {
-    const a = await run('ft', 2, { seed: 3 });
-    const b = await run('ft', 2, { seed: 3 });
-    const c = await run('ft', 2, { seed: 4 });
-    const strip = (h: typeof a.result.history) => h.map(({ seconds, imagesPerSec, bnRecalibration, ...rest }) => ({ ...rest, recalibrated: bnRecalibration && { layers: bnRecalibration.layers, images: bnRecalibration.images } }));
-    assert.deepEqual(strip(a.result.history), strip(b.result.history));
-    for (const [k, v] of a.end) assert.deepEqual(v, b.end.get(k), k);
-    assert.notEqual(a.result.history[0].trainLoss, c.result.history[0].trainLoss);
-  });
-
-  for (const [strategy, epochs, stopAt, cfg] of [['lp-ft', 4, 3, {}], ['l2-sp', 3, 1, { optimizer: 'sgd' }], ['auto-rgn', 2, 1, { optimizer: 'adamw' }]] as const) {
-    it(`${strategy}: an interrupted run resumed from its checkpoint ends with the same weights, bit for bit`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'medft-ckpt-'));
-      try {
-        const config = { ...cfg, earlyStopping: { patience: 2, restoreBest: true, monitor: 'val_accuracy' as const } };
-        const full = await run(strategy, epochs, config);
-        const part = await run(strategy, epochs, config, { checkpointDir: dir, stopAfterEpoch: stopAt });
-        assert.equal(part.result.interrupted, true);
-        const resumed = await run(strategy, epochs, config, { checkpointDir: dir, resume: true });
-        assert.equal(resumed.result.resumedAt, stopAt);
-        assert.equal(resumed.result.history.length, full.result.history.length);
-        for (const [k, v] of full.end) assert.deepEqual(resumed.end.get(k), v, k);
-        await assert.rejects(run(strategy, epochs, { ...config, seed: 9 }, { checkpointDir: dir, resume: true }), /different run/);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+  for (const engine of ENGINES) {
+    const on = engine.native ? { native: { winograd: true } } : {};
+    it(`${engine.name}: same seed → identical losses, metrics and weights; another seed → another data order`, { skip: engine.skip }, async () => {
+      const a = await run('ft', 2, { seed: 3 }, on);
+      const b = await run('ft', 2, { seed: 3 }, on);
+      const c = await run('ft', 2, { seed: 4 }, on);
+      assert.equal(a.result.stepEngine.ran, engine.name);
+      const strip = (h: typeof a.result.history) => h.map(({ seconds, imagesPerSec, bnRecalibration, ...rest }) => ({ ...rest, recalibrated: bnRecalibration && { layers: bnRecalibration.layers, images: bnRecalibration.images } }));
+      assert.deepEqual(strip(a.result.history), strip(b.result.history));
+      for (const [k, v] of a.end) assert.deepEqual(v, b.end.get(k), k);
+      assert.notEqual(a.result.history[0].trainLoss, c.result.history[0].trainLoss);
     });
+
+    for (const [strategy, epochs, stopAt, cfg] of [['lp-ft', 4, 3, {}], ['l2-sp', 3, 1, { optimizer: 'sgd' }], ['auto-rgn', 2, 1, { optimizer: 'adamw' }]] as const) {
+      it(`${engine.name}, ${strategy}: an interrupted run resumed from its checkpoint ends with the same weights, bit for bit`, { skip: engine.skip }, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'medft-ckpt-'));
+        try {
+          const config = { ...cfg, earlyStopping: { patience: 2, restoreBest: true, monitor: 'val_accuracy' as const } };
+          const full = await run(strategy, epochs, config, on);
+          assert.equal(full.result.stepEngine.ran, engine.name);
+          const part = await run(strategy, epochs, config, { ...on, checkpointDir: dir, stopAfterEpoch: stopAt });
+          assert.equal(part.result.interrupted, true);
+          const resumed = await run(strategy, epochs, config, { ...on, checkpointDir: dir, resume: true });
+          assert.equal(resumed.result.resumedAt, stopAt);
+          assert.equal(resumed.result.history.length, full.result.history.length);
+          for (const [k, v] of full.end) assert.deepEqual(resumed.end.get(k), v, k);
+          await assert.rejects(run(strategy, epochs, { ...config, seed: 9 }, { ...on, checkpointDir: dir, resume: true }), /different run/);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
   }
 
   it('early stopping: patience ends the phase and the best epoch\'s weights are restored', async () => {
