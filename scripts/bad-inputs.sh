@@ -85,6 +85,12 @@ case_ 'unknown --param key'                  2 finetune --data breastmnist --mod
 case_ 'surgical block the model lacks'       2 finetune --data breastmnist --model tiny_cnn --strategy surgical:conv3_x --out o
 case_ 'non-numeric --lr'                     2 finetune --data breastmnist --model tiny_cnn --strategy ft --lr fast --out o
 case_ 'unknown --backend'                    2 finetune --data breastmnist "${TINY[@]}" --backend tpu --out o
+case_ 'unknown --engine'                     2 finetune --data breastmnist "${TINY[@]}" --engine torch --out o
+MEDFT_ENGINE=torch \
+case_ 'unknown MEDFT_ENGINE'                 2 finetune --data breastmnist "${TINY[@]}" --out o
+case_ '--engine native with replicas'        2 finetune --data breastmnist "${TINY[@]}" --engine native --replicas 2 --out o
+MEDFT_ACCELERATOR=none \
+case_ '--engine native, accelerator off'     2 finetune --data breastmnist "${TINY[@]}" --engine native --out o
 # Needs the npz CRC check (branch fresh-machine): until then the zeroed bytes inflate to wrong pixels, silently.
 case_ 'corrupt npz (4 KiB zeroed mid-file)'  3 finetune --data corrupt-npz/breastmnist.npz "${TINY[@]}" --out o
 case_ 'corrupt npz: datasets inspect'        3 datasets inspect corrupt-npz/breastmnist.npz --no-progress

@@ -110,11 +110,11 @@ describe('medft finetune / evaluate / predict', () => {
     }
   });
 
-  it('a batch that cannot fit the wasm heap fails before training, naming the batch that fits, per replica count', () => {
+  it('on the TF.js path, a batch that cannot fit the wasm heap fails before training, naming the batch that fits, per replica count', () => {
     const fresh = join(dir, 'too-big');
     for (const [replicas, fits] of [['1', 11], ['2', 22]] as const) {
       const r = medft(['finetune', '--data', 'breastmnist', '--model', 'resnet50', '--size', '224', '--batch', '64', '--weights', 'none',
-        '--strategy', 'ft', '--epochs', '1', '--replicas', replicas, '--backend', 'wasm', '--out', fresh]);
+        '--strategy', 'ft', '--epochs', '1', '--replicas', replicas, '--backend', 'wasm', '--engine', 'tfjs', '--out', fresh]);
       assert.equal(r.status, 4, r.stderr);
       assert.match(r.stderr, new RegExp(`resnet50 at 224×224 at batch 64.* needs about [\\d.]+ GiB of wasm memory per engine.*use --batch ${fits} or less`));
       assert.match(r.stderr, /or --replicas 6 to split it over 6 engines with a heap each/);
