@@ -7,12 +7,11 @@
 import type { NativeStep, PenaltyRole } from '../engine/whole-step/index.ts';
 import { TrainingError } from '../errors.ts';
 import { probeRgnWith } from './auto-rgn.ts';
-import type { EpochTraining } from './epoch.ts';
+import { stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
 import type { StartingPoint } from './penalty.ts';
 import type { Phase } from './plan.ts';
 import type { Run } from './run-setup.ts';
-import { lrAt } from './schedule.ts';
 import type { TrainVar } from './variables.ts';
 
 export async function trainOneEpochNatively(
@@ -21,8 +20,8 @@ export async function trainOneEpochNatively(
   input: EpochInput,
   engine: NativeStep,
 ): Promise<EpochTraining> {
-  const { config, optimizer, stepsPerEpoch, events } = run;
-  const { e, phase, epochInPhase, vars, w0 } = epoch;
+  const { optimizer, events } = run;
+  const { e, phase, vars, w0 } = epoch;
   loadEngine(engine, run, vars, phase, w0);
   try {
     const queued: StepInput[] = [];
@@ -42,36 +41,11 @@ export async function trainOneEpochNatively(
       events?.onRgn?.({ epoch: e + 1, multipliers: probe.multipliers, rgn: probe.rgn });
     }
 
-    let lossSum = 0;
-    let penSum = 0;
-    let images = 0;
-    let b = 0;
-    let lrStart = Number.NaN;
-    let lr = Number.NaN;
-    const stepsInPhase = phase.epochs * stepsPerEpoch;
     const penalty = phase.penalty && w0 ? { kind: phase.penalty.kind, alpha: phase.penalty.alpha, beta: phase.penalty.beta } : null;
-    for (;;) {
-      let batch: StepInput;
-      if (queued.length) batch = queued.shift()!;
-      else {
-        const r = await input.batches.next();
-        if (r.done) break;
-        batch = r.value;
-      }
-      lr = lrAt(config, phase.lr, epochInPhase * stepsPerEpoch + b, stepsInPhase, stepsPerEpoch);
-      if (b === 0) lrStart = lr;
-      const r = stepOrThrow(engine, run, batch, { lr, penalty, clipNorm: config.clipNorm }, `epoch ${e + 1}, batch ${b + 1} (lr ${lr.toExponential(2)})`);
-      const n = batch.indices.length;
-      lossSum += r.loss * n;
-      penSum += r.penalty * n;
-      images += n;
-      b++;
-      events?.onBatch?.({ epoch: e + 1, batch: b, batches: stepsPerEpoch, loss: r.loss, lr });
-    }
-    return {
-      lrStart, lrEnd: lr, trainLoss: lossSum / Math.max(1, images),
-      penalty: phase.penalty ? penSum / Math.max(1, images) : null, images,
-    };
+    return await stepThroughEpoch(run, epoch, input.batches, queued, (batch, lr, where) => {
+      const r = stepOrThrow(engine, run, batch, { lr, penalty, clipNorm: run.config.clipNorm }, where);
+      return { loss: r.loss, penalty: r.penalty };
+    });
   } finally {
     unloadEngine(engine, run, vars);
   }

@@ -10,13 +10,13 @@ import { probeRgn } from './auto-rgn.ts';
 import { clipGlobalNorm } from './clip.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
 import { trainOneEpochNatively } from './epoch-native.ts';
+import { stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import type { ValMetrics } from './loop-types.ts';
 import { applyPenalty, type StartingPoint } from './penalty.ts';
 import type { Phase } from './plan.ts';
 import { predictDataset } from './predict.ts';
 import type { Run } from './run-setup.ts';
-import { lrAt } from './schedule.ts';
 import { applyPhase, type TrainVar } from './variables.ts';
 
 /** The phase's trainable variables, with the optimizer reset at the phase's start and its per-block LR set. */
@@ -42,15 +42,6 @@ function dataGradients(run: Run, vars: TrainVar[], b: StepInput, where: string, 
   return { loss, grads };
 }
 
-export interface EpochTraining {
-  lrStart: number;
-  lrEnd: number;
-  /** Mean data loss over the epoch's images. */
-  trainLoss: number;
-  /** Mean penalty over the epoch's images (SP strategies), else null. */
-  penalty: number | null;
-  images: number;
-}
 
 /**
  * Epoch e (0-based) of the run: forward, backward, penalty, clipping and an optimizer step per batch — in the native
@@ -63,8 +54,8 @@ export async function trainOneEpoch(
 ): Promise<EpochTraining> {
   const engine = run.nativeSteps?.for(input.net);
   if (engine) return trainOneEpochNatively(run, epoch, input, engine);
-  const { config, optimizer, stepsPerEpoch, events } = run;
-  const { e, phase, epochInPhase, vars, w0 } = epoch;
+  const { config, optimizer, events } = run;
+  const { e, phase, vars, w0 } = epoch;
   const byKey = Object.fromEntries(vars.map((v) => [v.key, v.variable]));
   const queued: StepInput[] = [];
   if (phase.autoRgn) {
@@ -77,39 +68,14 @@ export async function trainOneEpoch(
     events?.onRgn?.({ epoch: e + 1, multipliers: probe.multipliers, rgn: probe.rgn });
   }
 
-  let lossSum = 0;
-  let penSum = 0;
-  let images = 0;
-  let b = 0;
-  let lrStart = Number.NaN;
-  let lr = Number.NaN;
-  const stepsInPhase = phase.epochs * stepsPerEpoch;
-  for (;;) {
-    let batch: StepInput;
-    if (queued.length) batch = queued.shift()!;
-    else {
-      const r = await input.batches.next();
-      if (r.done) break;
-      batch = r.value;
-    }
-    lr = lrAt(config, phase.lr, epochInPhase * stepsPerEpoch + b, stepsInPhase, stepsPerEpoch);
-    if (b === 0) lrStart = lr;
-    const { loss, grads } = dataGradients(run, vars, batch, `epoch ${e + 1}, batch ${b + 1} (lr ${lr.toExponential(2)})`, input.net);
-    const pen = phase.penalty && w0 ? applyPenalty(phase.penalty, vars, grads, w0) : 0;
+  return stepThroughEpoch(run, epoch, input.batches, queued, (batch, lr, where) => {
+    const { loss, grads } = dataGradients(run, vars, batch, where, input.net);
+    const penalty = phase.penalty && w0 ? applyPenalty(phase.penalty, vars, grads, w0) : 0;
     if (config.clipNorm > 0) clipGlobalNorm(grads, config.clipNorm);
     optimizer.step(grads, byKey, lr);
     tf.dispose(Object.values(grads));
-    const n = batch.indices.length;
-    lossSum += loss * n;
-    penSum += pen * n;
-    images += n;
-    b++;
-    events?.onBatch?.({ epoch: e + 1, batch: b, batches: stepsPerEpoch, loss, lr });
-  }
-  return {
-    lrStart, lrEnd: lr, trainLoss: lossSum / Math.max(1, images),
-    penalty: phase.penalty ? penSum / Math.max(1, images) : null, images,
-  };
+    return { loss, penalty };
+  });
 }
 
 /** Metrics on the validation split (null when it is empty); through the cache's suffix when there is one. */
