@@ -139,8 +139,8 @@ describe('native whole-step engine', { skip }, () => {
     }
   });
 
-  for (const kind of ['adam', 'sgd'] as const) {
-    it(`${kind}: the update equals medft's optimizer loop on the engine's gradients, with multipliers, penalties and clipping`, () => {
+  for (const [kind, penaltyKind] of [['adam', 'l2-sp'], ['sgd', 'l1-sp'], ['adam', 'l1-sp'], ['sgd', 'l2-sp']] as const) {
+    it(`${kind}, ${penaltyKind}: the update equals medft's optimizer loop on the engine's gradients, with multipliers, penalties and clipping`, () => {
       const { model } = buildModel('tiny_cnn', { numClasses: 2, inputSize: 16 });
       const engine = open(model, { ...ADAM, kind });
       try {
@@ -154,7 +154,7 @@ describe('native whole-step engine', { skip }, () => {
         const headKernel = head.find((k) => k.endsWith('/kernel'))!;
         engine.setTraining(mult, new Map([...backbone.map((k) => [k, 'starting-point'] as const), [headKernel, 'head-kernel'] as const]));
         const b = batch(8, 16, 5);
-        const penalty = { kind: 'l1-sp' as const, alpha: 0.01, beta: 0.02 };
+        const penalty = { kind: penaltyKind, alpha: 0.01, beta: 0.02 };
         // the data gradient alone, then the step with everything
         engine.step(b.x, b.shape, b.y, { lr: 0, update: false });
         const data = new Map(names.map((k) => [k, engine.gradient(k)]));
@@ -168,7 +168,7 @@ describe('native whole-step engine', { skip }, () => {
           if (mult.get(k) === 0) continue;
           const out = new Float32Array(data.get(k)!.length);
           if (k === headKernel) pen += penaltyTerm('head-l2', penalty.beta, values.get(k)!, null, data.get(k)!, out);
-          else if (w0.has(k)) pen += penaltyTerm('l1-sp', penalty.alpha, values.get(k)!, w0.get(k)!, data.get(k)!, out);
+          else if (w0.has(k)) pen += penaltyTerm(penaltyKind, penalty.alpha, values.get(k)!, w0.get(k)!, data.get(k)!, out);
           else out.set(data.get(k)!);
           g.set(k, out);
         }
