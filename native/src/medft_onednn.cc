@@ -26,6 +26,7 @@
 
 #include "channel_passes.h"
 #include "channel_sums.h"
+#include "dnnl_context.h"
 #include "heap_args.h"
 #include "max_pool_grad.h"
 #include "optimizer_update.h"
@@ -48,14 +49,8 @@ using medft::tag;
 
 namespace {
 
-engine& eng() {
-  static engine e(engine::kind::cpu, 0);
-  return e;
-}
-stream& strm() {
-  thread_local stream s(eng());
-  return s;
-}
+engine& eng() { return medft::cpuEngine(); }
+stream& strm() { return medft::threadStream(); }
 
 int threads() { return omp_get_max_threads(); }
 

@@ -41,6 +41,11 @@ export function benchNativeSteps(model: tfl.LayersModel, o: { size: number; batc
         for (const [k, ms] of Object.entries(times)) totals.set(k, (totals.get(k) ?? 0) + ms);
       }
       log(`medft native ${model.name} ${o.size}px batch ${o.batch}: step ${i}/${o.steps}${i === 0 ? ' (warm-up)' : ''} ${dt.toFixed(0)} ms`);
+      if (i === 0) {
+        // oneDNN's reference kernels are correct but orders of magnitude slower: name any layer that got one.
+        const slow = engine.describe().split('\n').filter((l) => / ref[:\s]/.test(l));
+        if (slow.length) log(`layers on oneDNN's slow reference kernels: ${slow.join('; ')}`);
+      }
       if (i > 0 && o.budgetSeconds != null && performance.now() - tStart > 1000 * o.budgetSeconds) break;
     }
     const steps = stepMs.length;

@@ -40,6 +40,7 @@ export function cellReplicas(engine: EngineSettings): number {
  */
 export function cellRunSpec(cell: Cell, dataPath: string, engine: EngineSettings): RunSpec {
   const c = cell.config;
+  const replicas = cellReplicas(engine);
   return {
     data: { path: dataPath, skipBad: !!c.dataset.skipBad },
     model: c.model,
@@ -48,7 +49,7 @@ export function cellRunSpec(cell: Cell, dataPath: string, engine: EngineSettings
     lr: c.lr,
     train: c.train,
     featureCache: true,
-    engine: { ...engine, replicas: cellReplicas(engine), step: resolveStepEngine(engine.step, engine, cellReplicas(engine), 'MEDFT_ENGINE') },
+    engine: { ...engine, replicas, step: resolveStepEngine(engine.step, engine, replicas, 'MEDFT_ENGINE') },
   };
 }
 

@@ -7,7 +7,7 @@
 import type { NativeStep, PenaltyRole } from '../engine/whole-step/index.ts';
 import { TrainingError } from '../errors.ts';
 import { probeRgnWith } from './auto-rgn.ts';
-import { stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
+import { adoptRgnProbe, stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
 import type { StartingPoint } from './penalty.ts';
 import type { Phase } from './plan.ts';
@@ -20,9 +20,9 @@ export async function trainOneEpochNatively(
   input: EpochInput,
   engine: NativeStep,
 ): Promise<EpochTraining> {
-  const { optimizer, events } = run;
   const { e, phase, vars, w0 } = epoch;
-  loadEngine(engine, run, vars, phase, w0);
+  const roles = penaltyRoles(vars, phase, w0);
+  loadEngine(engine, run, vars, roles, w0);
   try {
     const queued: StepInput[] = [];
     if (phase.autoRgn) {
@@ -33,12 +33,9 @@ export async function trainOneEpochNatively(
         const norms = engine.norms();
         return new Map(keys.map((k) => { const n = norms.get(k)!; return [k, n.weight === 0 ? null : n.grad / n.weight]; }));
       });
-      queued.push(...probe.probed);
-      optimizer.resetState();
+      adoptRgnProbe(run, e, phase, vars, probe, queued);
       engine.resetOptimizer();
-      for (const v of vars) optimizer.setLrMultiplier(v.key, (phase.blockLr?.[v.block] ?? 1) * probe.multipliers.get(v.key)!);
-      engine.setTraining(multipliers(run, vars), penaltyRoles(vars, phase, w0));
-      events?.onRgn?.({ epoch: e + 1, multipliers: probe.multipliers, rgn: probe.rgn });
+      engine.setTraining(multipliers(run, vars), roles);
     }
 
     const penalty = phase.penalty && w0 ? { kind: phase.penalty.kind, alpha: phase.penalty.alpha, beta: phase.penalty.beta } : null;
@@ -73,14 +70,13 @@ function penaltyRoles(vars: TrainVar[], phase: Phase, w0: StartingPoint | null):
 }
 
 /** The model's weights, the optimizer's moments, the trainable set and the starting point, into the engine. */
-function loadEngine(engine: NativeStep, run: Run, vars: TrainVar[], phase: Phase, w0: StartingPoint | null): void {
+function loadEngine(engine: NativeStep, run: Run, vars: TrainVar[], roles: Map<string, PenaltyRole>, w0: StartingPoint | null): void {
   engine.pushWeights();
   engine.resetOptimizer();
   for (const v of vars) {
     const slot = run.optimizer.slot(v.key);
     if (slot) engine.writeSlot(v.key, slot);
   }
-  const roles = penaltyRoles(vars, phase, w0);
   for (const [key, role] of roles) if (role === 'starting-point') engine.setStartingPoint(key, w0!.values.get(key)!);
   engine.setTraining(multipliers(run, vars), roles);
 }

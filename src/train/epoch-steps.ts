@@ -1,11 +1,14 @@
 /**
  * What both step engines share within an epoch: the batches in order (the Auto-RGN probe's first), each one's
- * learning rate from the schedule, one step each, the progress event, and the epoch's mean loss and penalty.
+ * learning rate from the schedule, one step each, the progress event, and the epoch's mean loss and penalty; and what
+ * an Auto-RGN probe changes.
  */
+import type { RgnProbe } from './auto-rgn.ts';
 import type { StepInput } from './epoch-input.ts';
 import type { Phase } from './plan.ts';
 import type { Run } from './run-setup.ts';
 import { lrAt } from './schedule.ts';
+import type { TrainVar } from './variables.ts';
 
 export interface EpochTraining {
   lrStart: number;
@@ -58,4 +61,15 @@ export async function stepThroughEpoch(
     lrStart, lrEnd: lr, trainLoss: lossSum / Math.max(1, images),
     penalty: phase.penalty ? penSum / Math.max(1, images) : null, images,
   };
+}
+
+/**
+ * After Auto-RGN's probe: its batches queued to be trained on as usual, the optimizer's state reset, each variable's
+ * LR multiplier its block's times its RGN share, and the probe reported.
+ */
+export function adoptRgnProbe(run: Run, e: number, phase: Phase, vars: TrainVar[], probe: RgnProbe<StepInput>, queued: StepInput[]): void {
+  queued.push(...probe.probed);
+  run.optimizer.resetState();
+  for (const v of vars) run.optimizer.setLrMultiplier(v.key, (phase.blockLr?.[v.block] ?? 1) * probe.multipliers.get(v.key)!);
+  run.events?.onRgn?.({ epoch: e + 1, multipliers: probe.multipliers, rgn: probe.rgn });
 }

@@ -10,7 +10,7 @@ import { probeRgn } from './auto-rgn.ts';
 import { clipGlobalNorm } from './clip.ts';
 import type { EpochInput, StepInput } from './epoch-input.ts';
 import { trainOneEpochNatively } from './epoch-native.ts';
-import { stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
+import { adoptRgnProbe, stepThroughEpoch, type EpochTraining } from './epoch-steps.ts';
 import type { FeatureCache } from './feature-cache.ts';
 import type { ValMetrics } from './loop-types.ts';
 import { applyPenalty, type StartingPoint } from './penalty.ts';
@@ -54,7 +54,7 @@ export async function trainOneEpoch(
 ): Promise<EpochTraining> {
   const engine = run.nativeSteps?.for(input.net);
   if (engine) return trainOneEpochNatively(run, epoch, input, engine);
-  const { config, optimizer, events } = run;
+  const { config, optimizer } = run;
   const { e, phase, vars, w0 } = epoch;
   const byKey = Object.fromEntries(vars.map((v) => [v.key, v.variable]));
   const queued: StepInput[] = [];
@@ -62,10 +62,7 @@ export async function trainOneEpoch(
     // Probe on the epoch's first batches (which are then trained on as usual), reset Adam, set lr_i ∝ RGN_i.
     const probe = await probeRgn(input.batches, phase.autoRgn.probeBatches, vars,
       (b, p) => dataGradients(run, vars, b, `epoch ${e + 1}, Auto-RGN probe ${p + 1}`, input.net).grads);
-    queued.push(...probe.probed);
-    optimizer.resetState();
-    for (const v of vars) optimizer.setLrMultiplier(v.key, (phase.blockLr?.[v.block] ?? 1) * probe.multipliers.get(v.key)!);
-    events?.onRgn?.({ epoch: e + 1, multipliers: probe.multipliers, rgn: probe.rgn });
+    adoptRgnProbe(run, e, phase, vars, probe, queued);
   }
 
   return stepThroughEpoch(run, epoch, input.batches, queued, (batch, lr, where) => {

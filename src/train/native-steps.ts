@@ -22,19 +22,17 @@ export class NativeSteps {
 
   /** The engine for `net`, or null when it declined. */
   for(net: tfl.LayersModel): NativeStep | null {
-    if (this.opened.has(net)) {
-      const step = this.opened.get(net)!;
-      this.ran ||= !!step;
-      return step;
+    if (!this.opened.has(net)) {
+      const o = openNativeStep(net, this.optimizer, { winograd: this.winograd });
+      if (o.declined) {
+        this.declined ??= o.declined;
+        this.say?.(`native engine declined ${net.name} (${o.declined}); training it on the TF.js path`);
+      }
+      this.opened.set(net, o.step);
     }
-    const o = openNativeStep(net, this.optimizer, { winograd: this.winograd });
-    if (o.declined) {
-      this.declined ??= o.declined;
-      this.say?.(`native engine declined ${net.name} (${o.declined}); training it on the TF.js path`);
-    }
-    this.opened.set(net, o.step);
-    this.ran ||= !!o.step;
-    return o.step;
+    const step = this.opened.get(net)!;
+    this.ran ||= step != null;
+    return step;
   }
 
   dispose(): void {

@@ -16,11 +16,6 @@ namespace medft::step {
 using namespace dnnl;
 
 namespace {
-memory zeroed(const memory::desc& d) {
-  memory m(d, eng());
-  std::memset(m.get_data_handle(), 0, d.get_size());
-  return m;
-}
 double sumSquares(const memory& m) {
   const float* a = ptr(m);
   const long n = long(floatsIn(m));
@@ -53,8 +48,8 @@ StepGraph::StepGraph(std::vector<NodeDesc> nodes, std::vector<WeightDesc> weight
                              : memory::desc({s[2], 1, 1, s[0], s[1]}, dt::f32, tag::hwigo);
   }
   for (auto& w : weights_) {
-    w->w = zeroed(w->plain);
-    w->g = zeroed(w->plain);
+    w->w = zeros(w->plain);
+    w->g = zeros(w->plain);
   }
 }
 
@@ -90,7 +85,7 @@ void StepGraph::read(int i, char which, float* out) {
 void StepGraph::write(int i, char which, const float* in) {
   Weight& w = *weights_.at(size_t(i));
   memory& b = buffer(w, which);
-  if (!b) b = zeroed(w.w.get_desc());
+  if (!b) b = zeros(w.w.get_desc());
   memory user(w.plain, eng(), const_cast<float*>(in));
   reorder(user, b).execute(strm(), user, b);
   strm().wait();
@@ -125,7 +120,7 @@ Network& StepGraph::network(int n) {
   return *networks_.emplace(n, std::move(net)).first->second;
 }
 
-void StepGraph::timed(const char* kind, const std::function<void()>& f) {
+void StepGraph::timed(const std::string& kind, const char* pass, const std::function<void()>& f) {
   if (!profiling_) {
     f();
     return;
@@ -133,7 +128,7 @@ void StepGraph::timed(const char* kind, const std::function<void()>& f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
   strm().wait();
-  times_[kind] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  times_[kind + pass] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::map<std::string, double> StepGraph::takeTimes() {
@@ -159,12 +154,12 @@ StepResult StepGraph::step(const float* x, int n, const int* labels, const float
   Network& net = network(n);
   StepResult r;
   net.forward(x);
-  timed("loss", [&] { r.loss = net.loss(labels, classWeights); });
+  timed("loss", "", [&] { r.loss = net.loss(labels, classWeights); });
   net.backward();
   strm().wait();
   if (!std::isfinite(r.loss)) return r;
 
-  timed("penalty and clipping", [&] {  // the gradient norm only when clipping
+  timed("penalty and clipping", "", [&] {  // the gradient norm only when clipping
     // Starting-point penalties on the gradient: L2-SP α(w − w⁰), L1-SP α·sign(w − w⁰), head kernels βw.
     for (auto& w : weights_) {
       if (!w->trains() || a.penalty == StepArgs::kNone) continue;
@@ -204,13 +199,13 @@ StepResult StepGraph::step(const float* x, int n, const int* labels, const float
   });
   if (!a.update) return r;
 
-  timed("optimizer", [&] {
+  timed("optimizer", "", [&] {
     for (auto& w : weights_) {
       const double rate = a.lr * w->lrMultiplier;
       if (!(rate > 0)) continue;
-      if (!w->m) w->m = zeroed(w->w.get_desc());
+      if (!w->m) w->m = zeros(w->w.get_desc());
       const bool sgd = opt_.kind == OptimizerDesc::kSgd;
-      if (!sgd && !w->v) w->v = zeroed(w->w.get_desc());
+      if (!sgd && !w->v) w->v = zeros(w->w.get_desc());
       w->t++;
       float *wv = ptr(w->w), *g = ptr(w->g), *m = ptr(w->m), *v = sgd ? nullptr : ptr(w->v);
       const long count = long(floatsIn(w->w));

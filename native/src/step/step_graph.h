@@ -85,7 +85,8 @@ class StepGraph {
   std::map<std::string, double> takeTimes();  // milliseconds by op kind since the last call
   std::string describe() const;               // the primitives in use, one line per op
 
-  void timed(const char* kind, const std::function<void()>& f);
+  // Runs f, adding its milliseconds to `kind` + `pass` while profiling (the label is built only then).
+  void timed(const std::string& kind, const char* pass, const std::function<void()>& f);
 
  private:
   Network& network(int n);

@@ -1,6 +1,8 @@
 // Tensors, weights' layouts, and one batch size's network: the ops in graph order, forward, the loss, backward.
 #include "step_network.h"
 
+#include "../dnnl_context.h"
+
 #include <omp.h>
 
 #include <cmath>
@@ -12,14 +14,8 @@ namespace medft::step {
 
 using namespace dnnl;
 
-engine& eng() {
-  static engine e(engine::kind::cpu, 0);
-  return e;
-}
-stream& strm() {
-  thread_local stream s(eng());
-  return s;
-}
+engine& eng() { return medft::cpuEngine(); }
+stream& strm() { return medft::threadStream(); }
 float* ptr(const memory& m) { return static_cast<float*>(m.get_data_handle()); }
 size_t floatsIn(const memory& m) { return m.get_desc().get_size() / sizeof(float); }
 
@@ -158,7 +154,7 @@ void Network::forward(const float* x) {
   memory user(memory::desc(in.dims, dt::f32, tag::nhwc), eng(), const_cast<float*>(x));
   reorder(user, in.val).execute(strm(), user, in.val);
   for (auto& t : tensors_) t->written = false;
-  for (auto& op : ops_) g_.timed((op->kind + " fwd").c_str(), [&] { op->forward(); });
+  for (auto& op : ops_) g_.timed(op->kind, " fwd", [&] { op->forward(); });
 }
 
 // Softmax cross-entropy, class-weighted: Σ w_y·CE / Σ w_y (mean CE without weights), as src/train/loss.ts.
@@ -192,7 +188,7 @@ void Network::backward() {
   for (size_t i = ops_.size(); i-- > 0;) {
     Op& op = *ops_[i];
     if (!op.out->needGrad || !op.out->written) continue;
-    g_.timed((op.kind + " bwd").c_str(), [&] { op.backward(); });
+    g_.timed(op.kind, " bwd", [&] { op.backward(); });
   }
 }
 

@@ -24,6 +24,7 @@ using dt = memory::data_type;
 dnnl::engine& eng();
 dnnl::stream& strm();
 float* ptr(const memory& m);
+memory zeros(const memory::desc& d);  // a new buffer, zero-filled
 size_t floatsIn(const memory& m);
 void copyMemory(const memory& from, const memory& to);  // same descriptor
 void addInto(const memory& acc, const memory& add);     // same descriptor: acc += add

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { floatsOf } from '../tensor-io.ts';
+import { floatsOf, tensorFromFill } from '../tensor-io.ts';
 import type { GraphSpec } from './graph-spec.ts';
 
 /** What a weight's gradient gets added before clipping: nothing, α-pull towards its starting point, or βw (head kernels). */
@@ -42,12 +42,12 @@ export interface NativeStepResult {
 }
 
 /** A weight's buffers: value, last gradient, optimizer moments, penalties' starting point. */
-type Buffer = 'w' | 'g' | 'm' | 'v' | '0';
+type WeightBuffer = 'w' | 'g' | 'm' | 'v' | '0';
 
 /** The addon's class (native/src/step/step_binding.cc). */
 export interface WholeStepHandle {
-  read(weight: number, out: Float32Array, which?: Buffer): void;
-  write(weight: number, values: Float32Array, which?: Buffer): void;
+  read(weight: number, out: Float32Array, which?: WeightBuffer): void;
+  write(weight: number, values: Float32Array, which?: WeightBuffer): void;
   stepCount(weight: number): number;
   setStepCount(weight: number, t: number): void;
   setTraining(multipliers: Float64Array, roles: Int32Array): void;
@@ -76,22 +76,18 @@ export class NativeStep {
     this.index = new Map(graph.weights.map((w, i) => [w.name, i]));
   }
 
-  /** Weight names (Keras names, as TrainVar.key), in the engine's order. */
-  get weightNames(): string[] {
-    return this.graph.weights.map((w) => w.name);
-  }
-
   /** Copies every weight (BatchNorm statistics included) from the TF.js model into the engine. */
   pushWeights(): void {
-    this.variables.forEach((v, i) => this.handle.write(i, Float32Array.from(floatsOf(v))));
+    // The engine copies the values before returning, so the view of the backend's memory is enough.
+    this.variables.forEach((v, i) => this.handle.write(i, floatsOf(v)));
   }
 
   /** Copies every weight from the engine into the TF.js model's variables. */
   pullWeights(): void {
     this.variables.forEach((v, i) => {
-      const out = new Float32Array(v.size);
-      this.handle.read(i, out);
-      tf.tidy(() => v.assign(tf.tensor(out, v.shape)));
+      const next = tensorFromFill(v.shape, (out) => this.handle.read(i, out));
+      v.assign(next);
+      next.dispose();
     });
   }
 
